@@ -1,0 +1,60 @@
+// Paths and helpers shared by the project's scripts (start, test, e2e, bench).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'package.json'));
+
+export const N8N_VERSION = JSON.parse(
+	readFileSync(path.join(root, 'e2e-n8n', 'package.json'), 'utf8'),
+).dependencies.n8n;
+
+/** The folder of the Node 24 that the npm package `node` brought (binary in bin/, headers in include/). */
+export function node24Dir() {
+	const nodePkg = require.resolve('node/package.json');
+	const candidates = [
+		path.join(path.dirname(nodePkg), 'node_modules', `node-${process.platform}-${process.arch}`),
+		path.join(root, 'node_modules', `node-${process.platform}-${process.arch}`),
+	];
+	for (const dir of candidates) {
+		if (existsSync(path.join(dir, 'bin', 'node'))) return dir;
+	}
+	throw new Error(
+		'Node 24 is missing: the npm package "node" did not install its binary. Run `npm install` in the project ' +
+			'(package.json allowScripts must approve "node").',
+	);
+}
+
+export function node24Bin() {
+	return path.join(node24Dir(), 'bin', 'node');
+}
+
+/** Environment whose PATH starts with Node 24, so that npm, npx and n8n's scripts run on it. */
+export function node24Env(extra = {}) {
+	const bin = path.join(node24Dir(), 'bin');
+	return {
+		...process.env,
+		PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+		npm_config_nodedir: node24Dir(),
+		...extra,
+	};
+}
+
+/**
+ * Where the pinned n8n lives: outside the clone, keyed by the n8n version and the install manifest,
+ * so a second run (and a second clone) reuses it and a changed pin makes a new one.
+ */
+export function n8nInstallDir() {
+	const manifest = readFileSync(path.join(root, 'e2e-n8n', 'package.json'));
+	const key = createHash('sha256').update(manifest).digest('hex').slice(0, 12);
+	const base = process.env.KEFU_N8N_CACHE ?? path.join(homedir(), '.cache', 'n8n-nodes-kefu');
+	return path.join(base, `n8n-${N8N_VERSION}-${key}`);
+}
+
+export function n8nBin() {
+	return path.join(n8nInstallDir(), 'node_modules', 'n8n', 'bin', 'n8n');
+}
