@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { N8N_VERSION, n8nInstallDir, node24Env, root } from './lib.mjs';
+import { N8N_VERSION, n8nInstallDir, node24Bin, node24Env, npmCli, root } from './lib.mjs';
 
 function run(cmd, args, opts) {
 	console.log(`[ensure-n8n] ${cmd} ${args.join(' ')}`);
@@ -27,11 +27,11 @@ export function ensureN8n() {
 	const env = node24Env();
 	const started = Date.now();
 	console.log(`[ensure-n8n] installing n8n ${N8N_VERSION} into ${dir} (about 5 to 8 minutes, once)`);
-	run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tmp, env });
+	run(node24Bin(), [npmCli(), 'install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: tmp, env });
 	// npm 11 gates dependency install scripts: e2e-n8n/package.json allowScripts approves exactly these two.
-	run('npm', ['rebuild', 'sqlite3', 'isolated-vm'], { cwd: tmp, env });
+	run(node24Bin(), [npmCli(), 'rebuild', 'sqlite3', 'isolated-vm'], { cwd: tmp, env });
 	const check = spawnSync(
-		'node',
+		node24Bin(),
 		['-e', "require('sqlite3'); require('isolated-vm'); console.log('native modules load')"],
 		{ cwd: tmp, env, stdio: 'inherit' },
 	);

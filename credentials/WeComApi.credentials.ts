@@ -1,0 +1,144 @@
+import type { ICredentialTestRequest, ICredentialType, Icon, INodeProperties } from 'n8n-workflow';
+
+/**
+ * A self-built WeCom app (自建应用): the company's Corp ID plus the app's AgentId and Secret. The
+ * WeCom node fetches and caches the access_token itself (nodes/WeCom/transport), so this type has
+ * no `authenticate`; its "Test" asks gettoken (doc 91039), which checks Corp ID, Secret and IP.
+ */
+export class WeComApi implements ICredentialType {
+	name = 'weComApi';
+
+	displayName = 'WeCom API';
+
+	icon: Icon = { light: 'file:../nodes/WeCom/wecom.svg', dark: 'file:../nodes/WeCom/wecom.dark.svg' };
+
+	documentationUrl = 'https://developer.work.weixin.qq.com/document/path/91039';
+
+	properties: INodeProperties[] = [
+		{
+			displayName:
+				'Since June 2022 WeCom only accepts API calls of a new self-built app from the IPs listed in the app\'s 企业可信IP. Add this n8n server\'s public IP there, or use a fixed-IP proxy as Base URL.',
+			name: 'trustedIpNotice',
+			type: 'notice',
+			default: '',
+		},
+		{
+			displayName: 'Corp ID',
+			name: 'corpId',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'ww0123456789abcdef',
+			description: '企业ID, from the WeCom admin console: 我的企业 → 企业信息',
+		},
+		{
+			displayName: 'Agent ID',
+			name: 'agentId',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: '1000002',
+			description:
+				'AgentId of the self-built app that sends the messages: 应用管理 → your app. Not checked by "Test": a wrong one fails the first send with 301002.',
+		},
+		{
+			displayName: 'Secret',
+			name: 'secret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: "The app's Secret: 应用管理 → your app → Secret (查看, sent to the admin's WeCom)",
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://qyapi.weixin.qq.com',
+			required: true,
+			description:
+				"WeCom's API address. Change it only when calls go through a fixed-IP proxy (e.g. https://wecom-proxy.example.com): WeCom only accepts calls from the app's 企业可信IP, and the proxy's IP is the one to list there.",
+		},
+	];
+
+	test: ICredentialTestRequest = {
+		request: {
+			method: 'GET',
+			baseURL: '={{$credentials.baseUrl}}',
+			url: '/cgi-bin/gettoken',
+			qs: {
+				corpid: '={{$credentials.corpId}}',
+				corpsecret: '={{$credentials.secret}}',
+			},
+		},
+		rules: [
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'errcode',
+					value: 40013,
+					message: 'Invalid Corp ID (40013): copy 企业ID from 我的企业 → 企业信息.',
+				},
+			},
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'errcode',
+					value: 40001,
+					message:
+						'Invalid Secret (40001): copy the Secret of the app again from 应用管理 → your app (it changes when reset), and check that the app is enabled and belongs to this Corp ID.',
+				},
+			},
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'errcode',
+					value: 40091,
+					message: "Invalid Secret (40091): this Secret is not one of this company's apps; copy it from the company whose Corp ID you entered.",
+				},
+			},
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'errcode',
+					value: 60020,
+					message:
+						"WeCom refused this server's IP (60020): add this n8n server's public IP to 企业可信IP of the app (应用管理 → your app → 企业可信IP; it takes about a minute to apply), or set Base URL to a fixed-IP proxy whose IP is listed there.",
+				},
+			},
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'errcode',
+					value: 45009,
+					message:
+						'WeCom is blocking calls from this IP (45009), usually after repeated wrong secrets (blocked for an hour) or too many token requests. Fix the Secret and try again later.',
+				},
+			},
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'errcode',
+					value: 41002,
+					message: 'Corp ID is missing (41002): fill in 企业ID.',
+				},
+			},
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'errcode',
+					value: 41004,
+					message: "Secret is missing (41004): fill in the app's Secret.",
+				},
+			},
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'errcode',
+					value: -1,
+					message: 'WeCom is busy (-1): try again in a moment.',
+				},
+			},
+		],
+	};
+}

@@ -1,0 +1,28 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { properties } from './actions/node.description';
+import { router } from './actions/router';
+
+export class WeCom implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WeCom',
+		name: 'weCom',
+		icon: { light: 'file:wecom.svg', dark: 'file:wecom.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description:
+			'Send WeCom (企业微信) app messages, upload media, identify users from OAuth codes and sign JS-SDK pages',
+		defaults: { name: 'WeCom' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'weComApi', required: true }],
+		properties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

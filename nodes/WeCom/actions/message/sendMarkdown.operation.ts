@@ -1,0 +1,21 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { contentFields, contentOf, recipientFields, sendAppMessage, sendOptions } from './common';
+
+const properties: INodeProperties[] = [
+	...recipientFields,
+	...contentFields('markdown'),
+	sendOptions(['enableDuplicateCheck']),
+];
+
+export const description = updateDisplayOptions(
+	{ show: { resource: ['message'], operation: ['sendMarkdown'] } },
+	properties,
+);
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const { content, notice } = contentOf.call(this, itemIndex);
+	const sent = await sendAppMessage.call(this, itemIndex, { msgtype: 'markdown', markdown: { content } });
+	return { ...sent, ...notice };
+}

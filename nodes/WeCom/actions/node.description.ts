@@ -1,0 +1,24 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import * as media from './media';
+import * as message from './message';
+import * as user from './user';
+
+/** The node's fields: resource, then each resource's operations and their fields. */
+export const properties: INodeProperties[] = [
+	{
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Media', value: 'media', description: 'Temporary files for messages' },
+			{ name: 'Message', value: 'message', description: 'App messages to members, departments and tags' },
+			{ name: 'User', value: 'user', description: 'Who opened an app page, and JS-SDK signatures for it' },
+		],
+		default: 'message',
+	},
+	...message.description,
+	...media.description,
+	...user.description,
+];

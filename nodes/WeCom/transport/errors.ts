@@ -1,0 +1,314 @@
+import type { Failure, INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+/**
+ * WeCom errcodes an operator can act on, from the global errcode page (doc 90313; generated
+ * table in xen0n/go-workwx errcodes/mod.go). Match on errcode, never on errmsg: WeCom appends
+ * hints and warnings ("Warning: wrong json format.") to errmsg.
+ */
+export interface WeComErrorInfo {
+	meaning: string;
+	hint: string;
+	failure?: Failure;
+}
+
+const MEDIA_LIMITS =
+	'WeCom accepts images up to 10 MB (JPG, PNG), voice up to 2 MB (AMR), video up to 10 MB (MP4) and files up to 20 MB, each larger than 5 bytes.';
+
+const CREDENTIAL_INVALID: Failure = { cause: 'credential-invalid' };
+const CONFIGURATION_INVALID: Failure = { cause: 'configuration-invalid' };
+
+export const WECOM_ERRORS: Readonly<Record<number, WeComErrorInfo>> = {
+	[-1]: {
+		meaning: 'WeCom is busy',
+		hint: 'Try again in a moment; set "Retry On Fail" in the node settings for unattended runs.',
+		failure: { cause: 'temporarily-unavailable' },
+	},
+	40001: {
+		meaning: 'invalid secret',
+		hint: 'Copy the Secret again from 应用管理 → your app → Secret into the WeCom API credential: it changes when someone resets it. Also check that the Corp ID belongs to the same company and that the app is enabled.',
+		failure: CREDENTIAL_INVALID,
+	},
+	40003: {
+		meaning: 'invalid user ID',
+		hint: "Use the member's 账号 (UserID) from 通讯录, not their name or mobile number; members who left the company no longer have one.",
+	},
+	40004: {
+		meaning: 'unsupported media file type',
+		hint: MEDIA_LIMITS,
+	},
+	40005: {
+		meaning: 'invalid media type',
+		hint: 'The media type must be image, voice, video or file.',
+	},
+	40006: {
+		meaning: 'media file size not allowed',
+		hint: MEDIA_LIMITS,
+	},
+	40007: {
+		meaning: 'invalid media_id',
+		hint: 'A media_id from media/upload is valid for 3 days and only for its own media type; upload the file again.',
+	},
+	40008: {
+		meaning: 'invalid message type',
+		hint: 'The message type is not one WeCom supports for this app.',
+	},
+	40009: {
+		meaning: 'image size not allowed',
+		hint: 'Images must be JPG or PNG, larger than 5 bytes and at most 10 MB.',
+	},
+	40011: {
+		meaning: 'video size not allowed',
+		hint: 'Videos must be MP4, larger than 5 bytes and at most 10 MB.',
+	},
+	40013: {
+		meaning: 'invalid Corp ID',
+		hint: 'Copy the Corp ID (企业ID) from 我的企业 → 企业信息 into the WeCom API credential.',
+		failure: CREDENTIAL_INVALID,
+	},
+	40014: {
+		meaning: 'invalid access token',
+		hint: 'The node fetched a new token and retried once; if this repeats, check that a proxy Base URL forwards the access_token query parameter unchanged.',
+	},
+	40029: {
+		meaning: 'invalid OAuth code',
+		hint: 'An OAuth code can be used once and expires after 5 minutes. Send the user through the OAuth page again, and use the credential of the app the OAuth link was built for.',
+	},
+	40031: {
+		meaning: 'invalid user ID list',
+		hint: "Check the spelling of the user IDs and that every member is inside the app's visible range (可见范围).",
+	},
+	40056: {
+		meaning: 'invalid Agent ID',
+		hint: 'Copy the AgentId from 应用管理 → your app into the Agent ID field of the WeCom API credential.',
+		failure: CREDENTIAL_INVALID,
+	},
+	40058: {
+		meaning: 'invalid parameter',
+		hint: 'A required field is empty or too long; the WeCom message below names it. When recalling a message, use the credential of the app that sent it.',
+	},
+	40091: {
+		meaning: 'invalid secret',
+		hint: "The Secret is not one of this company's apps: copy it from 应用管理 → your app → Secret of the company whose Corp ID is in the credential.",
+		failure: CREDENTIAL_INVALID,
+	},
+	41001: {
+		meaning: 'access token missing',
+		hint: 'The request reached WeCom without access_token; if the credential uses a proxy Base URL, make it forward the query string unchanged.',
+	},
+	41002: {
+		meaning: 'Corp ID missing',
+		hint: 'Fill in Corp ID (企业ID) in the WeCom API credential.',
+		failure: CREDENTIAL_INVALID,
+	},
+	41004: {
+		meaning: 'secret missing',
+		hint: "Fill in the app's Secret in the WeCom API credential.",
+		failure: CREDENTIAL_INVALID,
+	},
+	41006: {
+		meaning: 'media_id missing',
+		hint: 'Upload the file first (Media → Upload) and pass its media_id.',
+	},
+	41033: {
+		meaning: 'description missing',
+		hint: 'A text card needs a description.',
+	},
+	42001: {
+		meaning: 'access token expired',
+		hint: 'The node fetched a new token and retried once; if this repeats, another system may be resetting the app secret.',
+	},
+	44001: {
+		meaning: 'empty media file',
+		hint: 'The binary property holds no data: check the node before this one.',
+	},
+	44004: {
+		meaning: 'empty message content',
+		hint: 'Fill in the content of the message.',
+	},
+	45009: {
+		meaning: 'API call limit reached',
+		hint: 'WeCom blocks further calls for a minute up to a day depending on the limit hit. Repeated wrong secrets from one IP block that IP for an hour; a URL with debug=1 is limited to 5 calls a minute.',
+		failure: { cause: 'rate-limited' },
+	},
+	45033: {
+		meaning: 'too many concurrent calls',
+		hint: 'Lower the concurrency: process items in smaller batches or one after another.',
+		failure: { cause: 'rate-limited' },
+	},
+	45034: {
+		meaning: 'URL without scheme',
+		hint: 'URLs must start with http:// or https://.',
+	},
+	48002: {
+		meaning: 'no permission for this API',
+		hint: "This app's secret may not call this API: sending app messages needs the secret of a self-built app (not the 通讯录同步 secret); check the API permissions of the app.",
+		failure: CONFIGURATION_INVALID,
+	},
+	60011: {
+		meaning: 'no permission for the member, department or tag',
+		hint: "Add them to the app's visible range (应用管理 → your app → 可见范围).",
+		failure: CONFIGURATION_INVALID,
+	},
+	60020: {
+		meaning: 'IP address not trusted',
+		hint: "Add this server's public IP to 企业可信IP of the app (应用管理 → your app → 企业可信IP); it takes about a minute to apply. Or route calls through a fixed-IP proxy and set it as Base URL in the credential.",
+		failure: CONFIGURATION_INVALID,
+	},
+	60021: {
+		meaning: "user outside the app's visible range",
+		hint: "Add the member to the app's visible range (应用管理 → your app → 可见范围).",
+		failure: CONFIGURATION_INVALID,
+	},
+	60030: {
+		meaning: "outside the app's visible range",
+		hint: "Widen the app's visible range (可见范围) to cover what this call works on, e.g. the kf servicers.",
+		failure: CONFIGURATION_INVALID,
+	},
+	81013: {
+		meaning: 'all user IDs, department IDs and tag IDs are invalid or not permitted',
+		hint: "No recipient could receive the message: check the IDs (members may have been deleted) and that they are inside the app's visible range (可见范围).",
+	},
+	301002: {
+		meaning: 'no permission for this app',
+		hint: "The Agent ID in the credential is not the app the Secret belongs to: use the AgentId and Secret of the same app.",
+		failure: CREDENTIAL_INVALID,
+	},
+	95000: {
+		meaning: 'invalid open_kfid',
+		hint: 'Use the open_kfid of a WeChat Customer Service account of this company.',
+	},
+	95001: {
+		meaning: 'message limit reached for this customer',
+		hint: 'After a customer writes, WeChat Customer Service allows at most 5 messages within 48 hours; wait until the customer writes again.',
+		failure: { cause: 'quota-exhausted' },
+	},
+	95002: {
+		meaning: 'more than 48 hours since the customer last wrote',
+		hint: 'Messages can only be sent within 48 hours of the customer’s last message; wait until the customer writes again.',
+	},
+	95004: {
+		meaning: 'open_kfid does not exist',
+		hint: 'The customer service account was deleted or belongs to another company.',
+	},
+	95007: {
+		meaning: 'invalid or expired message token',
+		hint: 'The Token of a kf callback is valid for 10 minutes; pull messages right after the callback.',
+	},
+	95016: {
+		meaning: 'session state change not allowed',
+		hint: 'This change of the session state is not allowed from its current state; read the state first.',
+	},
+	95018: {
+		meaning: 'the session state does not allow sending',
+		hint: 'The session is not in a state where the API may send (new or handled by the bot), or more than 48 hours have passed.',
+	},
+};
+
+/** The public IP WeCom saw, from a 60020 errmsg such as "…, from ip: 203.0.113.7, more info at …". */
+export function ipFromErrmsg(errmsg: string): string | undefined {
+	const match = /from ip:\s*([0-9a-fA-F.:]+[0-9a-fA-F])/.exec(errmsg);
+	return match?.[1];
+}
+
+const SECRET_QUERY = /\b(access_token|corpsecret|secret)=[^&\s"'#]*/gi;
+
+/** Removes access_token (and secrets) from a URL or a message before it can reach an error. */
+export function stripSecrets(text: string): string {
+	return text.replace(SECRET_QUERY, '$1=***');
+}
+
+export interface DescribedError {
+	errcode: number;
+	errmsg: string;
+	message: string;
+	description: string;
+	failure?: Failure;
+}
+
+/** "WeCom error <errcode>: <meaning>" and a hint a person can act on. */
+export function describeWeComError(errcode: number, rawErrmsg: string): DescribedError {
+	const errmsg = stripSecrets(rawErrmsg);
+	const info = WECOM_ERRORS[errcode];
+	if (!info) {
+		return {
+			errcode,
+			errmsg,
+			message: `WeCom error ${errcode}: ${errmsg.split(',')[0] || 'unknown error'}`,
+			description: `WeCom answered: ${errmsg}. Look the code up at https://open.work.weixin.qq.com/devtool/query?e=${errcode}`,
+		};
+	}
+	let hint = info.hint;
+	if (errcode === 60020) {
+		const ip = ipFromErrmsg(errmsg);
+		if (ip) {
+			hint = `WeCom saw this call from ${ip}. Add ${ip} to 企业可信IP of the app (应用管理 → your app → 企业可信IP); it takes about a minute to apply. Or route calls through a fixed-IP proxy and set it as Base URL in the WeCom API credential.`;
+		}
+	}
+	return {
+		errcode,
+		errmsg,
+		message: `WeCom error ${errcode}: ${info.meaning}`,
+		description: `${hint} (WeCom: ${errmsg})`,
+		failure: info.failure,
+	};
+}
+
+export interface WeComErrorContext {
+	/** The API path, e.g. /cgi-bin/message/send (never the full URL: it would carry the token). */
+	endpoint: string;
+	itemIndex?: number;
+}
+
+/**
+ * A NodeApiError for an errcode answer. It carries errcode, errmsg and the endpoint (as
+ * httpCode, context and error response) and nothing of the request: no token, no secret.
+ */
+export function weComApiError(
+	node: INode,
+	response: { errcode: number; errmsg?: unknown },
+	context: WeComErrorContext,
+): NodeApiError {
+	const described = describeWeComError(response.errcode, String(response.errmsg ?? ''));
+	const endpoint = stripSecrets(context.endpoint.split('?')[0]);
+	const body: JsonObject = { errcode: described.errcode, errmsg: described.errmsg, endpoint };
+	const error = new NodeApiError(node, body, {
+		message: described.message,
+		description: described.description,
+		httpCode: String(described.errcode),
+		itemIndex: context.itemIndex,
+		failure: described.failure,
+	});
+	error.context.errcode = described.errcode;
+	error.context.errmsg = described.errmsg;
+	error.context.endpoint = endpoint;
+	return error;
+}
+
+/**
+ * A NodeApiError for a request that got no WeCom answer (network error, proxy error page). Only
+ * the status, the error code and a secret-free message survive: the underlying HTTP client error
+ * holds the request configuration, URL and query included, so it is not kept as the cause.
+ */
+export function weComTransportError(
+	node: INode,
+	failure: { message: string; code?: string; statusCode?: number; body?: string },
+	context: WeComErrorContext,
+): NodeApiError {
+	const endpoint = stripSecrets(context.endpoint.split('?')[0]);
+	const status = failure.statusCode ? `HTTP ${failure.statusCode}` : (failure.code ?? 'no answer');
+	const body: JsonObject = { endpoint, message: stripSecrets(failure.message) };
+	if (failure.code) body.code = failure.code;
+	if (failure.statusCode) body.statusCode = failure.statusCode;
+	if (failure.body) body.body = stripSecrets(failure.body).slice(0, 500);
+	const error = new NodeApiError(node, body, {
+		message: `WeCom request failed (${status}): ${stripSecrets(failure.message)}`,
+		description:
+			'WeCom could not be reached or answered with something other than JSON. Check the Base URL of the WeCom API credential (default https://qyapi.weixin.qq.com) and, if it points at a proxy, that the proxy is up and forwards to WeCom.',
+		httpCode: failure.statusCode ? String(failure.statusCode) : undefined,
+		itemIndex: context.itemIndex,
+		failure: { cause: 'temporarily-unavailable' },
+	});
+	error.context.endpoint = endpoint;
+	return error;
+}

@@ -1,0 +1,278 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { weComApiError, weComTransportError } from './errors';
+import { buildMediaMultipart, mediaProblem, type MediaFile, type WeComMediaType } from './media';
+import {
+	accessTokenCache,
+	accessTokenKey,
+	jsApiTicketCache,
+	jsApiTicketKey,
+	type FetchedValue,
+	type JsApiTicketType,
+} from './tokens';
+
+/**
+ * The one place that builds a WeCom request: base URL from the credential, access_token from the
+ * shared cache, JSON answer parsed, errcode turned into a NodeApiError, one retry with a fresh
+ * token when WeCom says the token is invalid or expired.
+ */
+
+export type WeComContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+export const DEFAULT_BASE_URL = 'https://qyapi.weixin.qq.com';
+
+export interface WeComApiCredentials {
+	corpId: string;
+	agentId: string;
+	secret: string;
+	baseUrl: string;
+}
+
+export interface WeComRequestOptions {
+	itemIndex?: number;
+	/** A ready body (multipart upload) sent as is, with this content type. */
+	rawBody?: { body: Buffer; contentType: string };
+}
+
+/** Errcodes after which a fresh token may help: invalid credential, invalid token, expired token. */
+const TOKEN_ERRCODES = new Set([40001, 40014, 42001]);
+
+export function normalizeBaseUrl(value: unknown): string {
+	const text = typeof value === 'string' ? value.trim() : '';
+	return (text || DEFAULT_BASE_URL).replace(/\/+$/, '');
+}
+
+export function toWeComCredentials(data: IDataObject): WeComApiCredentials {
+	return {
+		corpId: String(data.corpId ?? '').trim(),
+		agentId: String(data.agentId ?? '').trim(),
+		secret: String(data.secret ?? '').trim(),
+		baseUrl: normalizeBaseUrl(data.baseUrl),
+	};
+}
+
+/** WeCom wants agentid as an integer in JSON bodies; keep anything else as typed. */
+export function agentIdValue(credentials: WeComApiCredentials): number | string {
+	return /^\d+$/.test(credentials.agentId) ? Number(credentials.agentId) : credentials.agentId;
+}
+
+export async function getWeComCredentials(this: WeComContext): Promise<WeComApiCredentials> {
+	return toWeComCredentials(await this.getCredentials('weComApi'));
+}
+
+function itemIndexOf(options: WeComRequestOptions | undefined): number | undefined {
+	return options?.itemIndex;
+}
+
+function parseBody(body: unknown): IDataObject | undefined {
+	let value = body;
+	if (Buffer.isBuffer(value)) value = value.toString('utf8');
+	if (typeof value === 'string') {
+		try {
+			value = JSON.parse(value);
+		} catch {
+			return undefined;
+		}
+	}
+	return value && typeof value === 'object' && !Array.isArray(value) ? (value as IDataObject) : undefined;
+}
+
+/**
+ * Sends one HTTP request and returns WeCom's JSON answer (errcode not yet checked). Errors of the
+ * HTTP client are replaced, not wrapped: they carry the request with its access_token.
+ */
+async function sendRequest(
+	this: WeComContext,
+	request: IHttpRequestOptions,
+	endpoint: string,
+	itemIndex: number | undefined,
+): Promise<IDataObject> {
+	let response: { body: unknown; statusCode: number };
+	try {
+		response = (await this.helpers.httpRequest({
+			...request,
+			json: request.json ?? true,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+		})) as { body: unknown; statusCode: number };
+	} catch (error) {
+		const failure = error as { message?: unknown; code?: unknown };
+		throw weComTransportError(
+			this.getNode(),
+			{
+				message: typeof failure.message === 'string' ? failure.message : 'request failed',
+				code: typeof failure.code === 'string' ? failure.code : undefined,
+			},
+			{ endpoint, itemIndex },
+		);
+	}
+	const parsed = parseBody(response.body);
+	// WeCom answers HTTP 200 with an errcode; a proxy may pass an errcode on with another status.
+	const isWeComAnswer = parsed !== undefined && (parsed.errcode !== undefined || response.statusCode < 300);
+	if (!parsed || !isWeComAnswer || response.statusCode < 200) {
+		throw weComTransportError(
+			this.getNode(),
+			{
+				message: parsed ? 'unexpected HTTP status' : 'the answer is not JSON',
+				statusCode: response.statusCode,
+				body: typeof response.body === 'string' ? response.body : undefined,
+			},
+			{ endpoint, itemIndex },
+		);
+	}
+	return parsed;
+}
+
+function errcodeOf(answer: IDataObject): number {
+	const code = Number(answer.errcode ?? 0);
+	return Number.isFinite(code) ? code : -1;
+}
+
+/** GET /cgi-bin/gettoken (doc 91039). Its errors are never retried: a wrong secret stays wrong. */
+async function fetchAccessToken(
+	this: WeComContext,
+	credentials: WeComApiCredentials,
+	itemIndex: number | undefined,
+): Promise<FetchedValue> {
+	const endpoint = '/cgi-bin/gettoken';
+	if (!credentials.corpId || !credentials.secret) {
+		throw new NodeOperationError(this.getNode(), 'The WeCom API credential has no Corp ID or Secret', {
+			description: 'Open the credential and fill in Corp ID (企业ID) and the Secret of the app.',
+			itemIndex,
+		});
+	}
+	const answer = await sendRequest.call(
+		this,
+		{
+			method: 'GET',
+			url: `${credentials.baseUrl}${endpoint}`,
+			qs: { corpid: credentials.corpId, corpsecret: credentials.secret },
+		},
+		endpoint,
+		itemIndex,
+	);
+	const errcode = errcodeOf(answer);
+	if (errcode !== 0 || typeof answer.access_token !== 'string' || !answer.access_token) {
+		throw weComApiError(
+			this.getNode(),
+			{ errcode: errcode || -1, errmsg: answer.errmsg ?? 'gettoken returned no access_token' },
+			{ endpoint, itemIndex },
+		);
+	}
+	return { value: answer.access_token, expiresInSeconds: Number(answer.expires_in ?? 7200) };
+}
+
+async function getAccessToken(
+	this: WeComContext,
+	credentials: WeComApiCredentials,
+	itemIndex: number | undefined,
+): Promise<string> {
+	const key = accessTokenKey(credentials.baseUrl, credentials.corpId, credentials.secret);
+	return await accessTokenCache.get(key, async () => await fetchAccessToken.call(this, credentials, itemIndex));
+}
+
+/**
+ * Calls a WeCom API with the app's access_token and returns its JSON answer (errcode 0).
+ * `endpoint` is the path, e.g. `/cgi-bin/message/send`.
+ */
+export async function weComApiRequest(
+	this: WeComContext,
+	method: IHttpRequestMethods,
+	endpoint: string,
+	body?: IDataObject,
+	qs?: IDataObject,
+	options?: WeComRequestOptions,
+): Promise<IDataObject> {
+	const itemIndex = itemIndexOf(options);
+	const credentials = await getWeComCredentials.call(this);
+	const key = accessTokenKey(credentials.baseUrl, credentials.corpId, credentials.secret);
+
+	for (let attempt = 0; ; attempt++) {
+		const accessToken = await getAccessToken.call(this, credentials, itemIndex);
+		const request: IHttpRequestOptions = {
+			method,
+			url: `${credentials.baseUrl}${endpoint}`,
+			qs: { ...(qs ?? {}), access_token: accessToken },
+		};
+		if (options?.rawBody) {
+			request.body = options.rawBody.body;
+			request.headers = { 'Content-Type': options.rawBody.contentType };
+		} else if (body !== undefined) {
+			request.body = body;
+		}
+		const answer = await sendRequest.call(this, request, endpoint, itemIndex);
+		const errcode = errcodeOf(answer);
+		if (errcode === 0) return answer;
+		if (TOKEN_ERRCODES.has(errcode) && attempt === 0) {
+			accessTokenCache.invalidate(key, accessToken);
+			continue;
+		}
+		throw weComApiError(this.getNode(), { errcode, errmsg: answer.errmsg }, { endpoint, itemIndex });
+	}
+}
+
+/**
+ * POST /cgi-bin/media/upload (doc 90253). Checks WeCom's size and format rules first, so a file
+ * WeCom would refuse is never sent. Returns { type, media_id, created_at }; media_id lasts 3 days.
+ */
+export async function weComUploadMedia(
+	this: WeComContext,
+	type: WeComMediaType,
+	file: MediaFile,
+	itemIndex?: number,
+): Promise<IDataObject> {
+	const problem = mediaProblem(type, file);
+	if (problem) {
+		throw new NodeOperationError(this.getNode(), `WeCom would refuse this ${type}: ${problem}`, {
+			description: 'Convert or compress the file before this node, or send it as a file (up to 20 MB) instead.',
+			itemIndex,
+		});
+	}
+	return await weComApiRequest.call(this, 'POST', '/cgi-bin/media/upload', undefined, { type }, {
+		itemIndex,
+		rawBody: buildMediaMultipart(type, file),
+	});
+}
+
+const TICKET_ENDPOINTS: Record<JsApiTicketType, { endpoint: string; qs?: IDataObject }> = {
+	corp: { endpoint: '/cgi-bin/get_jsapi_ticket' },
+	agent: { endpoint: '/cgi-bin/ticket/get', qs: { type: 'agent_config' } },
+};
+
+/**
+ * The JS-SDK ticket (doc 90506): `corp` for wx.config, `agent` for wx.agentConfig. Cached like
+ * tokens: WeCom allows 400 fetches an hour per company and 100 per app.
+ */
+export async function getJsApiTicket(
+	this: WeComContext,
+	ticketType: JsApiTicketType,
+	itemIndex?: number,
+): Promise<string> {
+	const credentials = await getWeComCredentials.call(this);
+	const key = jsApiTicketKey(accessTokenKey(credentials.baseUrl, credentials.corpId, credentials.secret), ticketType);
+	const { endpoint, qs } = TICKET_ENDPOINTS[ticketType];
+	return await jsApiTicketCache.get(key, async () => {
+		const answer = await weComApiRequest.call(this, 'GET', endpoint, undefined, qs, { itemIndex });
+		if (typeof answer.ticket !== 'string' || !answer.ticket) {
+			throw weComApiError(this.getNode(), { errcode: -1, errmsg: 'no ticket in the answer' }, { endpoint, itemIndex });
+		}
+		return { value: answer.ticket, expiresInSeconds: Number(answer.expires_in ?? 7200) };
+	});
+}
+
+/** Empties the token and ticket caches (tests; a credential whose secret was reset is keyed anew anyway). */
+export function resetWeComCaches(): void {
+	accessTokenCache.clear();
+	jsApiTicketCache.clear();
+}
+
+export { accessTokenCache, jsApiTicketCache } from './tokens';
+export { describeWeComError, stripSecrets, WECOM_ERRORS } from './errors';
+export type { MediaFile, WeComMediaType } from './media';

@@ -1,0 +1,328 @@
+/**
+ * The e2e test bed: a real n8n (the pinned version, installed by scripts/ensure-n8n.mjs) with this package
+ * installed the way n8n installs community packages, so node types are `n8n-nodes-kefu.*` as in the
+ * templates. One instance per test file; every port on 127.0.0.1.
+ *
+ *   const n8n = await startN8n();
+ *   const cred = await n8n.createCredential('weComApi', 'WeCom', { corpId, ... });
+ *   const wf = await n8n.importWorkflow(template, { weComApi: cred });
+ *   await n8n.publish(wf.id);
+ *   await fetch(n8n.webhookUrl(webhookId, 'webhook'), ...);
+ *   const runs = await n8n.waitForExecutions(wf.id, 1);
+ *   await n8n.stop();
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+
+const projectRoot = path.resolve(__dirname, '..', '..', '..');
+
+// The same paths as scripts/lib.mjs (an ES module that this CommonJS build cannot require).
+export function n8nPaths(): { bin: string; nodeBin: string } {
+	const manifest = readFileSync(path.join(projectRoot, 'e2e-n8n', 'package.json'));
+	const version = (JSON.parse(manifest.toString()) as { dependencies: { n8n: string } }).dependencies.n8n;
+	const key = createHash('sha256').update(manifest).digest('hex').slice(0, 12);
+	const base = process.env.KEFU_N8N_CACHE ?? path.join(homedir(), '.cache', 'n8n-nodes-kefu');
+	const dir = path.join(base, `n8n-${version}-${key}`);
+	const nodeDir = path.join(projectRoot, 'node_modules', 'node', 'node_modules', `node-${process.platform}-${process.arch}`);
+	return { bin: path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n'), nodeBin: path.join(nodeDir, 'bin', 'node') };
+}
+
+export async function freePort(): Promise<number> {
+	return await new Promise((resolve, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			const port = typeof address === 'object' && address ? address.port : 0;
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+export interface ExecutionSummary {
+	id: string;
+	workflowId: string;
+	status: string;
+	mode: string;
+	finished: boolean;
+	startedAt: string;
+	stoppedAt: string | null;
+}
+
+export interface WorkflowJson {
+	id?: string;
+	name: string;
+	nodes: Array<{
+		id?: string;
+		name: string;
+		type: string;
+		typeVersion: number;
+		parameters: Record<string, unknown>;
+		credentials?: Record<string, { id: string; name: string }>;
+		webhookId?: string;
+		[key: string]: unknown;
+	}>;
+	connections: Record<string, unknown>;
+	settings?: Record<string, unknown>;
+	[key: string]: unknown;
+}
+
+export interface StartOptions {
+	/** Extra environment for n8n (e.g. N8N_EXPRESSION_ENGINE). */
+	env?: Record<string, string>;
+	/** Keep the user folder (database) of an earlier instance, to test restarts. */
+	userFolder?: string;
+	/** Where n8n's output goes; default a log file in the user folder. */
+	logFile?: string;
+}
+
+const OWNER = { email: 'owner@kefu.test', password: 'Kefu-e2e-Passw0rd', firstName: 'E2E', lastName: 'Owner' };
+
+export class N8nInstance {
+	private cookie = '';
+
+	private apiKey = '';
+
+	private exited = false;
+
+	constructor(
+		readonly baseUrl: string,
+		readonly userFolder: string,
+		readonly logFile: string,
+		private readonly child: ChildProcess,
+		private readonly options: StartOptions,
+	) {
+		child.once('exit', () => (this.exited = true));
+	}
+
+	get pid(): number | undefined {
+		return this.child.pid;
+	}
+
+	webhookUrl(webhookId: string, path = 'webhook'): string {
+		return `${this.baseUrl}/webhook/${webhookId}/${path}`;
+	}
+
+	/** Owner and API key are made on first use; webhooks need neither. */
+	private async ensureApiKey(): Promise<void> {
+		if (this.apiKey) return;
+		let res = await fetch(`${this.baseUrl}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(OWNER),
+		});
+		// 400 when the owner exists already (a restarted instance): log in instead.
+		if (!res.ok && res.status !== 400) throw new Error(`owner setup: ${res.status} ${await res.text()}`);
+		res = await fetch(`${this.baseUrl}/rest/login`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, password: OWNER.password }),
+		});
+		if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
+		this.cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+		const scopes = await this.rest<{ data: string[] }>('GET', '/rest/api-keys/scopes');
+		const created = await this.rest<{ data: { rawApiKey: string } }>('POST', '/rest/api-keys', {
+			label: `e2e-${Date.now()}`,
+			scopes: scopes.data,
+			expiresAt: null,
+		});
+		this.apiKey = created.data.rawApiKey;
+	}
+
+	private async rest<T>(method: string, url: string, body?: unknown): Promise<T> {
+		const res = await fetch(`${this.baseUrl}${url}`, {
+			method,
+			headers: { 'content-type': 'application/json', cookie: this.cookie },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await res.text();
+		if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+		return JSON.parse(text) as T;
+	}
+
+	async api<T>(method: string, url: string, body?: unknown): Promise<T> {
+		await this.ensureApiKey();
+		const res = await fetch(`${this.baseUrl}/api/v1${url}`, {
+			method,
+			headers: { 'content-type': 'application/json', 'x-n8n-api-key': this.apiKey },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await res.text();
+		if (!res.ok) throw new Error(`${method} /api/v1${url}: ${res.status} ${text}`);
+		return (text ? JSON.parse(text) : {}) as T;
+	}
+
+	async createCredential(type: string, name: string, data: Record<string, unknown>): Promise<{ id: string; name: string }> {
+		const created = await this.api<{ id: string; name: string }>('POST', '/credentials', { type, name, data });
+		return { id: created.id, name: created.name };
+	}
+
+	/**
+	 * Imports a workflow (e.g. a shipped template, which carries no credentials) and gives named nodes the
+	 * credentials made for the test, as an admin does after importing a template.
+	 */
+	async importWorkflow(
+		workflow: WorkflowJson,
+		credentialsByNode: Record<string, Record<string, { id: string; name: string }>> = {},
+	): Promise<{ id: string }> {
+		for (const name of Object.keys(credentialsByNode)) {
+			if (!workflow.nodes.some((node) => node.name === name)) throw new Error(`no node "${name}" in "${workflow.name}"`);
+		}
+		const nodes = workflow.nodes.map((node) =>
+			credentialsByNode[node.name] ? { ...node, credentials: credentialsByNode[node.name] } : node,
+		);
+		const created = await this.api<{ id: string }>('POST', '/workflows', {
+			name: workflow.name,
+			nodes,
+			connections: workflow.connections,
+			settings: workflow.settings ?? { executionOrder: 'v1' },
+		});
+		return { id: created.id };
+	}
+
+	/** Publishes (2.x's word for activating) and waits until its webhooks answer. */
+	async publish(workflowId: string): Promise<void> {
+		await this.api('POST', `/workflows/${workflowId}/activate`);
+	}
+
+	async executions(workflowId: string): Promise<ExecutionSummary[]> {
+		const out: ExecutionSummary[] = [];
+		let cursor: string | undefined;
+		do {
+			const qs = new URLSearchParams({ workflowId, limit: '250' });
+			if (cursor) qs.set('cursor', cursor);
+			const page = await this.api<{ data: ExecutionSummary[]; nextCursor?: string | null }>(
+				'GET',
+				`/executions?${qs.toString()}`,
+			);
+			out.push(...page.data);
+			cursor = page.nextCursor ?? undefined;
+		} while (cursor);
+		return out;
+	}
+
+	async execution(id: string): Promise<{ status: string; data?: { resultData: { runData: Record<string, unknown>; error?: unknown } } }> {
+		return await this.api('GET', `/executions/${id}?includeData=true`);
+	}
+
+	/** Waits until the workflow has at least `count` finished executions (any status) and returns them. */
+	async waitForExecutions(workflowId: string, count: number, timeoutMs = 60_000): Promise<ExecutionSummary[]> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const all = await this.executions(workflowId);
+			const done = all.filter((e) => e.status !== 'running' && e.status !== 'new' && e.status !== 'waiting');
+			if (done.length >= count) return done;
+			if (Date.now() > deadline) {
+				throw new Error(`expected ${count} finished executions of ${workflowId}, have ${done.length} (of ${all.length})`);
+			}
+			await new Promise((r) => setTimeout(r, 250));
+		}
+	}
+
+	async stop(options: { keepUserFolder?: boolean } = {}): Promise<void> {
+		if (!this.exited) {
+			const exited = new Promise((r) => this.child.once('exit', r));
+			this.child.kill('SIGTERM');
+			const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+			await exited;
+			clearTimeout(timer);
+		}
+		if (!options.keepUserFolder && !this.options.userFolder) rmSync(this.userFolder, { recursive: true, force: true });
+	}
+}
+
+/**
+ * Installs the built package (package.json + dist/, as `npm install` of the published tarball would) into
+ * `<user folder>/.n8n/nodes/node_modules/n8n-nodes-kefu`, where n8n loads community packages as
+ * `n8n-nodes-kefu.<node>` (a custom folder would make them `CUSTOM.<node>`: notes/n8n-platform.md §1).
+ */
+export function installPackageInto(userFolder: string): void {
+	const target = path.join(userFolder, '.n8n', 'nodes', 'node_modules', 'n8n-nodes-kefu');
+	rmSync(target, { recursive: true, force: true });
+	mkdirSync(target, { recursive: true });
+	cpSync(path.join(projectRoot, 'package.json'), path.join(target, 'package.json'));
+	cpSync(path.join(projectRoot, 'dist'), path.join(target, 'dist'), { recursive: true });
+}
+
+export function n8nEnv(userFolder: string, port: number, brokerPort: number): Record<string, string> {
+	return {
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PROTOCOL: 'http',
+		WEBHOOK_URL: `http://127.0.0.1:${port}/`,
+		N8N_ENCRYPTION_KEY: 'kefu-e2e-encryption-key-not-secret',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_SECURE_COOKIE: 'false',
+		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+		N8N_PUBLIC_API_SWAGGERUI_DISABLED: 'true',
+		DB_SQLITE_POOL_SIZE: '2',
+		N8N_LOG_LEVEL: 'info',
+	};
+}
+
+export async function startN8n(options: StartOptions = {}): Promise<N8nInstance> {
+	const { bin, nodeBin } = n8nPaths();
+	const userFolder = options.userFolder ?? mkdtempSync(path.join(tmpdir(), 'kefu-n8n-'));
+	installPackageInto(userFolder);
+	const port = await freePort();
+	const brokerPort = await freePort();
+	const logFile = options.logFile ?? path.join(userFolder, `n8n-${Date.now()}.log`);
+	const log = createWriteStream(logFile);
+	const env = {
+		...process.env,
+		PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`,
+		...n8nEnv(userFolder, port, brokerPort),
+		...options.env,
+	};
+	const child = spawn(nodeBin, [bin, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	child.stdout?.pipe(log);
+	child.stderr?.pipe(log);
+	const baseUrl = `http://127.0.0.1:${port}`;
+	const instance = new N8nInstance(baseUrl, userFolder, logFile, child, options);
+	const deadline = Date.now() + 120_000;
+	let exitCode: number | null = null;
+	child.once('exit', (code) => (exitCode = code ?? -1));
+	for (;;) {
+		if (exitCode !== null) throw new Error(`n8n exited with ${exitCode} while starting; see ${logFile}`);
+		try {
+			const res = await fetch(`${baseUrl}/healthz/readiness`);
+			if (res.ok) break;
+		} catch {
+			// not listening yet
+		}
+		if (Date.now() > deadline) {
+			await instance.stop({ keepUserFolder: true });
+			throw new Error(`n8n did not become ready in 120 s; see ${logFile}`);
+		}
+		await new Promise((r) => setTimeout(r, 300));
+	}
+	return instance;
+}
+
+/** Waits until a published workflow's webhook is registered (it takes a fraction of a second). */
+export async function waitForWebhook(url: string, init: RequestInit = { method: 'GET' }, timeoutMs = 15_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const res = await fetch(url, init);
+		if (res.status !== 404) return;
+		if (Date.now() > deadline) throw new Error(`webhook ${url} not registered after ${timeoutMs} ms`);
+		await new Promise((r) => setTimeout(r, 200));
+	}
+}
+
+export function randomId(): string {
+	return randomBytes(8).toString('hex');
+}
+
+export function writeJson(file: string, value: unknown): void {
+	writeFileSync(file, JSON.stringify(value, null, 2));
+}

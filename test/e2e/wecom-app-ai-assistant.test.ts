@@ -1,0 +1,150 @@
+/**
+ * The shipped template "WeCom app AI assistant" in a real n8n: an encrypted callback from the (fake) WeCom
+ * servers reaches the WeCom Trigger, the built-in AI Agent asks a (fake) OpenAI-compatible model, and the
+ * WeCom node sends the answer to the user through the (fake) WeCom API.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { startFakeOpenAi } from '../fakes/openai';
+import { startFakeWeComApi } from '../fakes/wecom-api';
+import {
+	encryptedCallback,
+	newSecrets,
+	textMessageXml,
+	urlVerification,
+	withQuery,
+} from '../support/wecom-callback';
+import { type N8nInstance, startN8n, waitForWebhook, type WorkflowJson } from './harness';
+
+const template = JSON.parse(
+	readFileSync(path.resolve(__dirname, '..', '..', '..', 'workflows', 'wecom-app-ai-assistant.json'), 'utf8'),
+) as WorkflowJson;
+const webhookId = template.nodes.find((n) => n.name === 'WeCom Trigger')?.webhookId as string;
+
+describe('template: WeCom app AI assistant (real n8n)', () => {
+	const secrets = newSecrets('ww_fake_corp');
+	let n8n: N8nInstance;
+	let wecom: Awaited<ReturnType<typeof startFakeWeComApi>>;
+	let openai: Awaited<ReturnType<typeof startFakeOpenAi>>;
+	let workflowId: string;
+	let url: string;
+	let msgSeq = 7_300_000_000_000_000_000n;
+
+	const post = async (xml: string) => {
+		const signed = encryptedCallback(secrets, xml, { agentId: '1000002' });
+		return await fetch(withQuery(url, signed.query), {
+			method: 'POST',
+			headers: { 'content-type': 'text/xml' },
+			body: signed.body,
+		});
+	};
+	const message = (fromUser: string, content: string) =>
+		textMessageXml({ corpId: secrets.corpId, fromUser, content, msgId: String(++msgSeq) });
+
+	before(async () => {
+		wecom = await startFakeWeComApi({ corpId: secrets.corpId, apps: [{ agentId: 1000002, secret: 'fake-secret' }] });
+		openai = await startFakeOpenAi();
+		n8n = await startN8n();
+		const callback = await n8n.createCredential('weComCallbackApi', 'WeCom Callback', { ...secrets });
+		const api = await n8n.createCredential('weComApi', 'WeCom API', {
+			corpId: secrets.corpId,
+			agentId: '1000002',
+			secret: 'fake-secret',
+			baseUrl: wecom.url,
+		});
+		const model = await n8n.createCredential('openAiApi', 'Fake OpenAI', {
+			apiKey: 'sk-fake',
+			url: openai.url,
+		});
+		({ id: workflowId } = await n8n.importWorkflow(template, {
+			'WeCom Trigger': { weComCallbackApi: callback },
+			'OpenAI-compatible Chat Model': { openAiApi: model },
+			'Send Reply': { weComApi: api },
+		}));
+		await n8n.publish(workflowId);
+		url = n8n.webhookUrl(webhookId);
+		await waitForWebhook(withQuery(url, urlVerification(secrets, 'warm-up')));
+	});
+
+	after(async () => {
+		await n8n?.stop();
+		await wecom?.close();
+		await openai?.close();
+	});
+
+	it('answers WeCom\'s URL check with the plaintext echostr, no quotes or newline', async () => {
+		const res = await fetch(withQuery(url, urlVerification(secrets, '1616140317555161061')));
+		assert.equal(res.status, 200);
+		assert.equal(await res.text(), '1616140317555161061');
+	});
+
+	it('sends exactly one reply with the AI answer to the user who wrote', async () => {
+		const before = wecom.sentMessages.length;
+		const res = await post(message('zhangsan', '你们几点上班？'));
+		assert.equal(res.status, 200);
+		assert.equal(await res.text(), 'success');
+		await wecom.waitFor(() => wecom.sentMessages.length >= before + 1, 30_000);
+		const sent = wecom.sentMessages[before];
+		assert.equal(sent.body.touser, 'zhangsan');
+		assert.equal(sent.body.msgtype, 'text');
+		assert.equal(sent.body.agentid, 1000002);
+		assert.match(String((sent.body.text as { content: string }).content), /AI answer to: .*你们几点上班？/);
+		const lastPrompt = JSON.stringify(openai.requests.at(-1)?.body);
+		assert.match(lastPrompt, /你们几点上班？/);
+	});
+
+	it('the same callback delivered 3 times yields one execution and one reply', async () => {
+		const before = wecom.sentMessages.length;
+		const execsBefore = (await n8n.executions(workflowId)).length;
+		const signed = encryptedCallback(secrets, message('lisi', 'retry me'), { agentId: '1000002' });
+		const deliver = () =>
+			fetch(withQuery(url, signed.query), { method: 'POST', headers: { 'content-type': 'text/xml' }, body: signed.body });
+		const first = await deliver();
+		assert.equal(first.status, 200);
+		for (let i = 0; i < 2; i++) {
+			const retry = await deliver();
+			assert.equal(retry.status, 200);
+			assert.equal(await retry.text(), 'success');
+		}
+		await wecom.waitFor(() => wecom.sentMessages.length >= before + 1, 30_000);
+		// Give a wrongly started second run time to show itself.
+		await new Promise((r) => setTimeout(r, 2_000));
+		assert.equal(wecom.sentMessages.length, before + 1);
+		assert.equal((await n8n.executions(workflowId)).length, execsBefore + 1);
+	});
+
+	it('a forged callback is refused and starts no execution', async () => {
+		const execsBefore = (await n8n.executions(workflowId)).length;
+		const forger = { ...secrets, token: 'not-the-token' };
+		const signed = encryptedCallback(forger, message('mallory', 'pay me'), { agentId: '1000002' });
+		const res = await fetch(withQuery(url, signed.query), {
+			method: 'POST',
+			headers: { 'content-type': 'text/xml' },
+			body: signed.body,
+		});
+		assert.equal(res.status, 403);
+		const bad = await fetch(withQuery(url, { msg_signature: 'x', timestamp: '1', nonce: '1' }), {
+			method: 'POST',
+			headers: { 'content-type': 'text/xml' },
+			body: '<xml><Encrypt>',
+		});
+		assert.ok(bad.status >= 400 && bad.status < 500, `malformed body answered ${bad.status}`);
+		await new Promise((r) => setTimeout(r, 1_000));
+		assert.equal((await n8n.executions(workflowId)).length, execsBefore);
+	});
+
+	it('when the AI fails, the user still gets a polite fallback text', async () => {
+		const before = wecom.sentMessages.length;
+		openai.failNext(20, 500);
+		const res = await post(message('wangwu', 'hello?'));
+		assert.equal(res.status, 200);
+		await wecom.waitFor(() => wecom.sentMessages.length >= before + 1, 60_000);
+		const sent = wecom.sentMessages[before];
+		assert.equal(sent.body.touser, 'wangwu');
+		assert.match(String((sent.body.text as { content: string }).content), /抱歉/);
+		openai.failNext(0);
+	});
+});
