@@ -1,3 +1,10 @@
+import { globalIgnores } from 'eslint/config';
 import { config } from '@n8n/node-cli/eslint';
 
-export default config;
+// What ships (nodes/, credentials/, package.json) gets n8n's default community-node config unchanged, the
+// one its scanner applies. Tests, fakes, benchmarks and scripts never ship: they use node: modules, process
+// and timers by design, so they are left out (and "strict" is off in package.json because of this file).
+export default [
+	globalIgnores(['test/**', 'bench/**', 'scripts/**', 'e2e-n8n/**', '.test-build/**', '.n8n-local/**']),
+	...config,
+];

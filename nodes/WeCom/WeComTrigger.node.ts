@@ -27,6 +27,14 @@ const recentCallbacks = new RecentKeys(50_000, 60 * 60 * 1000);
 /** Callbacks whose first delivery is still being answered by n8n (its execution not yet stored). */
 const pendingCallbacks = new Set<string>();
 
+/**
+ * n8n sends a string answer as text/html unless the webhook declares a content type; WeCom's examples answer
+ * plain text. The description's index signature does not know this object-valued key, hence the cast.
+ */
+const PLAIN_TEXT_RESPONSE = {
+	responseHeaders: { entries: [{ name: 'content-type', value: 'text/plain; charset=utf-8' }] },
+} as unknown as Record<string, string>;
+
 const MESSAGE_TYPES = [
 	{ name: 'Text', value: 'text' },
 	{ name: 'Image', value: 'image' },
@@ -134,6 +142,7 @@ export class WeComTrigger implements INodeType {
 				responseMode: 'onReceived',
 				responseData: '',
 				path: 'webhook',
+				...PLAIN_TEXT_RESPONSE,
 			},
 		],
 		properties: [

@@ -27,7 +27,7 @@ export function n8nPaths(): { bin: string; nodeBin: string } {
 	const key = createHash('sha256').update(manifest).digest('hex').slice(0, 12);
 	const base = process.env.KEFU_N8N_CACHE ?? path.join(homedir(), '.cache', 'n8n-nodes-kefu');
 	const dir = path.join(base, `n8n-${version}-${key}`);
-	const nodeDir = path.join(projectRoot, 'node_modules', 'node', 'node_modules', `node-${process.platform}-${process.arch}`);
+	const nodeDir = path.join(projectRoot, 'node_modules', `node-${process.platform}-${process.arch}`);
 	return { bin: path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n'), nodeBin: path.join(nodeDir, 'bin', 'node') };
 }
 
@@ -223,8 +223,30 @@ export class N8nInstance {
 		}
 	}
 
+	/**
+	 * The workflow's executions once none has been running and their number has not changed for `quietMs`:
+	 * what a test counts after the work it started has had time to show itself.
+	 */
+	async settledExecutions(workflowId: string, quietMs = 1_500, timeoutMs = 60_000): Promise<ExecutionSummary[]> {
+		const deadline = Date.now() + timeoutMs;
+		let last = -1;
+		let stableSince = Date.now();
+		for (;;) {
+			const all = await this.executions(workflowId);
+			const busy = all.some((e) => e.status === 'running' || e.status === 'new');
+			if (all.length !== last || busy) {
+				last = all.length;
+				stableSince = Date.now();
+			} else if (Date.now() - stableSince >= quietMs) {
+				return all;
+			}
+			if (Date.now() > deadline) throw new Error(`executions of ${workflowId} did not settle in ${timeoutMs} ms`);
+			await new Promise((r) => setTimeout(r, 250));
+		}
+	}
+
 	async stop(options: { keepUserFolder?: boolean } = {}): Promise<void> {
-		if (!this.exited) {
+		if (!this.exited && this.child.exitCode === null && this.child.pid !== undefined) {
 			const exited = new Promise((r) => this.child.once('exit', r));
 			this.child.kill('SIGTERM');
 			const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
@@ -291,6 +313,10 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
 	const deadline = Date.now() + 120_000;
 	let exitCode: number | null = null;
 	child.once('exit', (code) => (exitCode = code ?? -1));
+	child.once('error', (error) => {
+		log.write(`spawn failed: ${error.message}\n`);
+		exitCode = -1;
+	});
 	for (;;) {
 		if (exitCode !== null) throw new Error(`n8n exited with ${exitCode} while starting; see ${logFile}`);
 		try {

@@ -98,7 +98,7 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 
 	it('the same callback delivered 3 times yields one execution and one reply', async () => {
 		const before = wecom.sentMessages.length;
-		const execsBefore = (await n8n.executions(workflowId)).length;
+		const execsBefore = (await n8n.settledExecutions(workflowId)).length;
 		const signed = encryptedCallback(secrets, message('lisi', 'retry me'), { agentId: '1000002' });
 		const deliver = () =>
 			fetch(withQuery(url, signed.query), { method: 'POST', headers: { 'content-type': 'text/xml' }, body: signed.body });
@@ -110,14 +110,13 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 			assert.equal(await retry.text(), 'success');
 		}
 		await wecom.waitFor(() => wecom.sentMessages.length >= before + 1, 30_000);
-		// Give a wrongly started second run time to show itself.
-		await new Promise((r) => setTimeout(r, 2_000));
+		// A wrongly started second run would show itself before the executions settle.
+		assert.equal((await n8n.settledExecutions(workflowId)).length, execsBefore + 1);
 		assert.equal(wecom.sentMessages.length, before + 1);
-		assert.equal((await n8n.executions(workflowId)).length, execsBefore + 1);
 	});
 
 	it('a forged callback is refused and starts no execution', async () => {
-		const execsBefore = (await n8n.executions(workflowId)).length;
+		const execsBefore = (await n8n.settledExecutions(workflowId)).length;
 		const forger = { ...secrets, token: 'not-the-token' };
 		const signed = encryptedCallback(forger, message('mallory', 'pay me'), { agentId: '1000002' });
 		const res = await fetch(withQuery(url, signed.query), {
@@ -132,8 +131,7 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 			body: '<xml><Encrypt>',
 		});
 		assert.ok(bad.status >= 400 && bad.status < 500, `malformed body answered ${bad.status}`);
-		await new Promise((r) => setTimeout(r, 1_000));
-		assert.equal((await n8n.executions(workflowId)).length, execsBefore);
+		assert.equal((await n8n.settledExecutions(workflowId)).length, execsBefore);
 	});
 
 	it('when the AI fails, the user still gets a polite fallback text', async () => {

@@ -58,7 +58,10 @@ export interface FakeOpenAi {
 	readonly requests: FakeOpenAiRequestRecord[];
 	close(): Promise<void>;
 	setReply(reply: string | FakeOpenAiReply): void;
-	/** The next `times` chat completions answer HTTP `status` with OpenAI's error body for it. */
+	/**
+	 * The next `times` chat completions answer HTTP `status` with OpenAI's error body for it. Replaces
+	 * what an earlier call left pending, so `failNext(0)` ends a failure run.
+	 */
 	failNext(times: number, status?: number): void;
 	setLatency(ms: number): void;
 	/** Forget requests and pending failures; reply and latency back to the options. */
@@ -114,12 +117,16 @@ class FakeOpenAiServer implements FakeOpenAi {
 	private readonly server = http.createServer((req, res) => {
 		this.serve(req, res).catch((error: unknown) => {
 			if (res.headersSent) return void res.destroy();
-			this.send(res, 500, errorBody({ ...failureFor(500), message: `fake OpenAI failed: ${String(error)}` }));
+			this.send(
+				res,
+				500,
+				errorBody({ ...failureFor(500), message: `fake OpenAI failed: ${String(error)}` }),
+			);
 		});
 	});
 	private reply: string | FakeOpenAiReply;
 	private latencyMs: number;
-	private failures: Array<{ status: number; remaining: number }> = [];
+	private failure: { status: number; remaining: number } | undefined;
 
 	constructor(private readonly options: FakeOpenAiOptions) {
 		this.reply = options.reply ?? defaultReply;
@@ -139,7 +146,7 @@ class FakeOpenAiServer implements FakeOpenAi {
 	}
 
 	failNext(times: number, status = 500): void {
-		this.failures.push({ status, remaining: times });
+		this.failure = times > 0 ? { status, remaining: times } : undefined;
 	}
 
 	setLatency(ms: number): void {
@@ -148,7 +155,7 @@ class FakeOpenAiServer implements FakeOpenAi {
 
 	reset(): void {
 		this.requests.length = 0;
-		this.failures = [];
+		this.failure = undefined;
 		this.reply = this.options.reply ?? defaultReply;
 		this.latencyMs = this.options.latencyMs ?? 0;
 	}
@@ -157,7 +164,12 @@ class FakeOpenAiServer implements FakeOpenAi {
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		const method = req.method ?? 'GET';
 		const { data } = await readRequestBody(req, MAX_BODY_BYTES);
-		const record: FakeOpenAiRequestRecord = { method, path: url.pathname, status: 200, time: Date.now() };
+		const record: FakeOpenAiRequestRecord = {
+			method,
+			path: url.pathname,
+			status: 200,
+			time: Date.now(),
+		};
 		if (req.headers.authorization !== undefined) record.authorization = req.headers.authorization;
 		let body: unknown;
 		let brokenJson = false;
@@ -213,7 +225,12 @@ class FakeOpenAiServer implements FakeOpenAi {
 		return this.send(
 			res,
 			404,
-			errorBody({ message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error', param: null, code: null }),
+			errorBody({
+				message: `Invalid URL (${method} ${path})`,
+				type: 'invalid_request_error',
+				param: null,
+				code: null,
+			}),
 		);
 	}
 
@@ -232,7 +249,8 @@ class FakeOpenAiServer implements FakeOpenAi {
 			};
 		}
 		if (this.options.apiKey !== undefined && key !== this.options.apiKey) {
-			const masked = key.length > 8 ? `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}` : '***';
+			const masked =
+				key.length > 8 ? `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}` : '***';
 			return {
 				message: `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`,
 				type: 'invalid_request_error',
@@ -243,7 +261,11 @@ class FakeOpenAiServer implements FakeOpenAi {
 		return undefined;
 	}
 
-	private async chatCompletions(res: http.ServerResponse, body: unknown, brokenJson: boolean): Promise<number> {
+	private async chatCompletions(
+		res: http.ServerResponse,
+		body: unknown,
+		brokenJson: boolean,
+	): Promise<number> {
 		if (brokenJson || typeof body !== 'object' || body === null || Array.isArray(body)) {
 			return this.send(
 				res,
@@ -263,7 +285,12 @@ class FakeOpenAiServer implements FakeOpenAi {
 			return this.send(
 				res,
 				400,
-				errorBody({ message: 'you must provide a model parameter', type: 'invalid_request_error', param: null, code: null }),
+				errorBody({
+					message: 'you must provide a model parameter',
+					type: 'invalid_request_error',
+					param: null,
+					code: null,
+				}),
 			);
 		}
 		if (!Array.isArray(request.messages) || request.messages.length === 0) {
@@ -278,10 +305,10 @@ class FakeOpenAiServer implements FakeOpenAi {
 				}),
 			);
 		}
-		const failure = this.failures[0];
+		const failure = this.failure;
 		if (failure) {
 			failure.remaining -= 1;
-			if (failure.remaining <= 0) this.failures.shift();
+			if (failure.remaining <= 0) this.failure = undefined;
 			return this.send(res, failure.status, errorBody(failureFor(failure.status)));
 		}
 
@@ -290,13 +317,17 @@ class FakeOpenAiServer implements FakeOpenAi {
 			model: request.model,
 			messages,
 			stream: request.stream === true,
-			lastUserText: textOf([...messages].reverse().find((message) => message.role === 'user')?.content),
+			lastUserText: textOf(
+				[...messages].reverse().find((message) => message.role === 'user')?.content,
+			),
 			body: request,
 		};
 		const content = typeof this.reply === 'string' ? this.reply : await this.reply(chat);
 		const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
 		const created = Math.floor(Date.now() / 1000);
-		const promptTokens = estimateTokens(messages.map((message) => textOf(message.content)).join('\n'));
+		const promptTokens = estimateTokens(
+			messages.map((message) => textOf(message.content)).join('\n'),
+		);
 		const completionTokens = estimateTokens(content);
 		const usage = {
 			prompt_tokens: promptTokens,
@@ -401,7 +432,9 @@ function textOf(content: unknown): string {
 	if (typeof content === 'string') return content;
 	if (!Array.isArray(content)) return '';
 	return content
-		.map((part) => (typeof part === 'object' && part !== null && 'text' in part ? String(part.text) : ''))
+		.map((part) =>
+			typeof part === 'object' && part !== null && 'text' in part ? String(part.text) : '',
+		)
 		.join('');
 }
 

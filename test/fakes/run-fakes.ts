@@ -15,12 +15,19 @@ function portFromEnv(name: string, fallback: number): number {
 	return port;
 }
 
-async function start<T>(label: string, envName: string, port: number, run: (port: number) => Promise<T>): Promise<T> {
+async function start<T>(
+	label: string,
+	envName: string,
+	port: number,
+	run: (port: number) => Promise<T>,
+): Promise<T> {
 	try {
 		return await run(port);
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-			throw new Error(`Port ${port} for the ${label} fake is in use: stop what holds it or set ${envName} to another port.`);
+			throw new Error(
+				`Port ${port} for the ${label} fake is in use: stop what holds it or set ${envName} to another port.`,
+			);
 		}
 		throw error;
 	}
@@ -33,7 +40,8 @@ async function main(): Promise<void> {
 	const wecom = await start('WeCom', 'FAKE_WECOM_PORT', wecomPort, (port) =>
 		startFakeWeComApi({
 			port,
-			onRequest: (r) => console.log(`[wecom]  ${r.method} ${r.path} → ${r.errcode ?? `HTTP ${r.status}`}`),
+			onRequest: (r) =>
+				console.log(`[wecom]  ${r.method} ${r.path} → ${r.errcode ?? `HTTP ${r.status}`}`),
 		}),
 	);
 	const openai = await start('OpenAI', 'FAKE_OPENAI_PORT', openAiPort, (port) =>

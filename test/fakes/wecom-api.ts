@@ -130,7 +130,10 @@ export interface FakeWeComApi {
 	/** Lifetime of tokens, applied to those already issued too (counted from their issue time). */
 	setTokenTtl(seconds: number): void;
 	setLatency(ms: number): void;
-	/** The next `times` calls to `pathname` (e.g. '/cgi-bin/message/send') answer this errcode. */
+	/**
+	 * The next `times` calls to `pathname` (e.g. '/cgi-bin/message/send') answer this errcode, after the
+	 * errors already queued for it; `times` 0 clears that queue.
+	 */
 	injectError(pathname: string, errcode: number, errmsg?: string, times?: number): void;
 	/** Register an OAuth code for auth/getuserinfo: single use, valid 5 minutes [doc 91023]. */
 	addOAuthCode(code: string, identity: FakeOAuthIdentity): void;
@@ -213,7 +216,12 @@ const MEDIA_MIN_BYTES = 6;
 /** Errcode for a file over its type's limit [doc 90313]: 40009 上传图片大小不是有效值, 40011 上传视频大小
  * 不是有效值; voice and file have no code of their own, so 40006 不合法的文件大小 (the code a real voice
  * upload over the limit got: "invalid media size", public issue logs). */
-const MEDIA_TOO_LARGE: Record<FakeMediaType, number> = { image: 40009, voice: 40006, video: 40011, file: 40006 };
+const MEDIA_TOO_LARGE: Record<FakeMediaType, number> = {
+	image: 40009,
+	voice: 40006,
+	video: 40011,
+	file: 40006,
+};
 /** Bodies beyond this are counted, not kept: enough for the 20 MB file limit plus multipart framing. */
 const MAX_BODY_BYTES = 21 * 1024 * 1024;
 
@@ -231,8 +239,18 @@ const MESSAGE_TYPES = new Set([
 	'template_card',
 ]);
 /** template_card card_type values; the interactive ones return response_code [doc 90236]. */
-const CARD_TYPES = new Set(['text_notice', 'news_notice', 'button_interaction', 'vote_interaction', 'multiple_interaction']);
-const INTERACTIVE_CARD_TYPES = new Set(['button_interaction', 'vote_interaction', 'multiple_interaction']);
+const CARD_TYPES = new Set([
+	'text_notice',
+	'news_notice',
+	'button_interaction',
+	'vote_interaction',
+	'multiple_interaction',
+]);
+const INTERACTIVE_CARD_TYPES = new Set([
+	'button_interaction',
+	'vote_interaction',
+	'multiple_interaction',
+]);
 
 /** errmsg bases, in WeCom's wording where public answers show it (errmsg is informative only). */
 const ERRMSG: Record<number, string> = {
@@ -349,7 +367,10 @@ class FakeWeComServer implements FakeWeComApi {
 	/** The token gettoken hands out per agentId while it is valid. */
 	private readonly currentTokens = new Map<number, TokenState>();
 	private readonly injected = new Map<string, InjectedError[]>();
-	private readonly oauthCodes = new Map<string, { identity: FakeOAuthIdentity; expiresAt: number }>();
+	private readonly oauthCodes = new Map<
+		string,
+		{ identity: FakeOAuthIdentity; expiresAt: number }
+	>();
 	private readonly media = new Map<string, FakeUploadedMedia>();
 	private readonly sentById = new Map<string, FakeSentMessage>();
 	private readonly ticketLog: Array<{ agentId: number; time: number }> = [];
@@ -363,8 +384,14 @@ class FakeWeComServer implements FakeWeComApi {
 		'/cgi-bin/message/recall': { auth: true, handle: (c, app) => this.recallMessage(c, app) },
 		'/cgi-bin/media/upload': { auth: true, handle: (c) => this.uploadMedia(c) },
 		'/cgi-bin/auth/getuserinfo': { auth: true, handle: (c) => this.getUserInfo(c) },
-		'/cgi-bin/get_jsapi_ticket': { auth: true, handle: (c, app) => this.getTicket(c, app, 'jsapi') },
-		'/cgi-bin/ticket/get': { auth: true, handle: (c, app) => this.getTicket(c, app, 'agentConfig') },
+		'/cgi-bin/get_jsapi_ticket': {
+			auth: true,
+			handle: (c, app) => this.getTicket(c, app, 'jsapi'),
+		},
+		'/cgi-bin/ticket/get': {
+			auth: true,
+			handle: (c, app) => this.getTicket(c, app, 'agentConfig'),
+		},
 	};
 
 	constructor(private readonly options: FakeWeComOptions) {
@@ -387,15 +414,29 @@ class FakeWeComServer implements FakeWeComApi {
 	}
 
 	async close(): Promise<void> {
-		for (const waiter of this.waiters) waiter.fail(new Error('fake WeCom closed before the condition held'));
+		for (const waiter of this.waiters)
+			waiter.fail(new Error('fake WeCom closed before the condition held'));
 		await closeServer(this.server);
 	}
 
 	reset(): void {
-		for (const list of [this.requests, this.sentMessages, this.recalled, this.uploadedMedia, this.ticketLog]) {
+		for (const list of [
+			this.requests,
+			this.sentMessages,
+			this.recalled,
+			this.uploadedMedia,
+			this.ticketLog,
+		]) {
 			list.length = 0;
 		}
-		for (const map of [this.tokens, this.currentTokens, this.injected, this.oauthCodes, this.media, this.sentById]) {
+		for (const map of [
+			this.tokens,
+			this.currentTokens,
+			this.injected,
+			this.oauthCodes,
+			this.media,
+			this.sentById,
+		]) {
 			map.clear();
 		}
 		this.tokenFetchCount = 0;
@@ -425,13 +466,21 @@ class FakeWeComServer implements FakeWeComApi {
 	}
 
 	injectError(pathname: string, errcode: number, errmsg?: string, times = 1): void {
+		if (times <= 0) return void this.injected.delete(pathname);
 		const queue = this.injected.get(pathname) ?? [];
-		queue.push({ errcode, errmsg: errmsg ?? (errcode === 60020 ? ERRMSG_60020 : undefined), remaining: times });
+		queue.push({
+			errcode,
+			errmsg: errmsg ?? (errcode === 60020 ? ERRMSG_60020 : undefined),
+			remaining: times,
+		});
 		this.injected.set(pathname, queue);
 	}
 
 	addOAuthCode(code: string, identity: FakeOAuthIdentity): void {
-		this.oauthCodes.set(code, { identity: { ...identity }, expiresAt: this.now() + OAUTH_CODE_TTL });
+		this.oauthCodes.set(code, {
+			identity: { ...identity },
+			expiresAt: this.now() + OAUTH_CODE_TTL,
+		});
 	}
 
 	waitFor(predicate: (api: FakeWeComApi) => boolean, timeoutMs = 5000): Promise<void> {
@@ -475,7 +524,13 @@ class FakeWeComServer implements FakeWeComApi {
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		const query = Object.fromEntries(url.searchParams);
 		const { data: raw, size: bodySize, overflow } = await readRequestBody(req, MAX_BODY_BYTES);
-		const record: FakeRequestRecord = { method: req.method ?? 'GET', path: url.pathname, query, time: this.now(), status: 200 };
+		const record: FakeRequestRecord = {
+			method: req.method ?? 'GET',
+			path: url.pathname,
+			query,
+			time: this.now(),
+			status: 200,
+		};
 		const parsed = parseBody(raw, req.headers['content-type'] ?? '');
 		if (parsed.multipart) record.multipart = parsed.multipart.map((part) => summarisePart(part));
 		else if (parsed.body !== undefined) record.body = parsed.body;
@@ -532,7 +587,9 @@ class FakeWeComServer implements FakeWeComApi {
 		if (!queue || !next) return undefined;
 		next.remaining -= 1;
 		if (next.remaining <= 0) queue.shift();
-		return next.errmsg === undefined ? { errcode: next.errcode } : { errcode: next.errcode, errmsg: next.errmsg };
+		return next.errmsg === undefined
+			? { errcode: next.errcode }
+			: { errcode: next.errcode, errmsg: next.errmsg };
 	}
 
 	private errmsg(errcode: number, req: http.IncomingMessage): string {
@@ -564,12 +621,21 @@ class FakeWeComServer implements FakeWeComApi {
 		// expires_in is what is left of that lifetime, so a client that trusts it never uses a dead token.
 		let state = this.currentTokens.get(app.agentId);
 		if (!state || now >= state.expiresAt) {
-			state = { token: randomBytes(96).toString('base64url'), app, issuedAt: now, expiresAt: now + this.tokenTtlMs };
+			state = {
+				token: randomBytes(96).toString('base64url'),
+				app,
+				issuedAt: now,
+				expiresAt: now + this.tokenTtlMs,
+			};
 			this.tokens.set(state.token, state);
 			this.currentTokens.set(app.agentId, state);
 		}
 		this.tokenFetchCount += 1;
-		return { errcode: 0, access_token: state.token, expires_in: Math.ceil((state.expiresAt - now) / 1000) };
+		return {
+			errcode: 0,
+			access_token: state.token,
+			expires_in: Math.ceil((state.expiresAt - now) / 1000),
+		};
 	}
 
 	// --- message/send [doc 90236] --------------------------------------------------------------------
@@ -599,7 +665,9 @@ class FakeWeComServer implements FakeWeComApi {
 		// "@all" sends to the whole visible range and ignores toparty/totag [doc 90236].
 		const toAll = users.includes('@all');
 		// "返回包中的userid，不区分大小写，统一转为小写" [doc 90236].
-		const invalidUsers = toAll ? [] : users.map((id) => id.toLowerCase()).filter((id) => this.unknownUsers.has(id));
+		const invalidUsers = toAll
+			? []
+			: users.map((id) => id.toLowerCase()).filter((id) => this.unknownUsers.has(id));
 		const invalidParties = toAll ? [] : parties.filter((id) => this.unknownParties.has(id));
 		const invalidTags = toAll ? [] : tags.filter((id) => this.unknownTags.has(id));
 		const lists = {
@@ -609,7 +677,12 @@ class FakeWeComServer implements FakeWeComApi {
 			unlicenseduser: '',
 		};
 		const validCount =
-			users.length + parties.length + tags.length - invalidUsers.length - invalidParties.length - invalidTags.length;
+			users.length +
+			parties.length +
+			tags.length -
+			invalidUsers.length -
+			invalidParties.length -
+			invalidTags.length;
 		// "如果部分接收人无权限或不存在，发送仍然执行…如果全部接收人无权限或不存在，则本次调用返回失败，errcode为81013"
 		if (!toAll && validCount === 0) return { errcode: 81013, ...lists };
 
@@ -632,7 +705,12 @@ class FakeWeComServer implements FakeWeComApi {
 		this.sentById.set(msgid, sent);
 		// response_code only for the interactive template cards (and text/news notices with action_menu)
 		// [doc 90236 "参数说明"].
-		return { errcode: 0, ...lists, msgid, ...(responseCode === undefined ? {} : { response_code: responseCode }) };
+		return {
+			errcode: 0,
+			...lists,
+			msgid,
+			...(responseCode === undefined ? {} : { response_code: responseCode }),
+		};
 	}
 
 	private isLiveMedia(mediaId: string): boolean {
@@ -647,7 +725,8 @@ class FakeWeComServer implements FakeWeComApi {
 		const sent = this.sentById.get(msgid);
 		// No errcode is documented for a msgid that was never sent (or was already recalled); doc 90313's
 		// generic 40058 不合法的参数 is used. 42052 "msgid已过期 仅可撤回24小时内的消息" is documented.
-		if (!sent || sent.agentId !== app.agentId || this.recalled.includes(msgid)) return { errcode: 40058 };
+		if (!sent || sent.agentId !== app.agentId || this.recalled.includes(msgid))
+			return { errcode: 40058 };
 		if (this.now() - sent.time > RECALL_WINDOW) return { errcode: 42052 };
 		this.recalled.push(msgid);
 		return { errcode: 0 };
@@ -662,7 +741,9 @@ class FakeWeComServer implements FakeWeComApi {
 		if (!bodyKept && bodySize > MEDIA_MAX_BYTES[type]) return { errcode: MEDIA_TOO_LARGE[type] };
 		// "使用multipart/form-data POST上传文件， 文件标识名为"media"", with filename [doc 90253]. Without it
 		// WeCom finds no media: 44001 多媒体文件为空 (probe 2026-09-11: an empty `media` part → 44001).
-		const part = multipart.find((candidate) => candidate.name === 'media' && candidate.filename !== undefined);
+		const part = multipart.find(
+			(candidate) => candidate.name === 'media' && candidate.filename !== undefined,
+		);
 		const size = part?.data.length ?? 0;
 		if (!part || size === 0) return { errcode: 44001 };
 		if (size < MEDIA_MIN_BYTES) return { errcode: 40006 };
@@ -680,7 +761,12 @@ class FakeWeComServer implements FakeWeComApi {
 		};
 		this.uploadedMedia.push(media);
 		this.media.set(media.media_id, media);
-		return { errcode: 0, type, media_id: media.media_id, created_at: String(Math.floor(now / 1000)) };
+		return {
+			errcode: 0,
+			type,
+			media_id: media.media_id,
+			created_at: String(Math.floor(now / 1000)),
+		};
 	}
 
 	// --- auth/getuserinfo [doc 91023] ----------------------------------------------------------------
@@ -696,19 +782,31 @@ class FakeWeComServer implements FakeWeComApi {
 
 	// --- get_jsapi_ticket and ticket/get?type=agent_config [doc 90506] --------------------------------
 
-	private getTicket({ query }: RequestContext, app: FakeWeComApp, kind: 'jsapi' | 'agentConfig'): Answer {
+	private getTicket(
+		{ query }: RequestContext,
+		app: FakeWeComApp,
+		kind: 'jsapi' | 'agentConfig',
+	): Answer {
 		// "type 固定为agent_config"; any other value: 91040 获取ticket的类型无效 [doc 90313].
 		if (kind === 'agentConfig' && query.type !== 'agent_config') return { errcode: 91040 };
 		const now = this.now();
-		while (this.ticketLog.length > 0 && now - this.ticketLog[0].time >= HOUR) this.ticketLog.shift();
+		while (this.ticketLog.length > 0 && now - this.ticketLog[0].time >= HOUR)
+			this.ticketLog.shift();
 		// Both kinds of ticket count against the hourly limits of the corp and of the app; beyond: 45009.
 		const byApp = this.ticketLog.filter((entry) => entry.agentId === app.agentId).length;
-		if (this.ticketLog.length >= TICKET_LIMIT_PER_CORP_PER_HOUR || byApp >= TICKET_LIMIT_PER_APP_PER_HOUR) {
+		if (
+			this.ticketLog.length >= TICKET_LIMIT_PER_CORP_PER_HOUR ||
+			byApp >= TICKET_LIMIT_PER_APP_PER_HOUR
+		) {
 			return { errcode: 45009 };
 		}
 		this.ticketLog.push({ agentId: app.agentId, time: now });
 		this.ticketFetches[kind] += 1;
-		return { errcode: 0, ticket: randomBytes(48).toString('base64url'), expires_in: TICKET_TTL_SECONDS };
+		return {
+			errcode: 0,
+			ticket: randomBytes(48).toString('base64url'),
+			expires_in: TICKET_TTL_SECONDS,
+		};
 	}
 }
 
@@ -725,7 +823,11 @@ type BodyCheck =
  * title, 41033 description, 44004 content); a media_id the fake never issued (or older than 3 days) gets
  * 40007.
  */
-function checkMessageBody(msgtype: string, original: JsonObject, isLiveMedia: (mediaId: string) => boolean): BodyCheck {
+function checkMessageBody(
+	msgtype: string,
+	original: JsonObject,
+	isLiveMedia: (mediaId: string) => boolean,
+): BodyCheck {
 	const body = structuredClone(original);
 	const part = isObject(body[msgtype]) ? (body[msgtype] as JsonObject) : {};
 	let truncated = false;
@@ -774,7 +876,8 @@ function checkMessageBody(msgtype: string, original: JsonObject, isLiveMedia: (m
 				if (!nonEmpty(item.title)) return { errcode: 41016 };
 				if (msgtype === 'news') {
 					// "小程序或者url必须填写一个"
-					if (!nonEmpty(item.url) && !(nonEmpty(item.appid) && nonEmpty(item.pagepath))) return { errcode: 41010 };
+					if (!nonEmpty(item.url) && !(nonEmpty(item.appid) && nonEmpty(item.pagepath)))
+						return { errcode: 41010 };
 					cut(item, 'description', 512, 'bytes');
 				} else {
 					const error = mediaError(item.thumb_media_id);
@@ -800,7 +903,8 @@ function checkMessageBody(msgtype: string, original: JsonObject, isLiveMedia: (m
 		}
 		case 'template_card': {
 			// 42031 Template_Card.CardType 字段不合法 [doc 90313].
-			if (typeof part.card_type !== 'string' || !CARD_TYPES.has(part.card_type)) return { errcode: 42031 };
+			if (typeof part.card_type !== 'string' || !CARD_TYPES.has(part.card_type))
+				return { errcode: 42031 };
 			interactive = INTERACTIVE_CARD_TYPES.has(part.card_type) || isObject(part.action_menu);
 			break;
 		}
@@ -845,7 +949,10 @@ function parseBody(
 	if (raw.length === 0) return { brokenJson: false };
 	const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
 	if (/^multipart\/form-data/i.test(contentType) && boundary) {
-		return { brokenJson: false, multipart: parseMultipart(raw, (boundary[1] ?? boundary[2]).trim()) };
+		return {
+			brokenJson: false,
+			multipart: parseMultipart(raw, (boundary[1] ?? boundary[2]).trim()),
+		};
 	}
 	const text = raw.toString('utf8');
 	try {
@@ -900,7 +1007,8 @@ function parseHeaders(text: string): Record<string, string> {
 	const headers: Record<string, string> = {};
 	for (const line of text.split('\r\n')) {
 		const colon = line.indexOf(':');
-		if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+		if (colon > 0)
+			headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
 	}
 	return headers;
 }

@@ -316,6 +316,42 @@ describe('encryptMessage / decryptMessage', () => {
 	});
 });
 
+describe('kept cipher contexts', () => {
+	// decryptMessage and encryptMessage keep one CBC context per key and correct the first block of
+	// each message; these runs interleave keys, directions and failures, checked against fresh contexts.
+	const keys = Array.from({ length: 20 }, (_, k) =>
+		decodeEncodingAesKey(crypto.createHash('sha256').update(String(k)).digest('base64').replace(/[^A-Za-z0-9]/g, 'A').slice(0, 43)),
+	);
+
+	it('stays correct across interleaved keys, directions, message sizes and failed messages', () => {
+		for (let n = 0; n < 400; n++) {
+			const key = keys[(n * 7) % keys.length];
+			const msg = 'm'.repeat((n * 13) % 97) + n;
+			const encrypted = encryptMessage(key, msg, CORP_ID);
+			// Fresh-context reference: the kept encrypt context produced a standard CBC ciphertext.
+			const raw = decryptRaw(encrypted, key);
+			assert.equal(raw.toString('utf8', 20, 20 + raw.readUInt32BE(16)), msg);
+			assert.equal(decryptMessage(key, encrypted, CORP_ID), msg);
+			if (n % 5 === 0) {
+				// A failure in between (wrong key, so garbage plaintext) must not disturb later messages.
+				assert.throws(() => decryptMessage(keys[(n + 1) % keys.length], encrypted, CORP_ID), WeComCallbackError);
+			}
+			if (n % 11 === 0) {
+				assert.equal(decryptMessage(AES_KEY, POST_VECTOR.encrypted, CORP_ID).slice(0, 5), '<xml>');
+				assert.equal(decryptMessage(AES_KEY, GET_VECTOR.echostr, CORP_ID), GET_VECTOR.plaintext);
+			}
+		}
+	});
+
+	it('keeps its own copy of the caller\'s key', () => {
+		const key = Buffer.from(AES_KEY);
+		assert.equal(decryptMessage(key, GET_VECTOR.echostr, CORP_ID), GET_VECTOR.plaintext);
+		key.fill(0);
+		assert.throws(() => decryptMessage(key, GET_VECTOR.echostr, CORP_ID), WeComCallbackError);
+		assert.equal(decryptMessage(AES_KEY, GET_VECTOR.echostr, CORP_ID), GET_VECTOR.plaintext);
+	});
+});
+
 describe('padding checks in detail', () => {
 	const body = rawPlaintext(Buffer.from('hello'), CORP_ID, Buffer.alloc(0)); // 16 + 4 + 5 + 18 = 43 bytes
 	const withPad = (padBytes: Buffer) => encryptRaw(Buffer.concat([body, padBytes]));

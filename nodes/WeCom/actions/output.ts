@@ -2,6 +2,5 @@ import type { IDataObject } from 'n8n-workflow';
 
 /** A WeCom answer without its success envelope (errcode 0, errmsg "ok"). */
 export function withoutEnvelope(answer: IDataObject): IDataObject {
-	const { errcode: _errcode, errmsg: _errmsg, ...rest } = answer;
-	return rest;
+	return Object.fromEntries(Object.entries(answer).filter(([key]) => key !== 'errcode' && key !== 'errmsg'));
 }

@@ -46,8 +46,6 @@ export class WeComCallbackError extends Error {
 }
 
 const AES_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
-// Strict standard base64 with padding; a linear pattern (no nested quantifiers).
-const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** AES key from the 43-character EncodingAESKey: base64(key + '=') gives 32 bytes [doc 90968]. */
 export function decodeEncodingAesKey(encodingAesKey: string): Buffer {
@@ -65,7 +63,7 @@ export function decodeEncodingAesKey(encodingAesKey: string): Buffer {
 	return key;
 }
 
-// crypto.hash (Node >= 20.12) is a one-shot digest about twice as fast as createHash for short inputs.
+// crypto.hash (Node >= 20.12): one native call instead of createHash/update/digest, faster for short inputs.
 const sha1Hex: (data: string) => string =
 	typeof crypto.hash === 'function'
 		? (data) => crypto.hash('sha1', data, 'hex')
@@ -103,30 +101,89 @@ function assertAesKey(aesKey: Buffer): void {
 // Tencent's sample code), so the pad value is 1..32.
 const PAD_BLOCK = 32;
 
+// Long-lived AES-256-CBC contexts, one per key and direction. Creating a cipher is the costliest step
+// of opening a callback (measured on Node 24.21: 27-40 µs of CPU for createDecipheriv against 3 µs for
+// decrypting a 550-byte message; see bench/README.md), so a context is kept and fed one message
+// after another. CBC chains each block to the previous ciphertext block; a kept context chains a
+// message's first block to the last ciphertext block of the message before (`chain`) instead of to
+// the IV, so that one block is corrected by XOR with chain ^ IV, which is zero for a new context.
+interface CbcContext {
+	key: Buffer;
+	stream: { update(data: Buffer): Buffer };
+	chain: Buffer;
+}
+type CbcMode = 'encrypt' | 'decrypt';
+const cbcContexts: Record<CbcMode, CbcContext[]> = { encrypt: [], decrypt: [] };
+const MAX_CBC_CONTEXTS = 16;
+
+function cbcContext(mode: CbcMode, aesKey: Buffer): CbcContext {
+	const contexts = cbcContexts[mode];
+	for (const context of contexts) {
+		if (context.key.equals(aesKey)) return context;
+	}
+	if (contexts.length >= MAX_CBC_CONTEXTS) contexts.shift();
+	const key = Buffer.from(aesKey);
+	const iv = key.subarray(0, 16);
+	// IV = first 16 bytes of the key, and no automatic padding [doc 90968]: Node's PKCS#7 check assumes
+	// 16-byte blocks and fails (bad decrypt) whenever WeCom's pad value is 17..32, about half of all messages.
+	const stream =
+		mode === 'decrypt' ? crypto.createDecipheriv('aes-256-cbc', key, iv) : crypto.createCipheriv('aes-256-cbc', key, iv);
+	stream.setAutoPadding(false);
+	const context = { key, stream, chain: Buffer.from(iv) };
+	contexts.push(context);
+	return context;
+}
+
+// input: a non-empty multiple of 16 bytes; when encrypting, its first block is modified in place.
+function cbc(mode: CbcMode, aesKey: Buffer, input: Buffer): Buffer {
+	const context = cbcContext(mode, aesKey);
+	const { chain, key } = context;
+	if (mode === 'encrypt') {
+		for (let i = 0; i < 16; i++) input[i] ^= chain[i] ^ key[i];
+	}
+	let output: Buffer | undefined;
+	try {
+		output = context.stream.update(input);
+	} finally {
+		// A context whose chaining state is unknown must not serve another message.
+		if (output === undefined || output.length !== input.length) {
+			cbcContexts[mode].splice(cbcContexts[mode].indexOf(context), 1);
+		}
+	}
+	if (output.length !== input.length) {
+		throw new WeComCallbackError('invalidLength');
+	}
+	if (mode === 'decrypt') {
+		for (let i = 0; i < 16; i++) output[i] ^= chain[i] ^ key[i];
+		input.copy(chain, 0, input.length - 16);
+	} else {
+		output.copy(chain, 0, output.length - 16);
+	}
+	return output;
+}
+
 /**
  * Decrypts echostr or Encrypt and checks the receive ID (corpid for app callbacks, suiteid for
  * third-party apps, '' for AI bots). Returns the UTF-8 message.
  */
 export function decryptMessage(aesKey: Buffer, encrypted: string, expectedReceiveId: string): string {
 	assertAesKey(aesKey);
-	if (typeof encrypted !== 'string' || encrypted.length % 4 !== 0 || !BASE64_PATTERN.test(encrypted)) {
+	if (typeof encrypted !== 'string') {
 		throw new WeComCallbackError('invalidBase64');
 	}
+	// Buffer.from skips characters it does not know; re-encoding and comparing makes the check strict
+	// (alphabet, padding, no whitespace) and costs less than a regular expression over the text.
 	const cipherText = Buffer.from(encrypted, 'base64');
+	if (cipherText.toString('base64') !== encrypted) {
+		throw new WeComCallbackError('invalidBase64');
+	}
 	if (cipherText.length === 0 || cipherText.length % 16 !== 0) {
 		throw new WeComCallbackError(
 			'invalidLength',
 			`The encrypted payload is ${cipherText.length} bytes, not a non-empty multiple of the AES block size (16): it was truncated or corrupted on the way.`,
 		);
 	}
-
-	// Auto padding off: Node's PKCS#7 check assumes 16-byte blocks and fails (bad decrypt) whenever
-	// WeCom's pad value is 17..32, which is about half of all messages.
-	const decipher = crypto.createDecipheriv('aes-256-cbc', aesKey, aesKey.subarray(0, 16));
-	decipher.setAutoPadding(false);
-	const head = decipher.update(cipherText);
-	const tail = decipher.final();
-	const plain = tail.length === 0 ? head : Buffer.concat([head, tail]);
+	const plain = cbc('decrypt', aesKey, cipherText);
 
 	const pad = plain[plain.length - 1];
 	if (pad < 1 || pad > PAD_BLOCK || pad > plain.length) {
@@ -174,11 +231,7 @@ export function encryptMessage(aesKey: Buffer, plaintext: string, receiveId: str
 	plain.write(plaintext, 20, 'utf8');
 	plain.write(receiveId, 20 + msgLength, 'utf8');
 
-	const cipher = crypto.createCipheriv('aes-256-cbc', aesKey, aesKey.subarray(0, 16));
-	cipher.setAutoPadding(false);
-	const head = cipher.update(plain);
-	const tail = cipher.final();
-	return (tail.length === 0 ? head : Buffer.concat([head, tail])).toString('base64');
+	return cbc('encrypt', aesKey, plain).toString('base64');
 }
 
 export interface EncryptedReplyParams {

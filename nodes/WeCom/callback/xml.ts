@@ -61,12 +61,16 @@ function malformed(at: number, what: string): WeComCallbackError {
 }
 
 function setChild(obj: XmlObject, name: string, value: XmlValue): void {
-	if (Object.prototype.hasOwnProperty.call(obj, name)) {
-		const existing = obj[name];
-		if (Array.isArray(existing)) existing.push(value);
-		else defineOwn(obj, name, [existing, value]);
-	} else {
+	const existing = obj[name];
+	if (existing === undefined) {
+		// Not own and not inherited (so not __proto__ either): the common case, a plain assignment.
+		obj[name] = value;
+	} else if (!Object.prototype.hasOwnProperty.call(obj, name)) {
 		defineOwn(obj, name, value);
+	} else if (Array.isArray(existing)) {
+		existing.push(value);
+	} else {
+		defineOwn(obj, name, [existing, value]);
 	}
 }
 
@@ -100,7 +104,8 @@ function decodeEntities(raw: string, offset: number): string {
 	let from = 0;
 	while (amp !== -1) {
 		out += raw.slice(from, amp);
-		// The longest reference we accept is &#x10FFFF; (10 characters): a bounded look keeps this linear.
+		// The longest reference accepted is &#x10FFFF; (10 characters). A longer or missing one ends the
+		// parse, so only one search can run far and the whole stays linear.
 		const semi = raw.indexOf(';', amp + 1);
 		if (semi === -1 || semi - amp > 10) throw malformed(offset + amp, 'an & that does not start an entity');
 		const body = raw.slice(amp + 1, semi);
@@ -124,8 +129,23 @@ function decodeEntities(raw: string, offset: number): string {
 
 interface Frame {
 	name: string;
+	/** Set at the first child element; from then on only layout whitespace may appear as text. */
 	children: XmlObject | undefined;
 	text: string;
+}
+
+function mixedContent(frame: Frame, at: number): WeComCallbackError {
+	return malformed(at, `<${shorten(frame.name)}> mixes text with child elements`);
+}
+
+function addChild(parent: Frame, name: string, value: XmlValue, at: number): void {
+	let children = parent.children;
+	if (children === undefined) {
+		if (!isBlank(parent.text)) throw mixedContent(parent, at);
+		parent.text = '';
+		children = parent.children = {};
+	}
+	setChild(children, name, value);
 }
 
 /**
@@ -156,9 +176,12 @@ export function parseXml(xml: string, options: ParseXmlOptions = {}): XmlObject 
 		const textEnd = lt === -1 ? n : lt;
 		if (textEnd > i) {
 			const top = stack[stack.length - 1];
-			if (top === undefined) {
+			if (top === undefined || top.children !== undefined) {
+				// Outside the root, or between child elements: only layout whitespace, checked in place.
 				for (let k = i; k < textEnd; k++) {
-					if (!isSpace(xml.charCodeAt(k))) throw malformed(k, 'text outside the root element');
+					if (!isSpace(xml.charCodeAt(k))) {
+						throw top === undefined ? malformed(k, 'text outside the root element') : mixedContent(top, k);
+					}
 				}
 			} else {
 				top.text += decodeEntities(xml.slice(i, textEnd), i);
@@ -168,17 +191,49 @@ export function parseXml(xml: string, options: ParseXmlOptions = {}): XmlObject 
 		i = lt;
 		const next = xml.charCodeAt(i + 1);
 
+		if (next === 47 /* / */) {
+			const frame = stack.pop();
+			const name = frame?.name ?? '';
+			let j = i + 2 + name.length;
+			if (frame === undefined || !xml.startsWith(name, i + 2) || isNameChar(xml.charCodeAt(j))) {
+				let k = i + 2;
+				while (k < n && isNameChar(xml.charCodeAt(k))) k++;
+				const found = shorten(xml.slice(i + 2, k));
+				throw malformed(
+					i,
+					frame === undefined
+						? `a closing tag </${found}> without an opening tag`
+						: `the closing tag </${found}> does not match <${shorten(name)}>`,
+				);
+			}
+			while (j < n && isSpace(xml.charCodeAt(j))) j++;
+			if (xml.charCodeAt(j) !== 62 /* > */) throw malformed(i, `a broken closing tag </${shorten(name)}`);
+			i = j + 1;
+			const parent = stack[stack.length - 1];
+			if (parent !== undefined) {
+				addChild(parent, name, frame.children ?? frame.text, i);
+			} else if (frame.children !== undefined) {
+				result = frame.children;
+			} else if (isBlank(frame.text)) {
+				result = {};
+			} else {
+				throw malformed(i, 'the root element holds text instead of elements');
+			}
+			continue;
+		}
+
 		if (next === 33 /* ! */) {
-			if (xml.startsWith('<!--', i)) {
-				const end = xml.indexOf('-->', i + 4);
-				if (end === -1) throw malformed(i, 'an unclosed comment');
-				i = end + 3;
-			} else if (xml.startsWith('<![CDATA[', i)) {
+			if (xml.startsWith('<![CDATA[', i)) {
 				const top = stack[stack.length - 1];
 				if (top === undefined) throw malformed(i, 'CDATA outside the root element');
 				const end = xml.indexOf(']]>', i + 9);
 				if (end === -1) throw malformed(i, 'an unclosed CDATA section');
-				top.text += xml.slice(i + 9, end);
+				if (top.children === undefined) top.text += xml.slice(i + 9, end);
+				else if (!isBlank(xml.slice(i + 9, end))) throw mixedContent(top, i);
+				i = end + 3;
+			} else if (xml.startsWith('<!--', i)) {
+				const end = xml.indexOf('-->', i + 4);
+				if (end === -1) throw malformed(i, 'an unclosed comment');
 				i = end + 3;
 			} else {
 				// <!DOCTYPE, <!ENTITY, <!ELEMENT…: refusing every declaration is what rules out XXE and entity bombs.
@@ -198,32 +253,6 @@ export function parseXml(xml: string, options: ParseXmlOptions = {}): XmlObject 
 				throw malformed(i, 'an XML declaration that is not at the very start');
 			}
 			i = end + 2;
-			continue;
-		}
-
-		if (next === 47 /* / */) {
-			let j = i + 2;
-			const nameStart = j;
-			while (j < n && isNameChar(xml.charCodeAt(j))) j++;
-			const name = xml.slice(nameStart, j);
-			while (j < n && isSpace(xml.charCodeAt(j))) j++;
-			if (xml.charCodeAt(j) !== 62 /* > */) throw malformed(i, `a broken closing tag </${shorten(name)}`);
-			const frame = stack.pop();
-			if (frame === undefined) throw malformed(i, `a closing tag </${shorten(name)}> without an opening tag`);
-			if (frame.name !== name) {
-				throw malformed(i, `the closing tag </${shorten(name)}> does not match <${shorten(frame.name)}>`);
-			}
-			i = j + 1;
-			const value = closeFrame(frame, i);
-			const parent = stack[stack.length - 1];
-			if (parent === undefined) {
-				if (typeof value === 'string' && !isBlank(value)) {
-					throw malformed(nameStart, 'the root element holds text instead of elements');
-				}
-				result = typeof value === 'string' ? {} : value;
-			} else {
-				setChild((parent.children ??= {}), name, value);
-			}
 			continue;
 		}
 
@@ -266,30 +295,21 @@ export function parseXml(xml: string, options: ParseXmlOptions = {}): XmlObject 
 
 		if (stack.length === 0 && result !== undefined) throw malformed(i, 'a second root element');
 		if (stack.length >= maxDepth) throw malformed(i, `elements nested deeper than ${maxDepth} levels`);
-		const frame: Frame = { name, children: undefined, text: '' };
-		i = j;
-		if (selfClosing) {
-			const parent = stack[stack.length - 1];
-			if (parent === undefined) result = {};
-			else setChild((parent.children ??= {}), name, '');
+		const parent = stack[stack.length - 1];
+		if (!selfClosing) {
+			stack.push({ name, children: undefined, text: '' });
+		} else if (parent === undefined) {
+			result = {};
 		} else {
-			stack.push(frame);
+			addChild(parent, name, '', i);
 		}
+		i = j;
 	}
 
 	const open = stack[stack.length - 1];
 	if (open !== undefined) throw malformed(n, `<${shorten(open.name)}> is never closed`);
 	if (result === undefined) throw malformed(n, 'there is no root element');
 	return result;
-}
-
-// at: position just after the closing tag, for the error message.
-function closeFrame(frame: Frame, at: number): XmlValue {
-	if (frame.children === undefined) return frame.text;
-	if (frame.text.length > 0 && !isBlank(frame.text)) {
-		throw malformed(at, `<${shorten(frame.name)}> mixes text with child elements`);
-	}
-	return frame.children;
 }
 
 /** What buildXml accepts: strings become CDATA, numbers plain text, objects nested elements, arrays repeated elements. */

@@ -21,10 +21,15 @@ interface MediaRule {
 
 /** Sizes and formats WeCom accepts; every file must also be larger than 5 bytes. */
 export const MEDIA_RULES: Readonly<Record<WeComMediaType, MediaRule>> = {
-	image: { maxBytes: 10 * MB, extensions: ['jpg', 'jpeg', 'png'], mimeTypes: ['image/jpeg', 'image/png'], label: 'JPG or PNG, at most 10 MB' },
-	voice: { maxBytes: 2 * MB, extensions: ['amr'], mimeTypes: ['audio/amr'], label: 'AMR, at most 2 MB (and 60 seconds)' },
-	video: { maxBytes: 10 * MB, extensions: ['mp4'], mimeTypes: ['video/mp4'], label: 'MP4, at most 10 MB' },
-	file: { maxBytes: 20 * MB, extensions: [], mimeTypes: [], label: 'any format, at most 20 MB' },
+	image: {
+		maxBytes: 10 * MB,
+		extensions: ['jpg', 'jpeg', 'png'],
+		mimeTypes: ['image/jpeg', 'image/png'],
+		label: 'images as JPG or PNG of at most 10 MB',
+	},
+	voice: { maxBytes: 2 * MB, extensions: ['amr'], mimeTypes: ['audio/amr'], label: 'voice as AMR of at most 2 MB and 60 seconds' },
+	video: { maxBytes: 10 * MB, extensions: ['mp4'], mimeTypes: ['video/mp4'], label: 'video as MP4 of at most 10 MB' },
+	file: { maxBytes: 20 * MB, extensions: [], mimeTypes: [], label: 'files of any format up to 20 MB' },
 };
 
 export const MIN_MEDIA_BYTES = 6;
@@ -41,7 +46,7 @@ function extensionOf(fileName: string | undefined): string {
 }
 
 function formatSize(bytes: number): string {
-	return bytes >= MB ? `${(bytes / MB).toFixed(1)} MB` : `${bytes} bytes`;
+	return bytes >= MB ? `${(bytes / MB).toFixed(1)} MB (${bytes} bytes)` : `${bytes} bytes`;
 }
 
 /** Why WeCom would refuse this file, in words for the operator; undefined if it is acceptable. */
@@ -52,14 +57,14 @@ export function mediaProblem(type: WeComMediaType, file: MediaFile): string | un
 		return `The file is ${size} bytes; WeCom only accepts media larger than 5 bytes.`;
 	}
 	if (size > rule.maxBytes) {
-		return `The file is ${formatSize(size)}; WeCom accepts ${type} media up to ${formatSize(rule.maxBytes)} (${rule.label}).`;
+		return `The file is ${formatSize(size)}; WeCom accepts ${rule.label}.`;
 	}
 	if (rule.extensions.length > 0) {
 		const extension = extensionOf(file.fileName);
 		const mimeType = (file.mimeType ?? '').toLowerCase().split(';')[0].trim();
 		if (!rule.extensions.includes(extension) && !rule.mimeTypes.includes(mimeType)) {
 			const what = [file.fileName, file.mimeType].filter(Boolean).join(', ') || 'unknown format';
-			return `The file (${what}) is not a format WeCom accepts as ${type}: ${rule.label}.`;
+			return `The file (${what}) is not in a format WeCom accepts as ${type}: it takes ${rule.label}.`;
 		}
 	}
 	return undefined;

@@ -236,8 +236,8 @@ export const contentFields = (kind: 'text' | 'markdown'): INodeProperties[] => [
 		required: true,
 		description:
 			kind === 'text'
-				? 'The text to send, at most 2048 bytes (about 680 Chinese characters). Line breaks and <a href="…">links</a> are kept.'
-				: 'Markdown to send (WeCom supports a subset: headings, bold, links, quotes, <font color="info|comment|warning">), at most 2048 bytes. Not shown in 微工作台.',
+				? 'The text to send, at most 2048 bytes (about 680 Chinese characters). Line breaks and &lt;a href="…"&gt;links&lt;/a&gt; are kept.'
+				: 'Markdown to send (WeCom supports a subset: headings, bold, links, quotes, &lt;font color="info|comment|warning"&gt;), at most 2048 bytes. Not shown in 微工作台.',
 	},
 	{
 		displayName: 'Truncate Long Content',

@@ -21,7 +21,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		required: true,
 		description:
-			'Card text, at most 512 characters. WeCom styles <div class="gray">, <div class="normal"> and <div class="highlight"> lines.',
+			'Card text, at most 512 characters. WeCom styles lines wrapped in &lt;div class="gray"&gt;, &lt;div class="normal"&gt; or &lt;div class="highlight"&gt;.',
 	},
 	{
 		displayName: 'URL',

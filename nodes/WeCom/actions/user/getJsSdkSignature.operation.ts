@@ -11,7 +11,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		required: true,
-		placeholder: 'https://example.com/page?id=1',
+		placeholder: 'https://example.com/orders/list',
 		description:
 			'Full URL of the page that calls wx.config / wx.agentConfig, as location.href.split("#")[0]. Its domain must be a 可信域名 of the app.',
 	},

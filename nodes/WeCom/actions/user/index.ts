@@ -17,7 +17,7 @@ export const description: INodeProperties[] = [
 				name: 'Get Identity From OAuth Code',
 				value: 'getIdentityFromOAuthCode',
 				description: 'Turn the code of an OAuth redirect into the userid (member) or openid (non-member)',
-				action: 'Get identity from an OAuth code',
+				action: 'Get user identity from an auth code',
 			},
 			{
 				name: 'Get JS-SDK Signature',

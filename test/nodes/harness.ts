@@ -1,0 +1,303 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test code, never shipped: it needs process.env and node: modules */
+/**
+ * In-process node tests on n8n-core's own engine (shared/notes/n8n-platform.md §4b): the BUILT package
+ * (dist/, via package.json "n8n", as n8n loads it; run `npm run build` first) is loaded with
+ * PackageDirectoryLoader, a one-node workflow is executed by WorkflowExecute, and the node's output
+ * comes back per output. No n8n server, no database; HTTP goes through n8n's real request helpers.
+ *
+ *   const { outputs, error } = await runNode({
+ *     nodeType: 'weCom',
+ *     parameters: { resource: 'message', operation: 'sendText', toUser: 'zhangsan', content: 'hi' },
+ *     credentials: { weComApi: { corpId, agentId, secret, baseUrl } },
+ *     items: [{ json: {} }],
+ *   });
+ *
+ * The execution stack starts at the node under test, so no trigger and no n8n-nodes-base are needed.
+ * Webhook/trigger nodes are tested with WebhookContext instead (see the trigger tests).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import type {
+	ExecutionError,
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	INode,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+	INodeTypes,
+	IRun,
+	IVersionedNodeType,
+	IWorkflowBase,
+	IWorkflowExecuteAdditionalData,
+	WorkflowExecuteMode,
+} from 'n8n-workflow';
+
+export const projectRoot = path.resolve(__dirname, '..', '..', '..');
+
+type N8nCore = typeof import('n8n-core');
+type N8nWorkflow = typeof import('n8n-workflow');
+
+interface Engine {
+	core: N8nCore;
+	workflow: N8nWorkflow;
+	nodeTypes: INodeTypes;
+	packageName: string;
+	credentialsHelper: TestCredentialsHelperLike;
+}
+
+interface TestCredentialsHelperLike {
+	credentialsByExecution: Map<string, Record<string, ICredentialDataDecryptedObject>>;
+}
+
+let engine: Promise<Engine> | undefined;
+let userFolder: string | undefined;
+
+/**
+ * n8n-core reads N8N_USER_FOLDER when its services are first built, so it is set before n8n-core is
+ * imported (hence the dynamic imports); reflect-metadata must come first for its DI decorators.
+ */
+async function loadEngine(): Promise<Engine> {
+	userFolder = mkdtempSync(path.join(tmpdir(), 'kefu-node-test-'));
+	process.env.N8N_USER_FOLDER = userFolder;
+	process.env.N8N_DIAGNOSTICS_ENABLED ??= 'false';
+	// Quiet by default: n8n logs every node error; N8N_LOG_LEVEL=debug shows the engine's view again.
+	process.env.N8N_LOG_LEVEL ??= 'silent';
+	process.env.N8N_ENCRYPTION_KEY ??= 'in-process-node-tests-only';
+	await import('reflect-metadata');
+	const workflow = await import('n8n-workflow');
+	const core = await import('n8n-core');
+
+	const loader = new core.PackageDirectoryLoader(projectRoot);
+	await loader.loadAll();
+	const shortName = (type: string) => type.split('.').pop() ?? type;
+	const nodeTypes: INodeTypes = {
+		getByName: (type: string): INodeType | IVersionedNodeType => loader.getNode(shortName(type)).type,
+		getByNameAndVersion: (type: string, version?: number): INodeType =>
+			workflow.NodeHelpers.getVersionedNodeType(loader.getNode(shortName(type)).type, version),
+		getKnownTypes: () => loader.known.nodes,
+	};
+
+	/**
+	 * Credentials come from the test, per execution (concurrent runs may use different ones). Only
+	 * what a programmatic node needs is implemented: n8n's authenticate/preAuthentication are not used.
+	 */
+	class TestCredentialsHelper extends workflow.ICredentialsHelper {
+		credentialsByExecution = new Map<string, Record<string, ICredentialDataDecryptedObject>>();
+
+		getParentTypes(): string[] {
+			return [];
+		}
+
+		isCredentialUsableByNode(): boolean {
+			return true;
+		}
+
+		async authenticate(_credentials: ICredentialDataDecryptedObject, _type: string, requestOptions: never) {
+			return requestOptions;
+		}
+
+		async preAuthentication() {
+			return undefined;
+		}
+
+		async runPreAuthentication() {
+			return undefined;
+		}
+
+		async getCredentials(): Promise<never> {
+			throw new workflow.UnexpectedError('TestCredentialsHelper.getCredentials is not implemented');
+		}
+
+		async getDecrypted(
+			additionalData: IWorkflowExecuteAdditionalData,
+			_nodeCredentials: unknown,
+			type: string,
+		): Promise<ICredentialDataDecryptedObject> {
+			const credentials = this.credentialsByExecution.get(additionalData.executionId ?? '')?.[type];
+			if (!credentials) throw new workflow.UnexpectedError(`No test credentials of type ${type}`);
+			return { ...credentials };
+		}
+
+		async updateCredentials() {}
+
+		async updateCredentialsOauthTokenData() {}
+
+		getCredentialsProperties() {
+			return [];
+		}
+	}
+
+	return {
+		core,
+		workflow,
+		nodeTypes,
+		packageName: loader.packageName,
+		credentialsHelper: new TestCredentialsHelper(),
+	};
+}
+
+async function getEngine(): Promise<Engine> {
+	engine ??= loadEngine();
+	return await engine;
+}
+
+/** The built module at `relativePath` (e.g. 'dist/nodes/WeCom/transport/index.js'), the same instance the loaded node uses. */
+export async function requireBuilt<T>(relativePath: string): Promise<T> {
+	await getEngine();
+	return (await import(path.join(projectRoot, relativePath))) as T;
+}
+
+export interface BinaryInput {
+	data: Buffer | string;
+	fileName?: string;
+	mimeType?: string;
+}
+
+export interface RunNodeOptions {
+	/** Node name in this package ('weCom') or a full type ('n8n-nodes-kefu.weCom'). */
+	nodeType: string;
+	typeVersion?: number;
+	parameters: INodeParameters;
+	/** Decrypted credential data by credential type, e.g. { weComApi: { corpId, … } }. */
+	credentials?: Record<string, ICredentialDataDecryptedObject>;
+	/** Input items; plain objects are taken as `json`. Default: one empty item. */
+	items?: Array<INodeExecutionData | IDataObject>;
+	/** Binary properties added to every input item (Buffer or base64), e.g. { data: { data, fileName, mimeType } }. */
+	binary?: Record<string, BinaryInput>;
+	/** Node setting "On Error": continueRegularOutput / continueErrorOutput. */
+	onError?: INode['onError'];
+	mode?: WorkflowExecuteMode;
+}
+
+export interface RunNodeResult {
+	/** Items per output of the node (the first run). */
+	outputs: INodeExecutionData[][];
+	/** The node's error when it failed (and did not continue on fail), or n8n's refusal to start (node issues). */
+	error?: ExecutionError;
+	/** The whole run; absent when n8n refused to start it. */
+	run?: IRun;
+}
+
+let executionCounter = 0;
+
+function toItem(item: INodeExecutionData | IDataObject): INodeExecutionData {
+	return 'json' in item && typeof item.json === 'object' && item.json !== null
+		? ({ ...(item as INodeExecutionData) } as INodeExecutionData)
+		: { json: item as IDataObject };
+}
+
+/** Executes one node on n8n-core's WorkflowExecute and returns its output. */
+export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
+	const { core, workflow, nodeTypes, packageName, credentialsHelper } = await getEngine();
+	const type = options.nodeType.includes('.') ? options.nodeType : `${packageName}.${options.nodeType}`;
+	const nodeType = nodeTypes.getByNameAndVersion(type, options.typeVersion);
+	const typeVersion = options.typeVersion ?? (Array.isArray(nodeType.description.version)
+		? Math.max(...nodeType.description.version)
+		: nodeType.description.version);
+
+	const executionId = `test-${++executionCounter}`;
+	const node: INode = {
+		id: `node-${executionCounter}`,
+		name: 'Node Under Test',
+		type,
+		typeVersion,
+		position: [0, 0],
+		parameters: options.parameters,
+		credentials: Object.fromEntries(
+			Object.keys(options.credentials ?? {}).map((credentialType) => [
+				credentialType,
+				{ id: `cred-${credentialType}`, name: `Test ${credentialType}` },
+			]),
+		),
+		...(options.onError ? { onError: options.onError } : {}),
+	};
+	const workflowData: IWorkflowBase = {
+		id: `wf-${executionCounter}`,
+		name: 'In-process test',
+		active: false,
+		isArchived: false,
+		nodes: [node],
+		connections: {},
+		settings: { executionOrder: 'v1' },
+		createdAt: new Date(),
+		updatedAt: new Date(),
+	} as IWorkflowBase;
+	const wf = new workflow.Workflow({
+		id: workflowData.id,
+		name: workflowData.name,
+		nodes: workflowData.nodes,
+		connections: workflowData.connections,
+		active: false,
+		nodeTypes,
+		settings: workflowData.settings,
+	});
+
+	const items = (options.items ?? [{ json: {} }]).map(toItem);
+	if (options.binary) {
+		for (const item of items) {
+			item.binary = { ...(item.binary ?? {}) };
+			for (const [property, input] of Object.entries(options.binary)) {
+				const data = Buffer.isBuffer(input.data) ? input.data : Buffer.from(input.data, 'base64');
+				item.binary[property] = {
+					data: data.toString('base64'),
+					mimeType: input.mimeType ?? 'application/octet-stream',
+					fileName: input.fileName,
+					fileExtension: input.fileName?.split('.').pop(),
+					fileSize: `${data.length} B`,
+				};
+			}
+		}
+	}
+
+	credentialsHelper.credentialsByExecution.set(executionId, options.credentials ?? {});
+	const mode = options.mode ?? 'manual';
+	const hooks = new core.ExecutionLifecycleHooks(mode, executionId, workflowData);
+	const finished = new Promise<IRun>((resolve) => hooks.addHandler('workflowExecuteAfter', (run) => resolve(run)));
+	const additionalData = {
+		hooks,
+		executionId,
+		credentialsHelper,
+		currentNodeParameters: undefined,
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1:5678/rest',
+		instanceBaseUrl: 'http://127.0.0.1:5678/',
+		formBaseUrl: 'http://127.0.0.1:5678/form',
+		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
+		formTestBaseUrl: 'http://127.0.0.1:5678/form-test',
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
+		mcpBaseUrl: 'http://127.0.0.1:5678/mcp',
+		mcpTestBaseUrl: 'http://127.0.0.1:5678/mcp-test',
+		variables: {},
+		userId: 'test-user',
+	} as unknown as IWorkflowExecuteAdditionalData;
+
+	const runExecutionData = workflow.createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [{ node, data: { main: [items] }, source: null }],
+		},
+	});
+	try {
+		try {
+			await new core.WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(wf);
+		} catch (refusal) {
+			// n8n checks parameters before running (required fields, maxAllowedFields…) and throws.
+			return { outputs: [], error: refusal as ExecutionError };
+		}
+		const run = await finished;
+		const taskData = run.data.resultData.runData[node.name]?.[0];
+		const outputs = (taskData?.data?.main ?? []).map((output) => output ?? []);
+		return { outputs, error: taskData?.error ?? run.data.resultData.error, run };
+	} finally {
+		credentialsHelper.credentialsByExecution.delete(executionId);
+	}
+}
+
+/** Removes the temporary n8n user folder (call from an `after` hook). */
+export function cleanupHarness(): void {
+	if (userFolder) rmSync(userFolder, { recursive: true, force: true });
+}
