@@ -301,3 +301,160 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 export function cleanupHarness(): void {
 	if (userFolder) rmSync(userFolder, { recursive: true, force: true });
 }
+
+/** What the trigger wrote to the response itself (refusals, the URL echo), or nothing when n8n answers. */
+export interface FakeResponse {
+	statusCode: number;
+	body?: string;
+	contentType?: string;
+	headersSent: boolean;
+	writableFinished: boolean;
+	status(code: number): FakeResponse;
+	type(contentType: string): FakeResponse;
+	send(body: string): FakeResponse;
+	setHeader(name: string, value: string): FakeResponse;
+	end(): FakeResponse;
+	once(event: string, listener: () => void): FakeResponse;
+	/** Plays n8n answering later (once the execution is stored): sets the status and emits finish and close. */
+	finish(statusCode: number): void;
+	/** Plays the client going away before any answer: emits close only. */
+	abort(): void;
+}
+
+function fakeResponse(): FakeResponse {
+	const listeners: Record<string, Array<() => void>> = {};
+	const emit = (event: string) => {
+		for (const listener of listeners[event]?.splice(0) ?? []) listener();
+	};
+	const res: FakeResponse = {
+		statusCode: 200,
+		headersSent: false,
+		writableFinished: false,
+		status(code) {
+			res.statusCode = code;
+			return res;
+		},
+		type(contentType) {
+			res.contentType = contentType;
+			return res;
+		},
+		setHeader() {
+			return res;
+		},
+		send(body) {
+			res.body = body;
+			res.headersSent = true;
+			res.writableFinished = true;
+			emit('finish');
+			emit('close');
+			return res;
+		},
+		end() {
+			return res;
+		},
+		once(event, listener) {
+			(listeners[event] ??= []).push(listener);
+			return res;
+		},
+		finish(statusCode) {
+			res.statusCode = statusCode;
+			res.headersSent = true;
+			res.writableFinished = true;
+			emit('finish');
+			emit('close');
+		},
+		abort() {
+			emit('close');
+		},
+	};
+	return res;
+}
+
+export interface CallWebhookOptions {
+	nodeType: string;
+	typeVersion?: number;
+	parameters: INodeParameters;
+	credentials: Record<string, ICredentialDataDecryptedObject>;
+	/** The webhook description's name: 'setup' (GET) or 'default' (POST) for the WeCom Trigger. */
+	webhookName: string;
+	method: 'GET' | 'POST';
+	query?: Record<string, string>;
+	body?: string | Buffer;
+	headers?: Record<string, string>;
+	/** Same workflow and node ids across calls, so in-memory state (retry memory) is shared as in n8n. */
+	workflowId?: string;
+}
+
+export interface CallWebhookResult {
+	response: import('n8n-workflow').IWebhookResponseData;
+	res: FakeResponse;
+}
+
+/** Calls a trigger's webhook() with n8n-core's real WebhookContext, as n8n does for a live webhook. */
+export async function callWebhook(options: CallWebhookOptions): Promise<CallWebhookResult> {
+	const { core, workflow, nodeTypes, packageName, credentialsHelper } = await getEngine();
+	const type = options.nodeType.includes('.') ? options.nodeType : `${packageName}.${options.nodeType}`;
+	const nodeType = nodeTypes.getByNameAndVersion(type, options.typeVersion);
+	const typeVersion = options.typeVersion ?? (Array.isArray(nodeType.description.version)
+		? Math.max(...nodeType.description.version)
+		: nodeType.description.version);
+	const executionId = `webhook-${++executionCounter}`;
+	const workflowId = options.workflowId ?? `wf-webhook-${executionCounter}`;
+	const node: INode = {
+		id: `${workflowId}-trigger`,
+		name: 'Trigger Under Test',
+		type,
+		typeVersion,
+		position: [0, 0],
+		parameters: options.parameters,
+		credentials: Object.fromEntries(
+			Object.keys(options.credentials).map((t) => [t, { id: `cred-${t}`, name: `Test ${t}` }]),
+		),
+	};
+	const wf = new workflow.Workflow({
+		id: workflowId,
+		name: 'In-process webhook test',
+		nodes: [node],
+		connections: {},
+		active: true,
+		nodeTypes,
+		settings: { executionOrder: 'v1' },
+	});
+	const rawBody = options.body === undefined ? undefined : Buffer.from(options.body);
+	const req = {
+		method: options.method,
+		query: options.query ?? {},
+		headers: { 'content-type': 'text/xml', ...(options.headers ?? {}) },
+		contentType: 'text/xml',
+		rawBody,
+		body: {},
+		params: {},
+	};
+	const res = fakeResponse();
+	credentialsHelper.credentialsByExecution.set(executionId, options.credentials);
+	const additionalData = {
+		executionId,
+		credentialsHelper,
+		httpRequest: req,
+		httpResponse: res,
+		variables: {},
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+		instanceBaseUrl: 'http://127.0.0.1:5678/',
+	} as unknown as IWorkflowExecuteAdditionalData;
+	const webhookData = {
+		httpMethod: options.method,
+		node: node.name,
+		path: 'test/webhook',
+		webhookDescription: { name: options.webhookName, httpMethod: options.method, path: 'webhook' },
+		workflowId,
+		workflowExecuteAdditionalData: additionalData,
+	} as unknown as import('n8n-workflow').IWebhookData;
+	try {
+		const ctx = new core.WebhookContext(wf, node, additionalData, 'webhook', webhookData, [], null);
+		const webhook = nodeType.webhook as (this: unknown) => Promise<import('n8n-workflow').IWebhookResponseData>;
+		const response = await webhook.call(ctx);
+		return { response, res };
+	} finally {
+		credentialsHelper.credentialsByExecution.delete(executionId);
+	}
+}
