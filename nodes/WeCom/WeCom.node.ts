@@ -13,12 +13,15 @@ export class WeCom implements INodeType {
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description:
-			'Send WeCom (企业微信) app messages, upload media, identify users from OAuth codes and sign JS-SDK pages',
+			'Send WeCom (企业微信) app messages and passive replies, upload media, identify users from OAuth codes and sign JS-SDK pages',
 		defaults: { name: 'WeCom' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'weComApi', required: true }],
+		credentials: [
+			{ name: 'weComApi', required: true, displayOptions: { hide: { resource: ['passiveReply'] } } },
+			{ name: 'weComCallbackApi', required: true, displayOptions: { show: { resource: ['passiveReply'] } } },
+		],
 		properties,
 	};
 

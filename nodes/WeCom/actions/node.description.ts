@@ -2,6 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import * as media from './media';
 import * as message from './message';
+import * as passiveReply from './passiveReply';
 import * as user from './user';
 
 /** The node's fields: resource, then each resource's operations and their fields. */
@@ -14,11 +15,17 @@ export const properties: INodeProperties[] = [
 		options: [
 			{ name: 'Media', value: 'media', description: 'Temporary files for messages' },
 			{ name: 'Message', value: 'message', description: 'App messages to members, departments and tags' },
+			{
+				name: 'Passive Reply',
+				value: 'passiveReply',
+				description: 'A reply sent back inside the callback answer (WeCom Trigger with Respond to Webhook)',
+			},
 			{ name: 'User', value: 'user', description: 'Who opened an app page, and JS-SDK signatures for it' },
 		],
 		default: 'message',
 	},
 	...message.description,
 	...media.description,
+	...passiveReply.description,
 	...user.description,
 ];

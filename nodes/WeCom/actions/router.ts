@@ -3,6 +3,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import * as media from './media';
 import * as message from './message';
+import * as passiveReply from './passiveReply';
 import * as user from './user';
 
 type Operation = { execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> };
@@ -18,6 +19,7 @@ const operations: Record<string, Record<string, Operation>> = {
 		recall: message.recall,
 	},
 	media: { upload: media.upload },
+	passiveReply: { build: passiveReply.build },
 	user: {
 		getIdentityFromOAuthCode: user.getIdentityFromOAuthCode,
 		getJsSdkSignature: user.getJsSdkSignature,
