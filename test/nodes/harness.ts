@@ -189,14 +189,20 @@ function toItem(item: INodeExecutionData | IDataObject): INodeExecutionData {
 		: { json: item as IDataObject };
 }
 
+/** The full type name, the node type and the version to run (the newest unless the test says). */
+function resolveNodeType(engine: Engine, options: { nodeType: string; typeVersion?: number }) {
+	const type = options.nodeType.includes('.') ? options.nodeType : `${engine.packageName}.${options.nodeType}`;
+	const nodeType = engine.nodeTypes.getByNameAndVersion(type, options.typeVersion);
+	const { version } = nodeType.description;
+	const typeVersion = options.typeVersion ?? (Array.isArray(version) ? Math.max(...version) : version);
+	return { type, nodeType, typeVersion };
+}
+
 /** Executes one node on n8n-core's WorkflowExecute and returns its output. */
 export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
-	const { core, workflow, nodeTypes, packageName, credentialsHelper } = await getEngine();
-	const type = options.nodeType.includes('.') ? options.nodeType : `${packageName}.${options.nodeType}`;
-	const nodeType = nodeTypes.getByNameAndVersion(type, options.typeVersion);
-	const typeVersion = options.typeVersion ?? (Array.isArray(nodeType.description.version)
-		? Math.max(...nodeType.description.version)
-		: nodeType.description.version);
+	const engine = await getEngine();
+	const { core, workflow, nodeTypes, credentialsHelper } = engine;
+	const { type, typeVersion } = resolveNodeType(engine, options);
 
 	const executionId = `test-${++executionCounter}`;
 	const node: INode = {
@@ -392,12 +398,9 @@ export interface CallWebhookResult {
 
 /** Calls a trigger's webhook() with n8n-core's real WebhookContext, as n8n does for a live webhook. */
 export async function callWebhook(options: CallWebhookOptions): Promise<CallWebhookResult> {
-	const { core, workflow, nodeTypes, packageName, credentialsHelper } = await getEngine();
-	const type = options.nodeType.includes('.') ? options.nodeType : `${packageName}.${options.nodeType}`;
-	const nodeType = nodeTypes.getByNameAndVersion(type, options.typeVersion);
-	const typeVersion = options.typeVersion ?? (Array.isArray(nodeType.description.version)
-		? Math.max(...nodeType.description.version)
-		: nodeType.description.version);
+	const engine = await getEngine();
+	const { core, workflow, nodeTypes, credentialsHelper } = engine;
+	const { type, nodeType, typeVersion } = resolveNodeType(engine, options);
 	const executionId = `webhook-${++executionCounter}`;
 	const workflowId = options.workflowId ?? `wf-webhook-${executionCounter}`;
 	const node: INode = {
