@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { properties } from './actions/node.description';
+import { weComCallbackApiTest } from './callback/credentialTest';
 import { router } from './actions/router';
 
 export class WeCom implements INodeType {
@@ -20,9 +21,18 @@ export class WeCom implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
 			{ name: 'weComApi', required: true, displayOptions: { hide: { resource: ['passiveReply'] } } },
-			{ name: 'weComCallbackApi', required: true, displayOptions: { show: { resource: ['passiveReply'] } } },
+			{
+				name: 'weComCallbackApi',
+				required: true,
+				testedBy: 'weComCallbackApiTest',
+				displayOptions: { show: { resource: ['passiveReply'] } },
+			},
 		],
 		properties,
+	};
+
+	methods = {
+		credentialTest: { weComCallbackApiTest },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

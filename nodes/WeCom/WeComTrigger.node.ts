@@ -1,9 +1,6 @@
 import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
 	IDataObject,
 	IHookFunctions,
-	INodeCredentialTestResult,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
@@ -11,6 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { weComCallbackApiTest } from './callback/credentialTest';
 import { decodeEncodingAesKey, openCallback, WeComCallbackError } from './callback/crypto';
 import { callbackDedupeKey, RecentKeys } from './callback/dedupe';
 import { extractEncrypt, parseXml } from './callback/xml';
@@ -203,34 +201,7 @@ export class WeComTrigger implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async weComCallbackApiTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				const data = credential.data ?? {};
-				const corpId = String(data.corpId ?? '').trim();
-				const token = String(data.token ?? '');
-				if (corpId === '') return { status: 'Error', message: 'Corp ID is empty: copy 企业ID from 我的企业 → 企业信息.' };
-				// The admin console generates tokens of letters and digits, 3 to 32 long (doc 90930).
-				if (!/^[A-Za-z0-9]{3,32}$/.test(token)) {
-					return {
-						status: 'Error',
-						message: 'Token must be 3 to 32 letters or digits, as the WeCom admin console shows it.',
-					};
-				}
-				try {
-					decodeEncodingAesKey(String(data.encodingAesKey ?? ''));
-				} catch (error) {
-					return { status: 'Error', message: (error as Error).message };
-				}
-				return {
-					status: 'OK',
-					message:
-						'The values are well formed. WeCom checks them when you save the callback URL in its admin console.',
-				};
-			},
-		},
+		credentialTest: { weComCallbackApiTest },
 	};
 
 	// WeCom has no API to register a callback URL: the operator pastes it in the admin console. These exist
