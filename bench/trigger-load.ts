@@ -166,12 +166,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------- workflows
 
-type WfKey = 'A' | 'B' | 'A11' | 'M1' | 'M2' | 'B1';
+type WfKey = 'A' | 'B' | 'A11' | 'AC' | 'M1' | 'M2' | 'B1';
 
 const WF_TITLES: Record<WfKey, string> = {
 	A: 'WeCom Trigger v1 (n8n-nodes-kefu.weComTrigger) → NoOp',
 	B: 'Webhook v2.1 (n8n-nodes-base.webhook, POST, onReceived) → NoOp',
 	A11: 'WeCom Trigger code as v1.1 (bench copy) → NoOp',
+	AC: 'WeCom Trigger v1 with its credential cached 60 s (bench copy) → NoOp',
 	M1: 'minimal custom trigger v1 (bench, no credential/crypto) → NoOp',
 	M2: 'minimal custom trigger v2 (bench) → NoOp',
 	B1: 'Webhook v1 (n8n-nodes-base.webhook typeVersion 1) → NoOp',
@@ -205,7 +206,7 @@ function writeBenchPackage(userFolder: string): void {
 				n8nNodesApiVersion: 1,
 				strict: false,
 				credentials: [],
-				nodes: ['dist/WeComTriggerBench.node.js', 'dist/MinimalTrigger.node.js'],
+				nodes: ['dist/WeComTriggerBench.node.js', 'dist/WeComTriggerCached.node.js', 'dist/MinimalTrigger.node.js'],
 			},
 		}),
 	);
@@ -224,6 +225,34 @@ class WeComTriggerBench extends WeComTrigger {
 	}
 }
 exports.WeComTriggerBench = WeComTriggerBench;
+`,
+	);
+	// What the trigger would cost without n8n's per-call credential resolution (which builds an isolate in a
+	// webhook context): the same code, with getCredentials answered from a 60 s cache per credential id.
+	writeFileSync(
+		path.join(root, 'dist', 'WeComTriggerCached.node.js'),
+		`"use strict";
+const { WeComTrigger } = require('../../n8n-nodes-kefu/dist/nodes/WeCom/WeComTrigger.node.js');
+const cache = new Map();
+class WeComTriggerCached extends WeComTrigger {
+	constructor() {
+		super();
+		this.description = { ...this.description, displayName: 'WeCom Trigger (bench, cached credential)', name: 'weComTriggerCached', version: 1 };
+	}
+	async webhook() {
+		const read = this.getCredentials.bind(this);
+		this.getCredentials = async (type) => {
+			const key = type + ':' + this.getNode().credentials[type].id;
+			const hit = cache.get(key);
+			if (hit && hit.until > Date.now()) return hit.value;
+			const value = await read(type);
+			cache.set(key, { value, until: Date.now() + 60000 });
+			return value;
+		};
+		return await super.webhook.call(this);
+	}
+}
+exports.WeComTriggerCached = WeComTriggerCached;
 `,
 	);
 	writeFileSync(
@@ -264,6 +293,14 @@ function workflowFor(key: WfKey, webhookId: string, credential: { id: string; na
 				return {
 					...base,
 					type: 'n8n-nodes-kefu.weComTrigger',
+					typeVersion: 1,
+					parameters: { messageTypes: ['text'] },
+					credentials: { weComCallbackApi: credential },
+				};
+			case 'AC':
+				return {
+					...base,
+					type: `${BENCH_PACKAGE}.weComTriggerCached`,
 					typeVersion: 1,
 					parameters: { messageTypes: ['text'] },
 					credentials: { weComCallbackApi: credential },
@@ -644,15 +681,21 @@ function phasesFor(opts: Options): Phase[] {
 		const env = { N8N_METRICS: 'true', NODE_OPTIONS: '--inspect=127.0.0.1:0' };
 		return [{ name: 'prof', env, workflows: ['A', 'B', 'M2'], runs: ['A', 'B', 'M2'], profile: true }];
 	}
-	const diag: WfKey[] = ['A', 'B', 'A11', 'M1', 'M2', 'B1'];
+	const diag: WfKey[] = ['A', 'B', 'A11', 'AC', 'M1', 'M2', 'B1'];
 	const metrics = { N8N_METRICS: 'true' };
 	return [
-		{ name: 'diag-default', env: metrics, workflows: diag, runs: ['A', 'B', 'A11', 'M1', 'M2', 'B1'] },
+		{ name: 'diag-default', env: metrics, workflows: diag, runs: ['A', 'B', 'A11', 'AC', 'M1', 'M2', 'B1'] },
 		{
 			name: 'diag-no-isolate-skip',
 			env: { ...metrics, N8N_EXPRESSION_ENGINE_ALLOW_WEBHOOK_ISOLATE_SKIP: 'false' },
 			workflows: ['A', 'B'],
 			runs: ['B', 'A'],
+		},
+		{
+			name: 'diag-compile-cache',
+			env: { ...metrics, N8N_EXPRESSION_ENGINE_COMPILE_CACHE: 'true' },
+			workflows: ['A', 'B'],
+			runs: ['A', 'B'],
 		},
 		{
 			name: 'diag-lazy-acquire',
@@ -764,7 +807,7 @@ async function main(): Promise<void> {
 					headers: { 'content-type': 'text/xml' },
 					body: warm.body,
 				});
-				if (key === 'A' || key === 'A11') {
+				if (key === 'A' || key === 'A11' || key === 'AC') {
 					const echo = await fetch(withQuery(url, urlVerification(secrets, 'bench-echo')));
 					if ((await echo.text()) !== 'bench-echo') throw new Error(`${key}: URL verification failed`);
 				}

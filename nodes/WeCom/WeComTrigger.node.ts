@@ -11,6 +11,7 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { weComCallbackApiTest } from './callback/credentialTest';
 import { decodeEncodingAesKey, openCallback, WeComCallbackError } from './callback/crypto';
 import { callbackDedupeKey, RecentKeys } from './callback/dedupe';
+import { SecretsCache } from './callback/secretsCache';
 import { extractEncrypt, parseXml } from './callback/xml';
 
 /** WeCom's callbacks are a few hundred bytes; kf and batch events stay far below this. */
@@ -21,6 +22,32 @@ const MAX_BODY_BYTES = 64 * 1024;
  * 3 times, doc 90238); an hour is far beyond that and 50,000 keys is a few MB at most.
  */
 const recentCallbacks = new RecentKeys(50_000, 60 * 60 * 1000);
+
+interface CallbackSecrets {
+	token: string;
+	aesKey: Buffer;
+	receiveId: string;
+}
+
+/** Credential values for 5 minutes; a failed callback may reload them, at most every 10 seconds. */
+const callbackSecrets = new SecretsCache<CallbackSecrets>(5 * 60 * 1000, 10 * 1000);
+
+/** Failures that a changed Token or EncodingAESKey would cause (not a stale timestamp or a bad body). */
+const RELOAD_REASONS = new Set<WeComCallbackError['reason']>([
+	'invalidSignature',
+	'invalidPadding',
+	'invalidLength',
+	'receiveIdMismatch',
+]);
+
+async function loadCallbackSecrets(this: IWebhookFunctions): Promise<CallbackSecrets> {
+	const credentials = await this.getCredentials('weComCallbackApi');
+	return {
+		token: String(credentials.token ?? ''),
+		aesKey: decodeEncodingAesKey(String(credentials.encodingAesKey ?? '')),
+		receiveId: String(credentials.corpId ?? '').trim(),
+	};
+}
 
 /** Callbacks whose first delivery is still being answered by n8n (its execution not yet stored). */
 const pendingCallbacks = new Set<string>();
@@ -106,7 +133,9 @@ export class WeComTrigger implements INodeType {
 		name: 'weComTrigger',
 		icon: { light: 'file:wecom.svg', dark: 'file:wecom.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1, not 1: for version-1 webhook nodes n8n evaluates one more expression on every request
+		// (`options.binaryData` in its parseRequestBody), which this node does not use.
+		version: 1.1,
 		subtitle: '={{"Callback: " + $parameter["messageTypes"].join(", ")}}',
 		description:
 			'Starts the workflow when a WeCom (企业微信) app receives a message or an event through its encrypted callback',
@@ -134,11 +163,16 @@ export class WeComTrigger implements INodeType {
 			{
 				// The answer goes out through n8n's own path, after n8n has stored the execution: an answer written
 				// by the trigger itself lost acknowledged callbacks under load (notes/n8n-platform.md §8b).
-				// responseData '' stops n8n from sending its default text instead of ours.
+				// responseData '' stops n8n from sending its default text instead of ours. With a passive reply, the
+				// answer is the replyXml of the last node's first item (WeCom → Passive Reply → Build). n8n's
+				// Respond to Webhook node cannot serve here: since its version 1.1 it refuses workflows that do
+				// not start with n8n's own Webhook, Form or Chat trigger.
 				name: 'default',
 				httpMethod: 'POST',
-				responseMode: 'onReceived',
-				responseData: '',
+				responseMode: '={{$parameter["respond"] === "passiveReply" ? "lastNode" : "onReceived"}}',
+				responseData: '={{$parameter["respond"] === "passiveReply" ? "firstEntryJson" : ""}}',
+				responsePropertyName: 'replyXml',
+				responseContentType: 'text/xml; charset=utf-8',
 				path: 'webhook',
 				...PLAIN_TEXT_RESPONSE,
 			},
@@ -150,6 +184,34 @@ export class WeComTrigger implements INodeType {
 				name: 'setupNotice',
 				type: 'notice',
 				default: '',
+			},
+			{
+				displayName: 'Respond',
+				name: 'respond',
+				type: 'options',
+				options: [
+					{
+						name: 'When the Execution Is Stored',
+						value: 'acknowledge',
+						description:
+							'Answer "success" once n8n has stored the execution; reply later with WeCom → Message (recommended)',
+					},
+					{
+						name: 'With a Passive Reply From the Last Node',
+						value: 'passiveReply',
+						description:
+							'Answer with the reply that WeCom → Passive Reply → Build made as the last node; the flow must finish within 5 seconds',
+					},
+				],
+				default: 'acknowledge',
+			},
+			{
+				displayName:
+					'End the flow with WeCom → Passive Reply → Build: its replyXml is the answer. WeCom gives up after 5 seconds and sends the callback again (answered without a second run), so keep AI calls and other slow steps out of this flow.',
+				name: 'passiveReplyNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { respond: ['passiveReply'] } },
 			},
 			{
 				displayName: 'Message Types',
@@ -224,7 +286,6 @@ export class WeComTrigger implements INodeType {
 		const req = this.getRequestObject() as unknown as CallbackRequest;
 		const res = this.getResponseObject() as unknown as CallbackResponse;
 		const query = this.getQueryData() as IDataObject;
-		const credentials = await this.getCredentials('weComCallbackApi');
 		const options = this.getNodeParameter('options', {}) as {
 			deduplicate?: boolean;
 			maxClockSkewSeconds?: number;
@@ -235,6 +296,13 @@ export class WeComTrigger implements INodeType {
 			res.status(status).type('text/plain').send(message);
 			return { noWebhookResponse: true };
 		};
+		const refuseCallback = (error: WeComCallbackError): IWebhookResponseData => {
+			this.logger.warn(`WeCom Trigger refused a callback: ${error.reason}`, {
+				reason: error.reason,
+				workflowId: this.getWorkflow().id,
+			});
+			return refuse(httpStatusFor(error.reason), error.message);
+		};
 		const acknowledgeWithoutRun = (): IWebhookResponseData => {
 			res.status(200).type('text/plain').send('success');
 			return { noWebhookResponse: true };
@@ -243,40 +311,51 @@ export class WeComTrigger implements INodeType {
 		let plaintext: string;
 		let message: IDataObject;
 		try {
-			const aesKey = decodeEncodingAesKey(String(credentials.encodingAesKey ?? ''));
-			const common = {
-				token: String(credentials.token ?? ''),
-				aesKey,
-				receiveId: String(credentials.corpId ?? '').trim(),
-				signature: firstQueryValue(query.msg_signature),
-				timestamp: firstQueryValue(query.timestamp),
-				nonce: firstQueryValue(query.nonce),
-				maxClockSkewSeconds: options.maxClockSkewSeconds || undefined,
+			let encrypted: string | undefined;
+			if (this.getWebhookName() === 'setup') {
+				encrypted = firstQueryValue(query.echostr);
+			} else {
+				if (req.rawBody === undefined && typeof req.readRawBody === 'function') await req.readRawBody();
+				const body = req.rawBody ?? Buffer.alloc(0);
+				if (body.length > MAX_BODY_BYTES) {
+					return refuse(413, `The callback body is ${body.length} bytes; WeCom callbacks are under ${MAX_BODY_BYTES}.`);
+				}
+				encrypted = extractEncrypt(body.toString('utf8')).encrypted;
+			}
+			const open = (secrets: CallbackSecrets): string | WeComCallbackError => {
+				try {
+					return openCallback({
+						...secrets,
+						signature: firstQueryValue(query.msg_signature),
+						timestamp: firstQueryValue(query.timestamp),
+						nonce: firstQueryValue(query.nonce),
+						maxClockSkewSeconds: options.maxClockSkewSeconds || undefined,
+						encrypted,
+					});
+				} catch (error) {
+					if (error instanceof WeComCallbackError) return error;
+					throw new NodeOperationError(this.getNode(), error as Error);
+				}
 			};
+			const credentialKey = this.getNode().credentials?.weComCallbackApi?.id ?? '';
+			// A failure with cached values may come from a Token or EncodingAESKey changed since they were cached.
+			const opened = await callbackSecrets.useWithReload(
+				credentialKey,
+				async () => await loadCallbackSecrets.call(this),
+				open,
+				(result) => result instanceof WeComCallbackError && RELOAD_REASONS.has(result.reason),
+			);
+			if (opened instanceof WeComCallbackError) return refuseCallback(opened);
+			plaintext = opened;
 
 			if (this.getWebhookName() === 'setup') {
 				// URL verification: the plaintext echo, no quotes, no newline (doc 90930).
-				const echo = openCallback({ ...common, encrypted: firstQueryValue(query.echostr) });
-				res.status(200).type('text/plain').send(echo);
+				res.status(200).type('text/plain').send(plaintext);
 				return { noWebhookResponse: true };
 			}
-
-			if (req.rawBody === undefined && typeof req.readRawBody === 'function') await req.readRawBody();
-			const body = req.rawBody ?? Buffer.alloc(0);
-			if (body.length > MAX_BODY_BYTES) {
-				return refuse(413, `The callback body is ${body.length} bytes; WeCom callbacks are under ${MAX_BODY_BYTES}.`);
-			}
-			const envelope = extractEncrypt(body.toString('utf8'));
-			plaintext = openCallback({ ...common, encrypted: envelope.encrypted });
 			message = parseXml(plaintext) as IDataObject;
 		} catch (error) {
-			if (error instanceof WeComCallbackError) {
-				this.logger.warn(`WeCom Trigger refused a callback: ${error.reason}`, {
-					reason: error.reason,
-					workflowId: this.getWorkflow().id,
-				});
-				return refuse(httpStatusFor(error.reason), error.message);
-			}
+			if (error instanceof WeComCallbackError) return refuseCallback(error);
 			throw new NodeOperationError(this.getNode(), error as Error, {
 				message: 'The WeCom Trigger could not read this callback',
 			});

@@ -253,7 +253,10 @@ export class N8nInstance {
 			await exited;
 			clearTimeout(timer);
 		}
-		if (!options.keepUserFolder && !this.options.userFolder) rmSync(this.userFolder, { recursive: true, force: true });
+		// KEFU_E2E_KEEP=1 keeps the folder (database, n8n's log) to look at after a failure.
+		const keep = options.keepUserFolder || this.options.userFolder || process.env.KEFU_E2E_KEEP === '1';
+		if (keep) console.log(`n8n user folder kept: ${this.userFolder}`);
+		else rmSync(this.userFolder, { recursive: true, force: true });
 	}
 }
 

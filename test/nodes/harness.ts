@@ -15,6 +15,7 @@
  * The execution stack starts at the node under test, so no trigger and no n8n-nodes-base are needed.
  * Webhook/trigger nodes are tested with WebhookContext instead (see the trigger tests).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -410,8 +411,13 @@ export async function callWebhook(options: CallWebhookOptions): Promise<CallWebh
 		typeVersion,
 		position: [0, 0],
 		parameters: options.parameters,
+		// Triggers may cache credential values by credential id, as between requests in n8n: a test's own
+		// values get their own id.
 		credentials: Object.fromEntries(
-			Object.keys(options.credentials).map((t) => [t, { id: `cred-${t}`, name: `Test ${t}` }]),
+			Object.entries(options.credentials).map(([t, data]) => [
+				t,
+				{ id: `cred-${t}-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 12)}`, name: `Test ${t}` },
+			]),
 		),
 	};
 	const wf = new workflow.Workflow({

@@ -18,7 +18,7 @@ export const properties: INodeProperties[] = [
 			{
 				name: 'Passive Reply',
 				value: 'passiveReply',
-				description: 'A reply sent back inside the callback answer (WeCom Trigger with Respond to Webhook)',
+				description: 'A reply sent back inside the answer to a WeCom Trigger callback',
 			},
 			{ name: 'User', value: 'user', description: 'Who opened an app page, and JS-SDK signatures for it' },
 		],

@@ -7,7 +7,7 @@ import { buildXml, type XmlBuildObject } from '../../callback/xml';
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Pair this with a WeCom Trigger whose "Respond" is "Using Respond to Webhook Node" and end the flow with a Respond to Webhook node (Respond With: Text, Response Body: {{ $json.replyXml }}). WeCom waits 5 seconds at most; slower flows should send messages instead.',
+			'Make this the last node of a flow whose WeCom Trigger has Respond set to "With a Passive Reply From the Last Node": its replyXml becomes the callback\'s answer. WeCom waits 5 seconds at most; slower flows should send messages instead.',
 		name: 'passiveReplyNotice',
 		type: 'notice',
 		default: '',
@@ -132,8 +132,8 @@ function replyBody(this: IExecuteFunctions, replyType: string, itemIndex: number
 }
 
 /**
- * The encrypted passive reply (doc 90241 plaintext inside doc 90930's envelope), for a Respond to Webhook
- * node to send as the callback's answer.
+ * The encrypted passive reply (doc 90241 plaintext inside doc 90930's envelope), which the WeCom Trigger
+ * sends as the callback's answer when this node runs last.
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const credentials = await this.getCredentials('weComCallbackApi', itemIndex);
