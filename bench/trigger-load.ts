@@ -1,7 +1,7 @@
 // The WeCom Trigger under a bounded load in a real n8n (the pinned version, started by the e2e harness with
 // the built package installed), side by side with n8n's built-in Webhook node on the same instance.
 // Build: npm run build && node_modules/.bin/tsc -p tsconfig.test.json
-// Run:   node_modules/.bin/node .test-build/bench/trigger-load.js [--plan=main|diag|prof] [--requests=2000]
+// Run:   node_modules/.bin/node .test-build/bench/trigger-load.js [--plan=main|diag|isolates] [--requests=2000]
 //        [--concurrency=50] [--time-limit=600] [--pairs=3] [--out=file.json]
 //
 // Workflows, each "<trigger> → NoOp", all on 127.0.0.1:
@@ -9,8 +9,10 @@
 //        text-message callback (distinct MsgId), precomputed before the run.
 //   B    n8n-nodes-base.webhook v2.1, POST, default response mode (answers once the execution is stored); it
 //        receives the same kind of bodies (the same ~1 KB encrypted XML envelopes, distinct per request).
-//   Diagnostics only (--plan=diag), from a throwaway package `n8n-nodes-kefubench` written into the same n8n:
+//   Diagnostics only (--plan=diag|isolates), from a throwaway package `n8n-nodes-kefubench` written into
+//   the same n8n's user folder:
 //   A11  the same WeCom Trigger code declared as version 1.1 (n8n skips a per-request expression for v1 only);
+//   AC   the same WeCom Trigger code (v1) with getCredentials answered from a 60 s cache;
 //   M1   a minimal custom trigger (no credential, no crypto) with the WeCom Trigger's webhook descriptions, v1;
 //   M2   the same minimal trigger as v2;
 //   B1   the built-in Webhook node at typeVersion 1.
@@ -37,7 +39,7 @@ import {
 // ---------------------------------------------------------------------------------------------- options
 
 interface Options {
-	plan: 'main' | 'diag' | 'prof';
+	plan: 'main' | 'diag' | 'isolates';
 	requests: number;
 	concurrency: number;
 	timeLimitS: number;
@@ -50,7 +52,7 @@ function parseOptions(argv: string[]): Options {
 	const get = (name: string): string | undefined =>
 		argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 	const plan = (get('plan') ?? 'main') as Options['plan'];
-	if (!['main', 'diag', 'prof'].includes(plan)) throw new Error(`unknown --plan=${plan}`);
+	if (!['main', 'diag', 'isolates'].includes(plan)) throw new Error(`unknown --plan=${plan}`);
 	return {
 		plan,
 		requests: Number(get('requests') ?? (plan === 'main' ? 2000 : 1000)),
@@ -617,46 +619,6 @@ async function runOne(
 	};
 }
 
-// ---------------------------------------------------------------------------------------------- profiling
-
-/**
- * A CPU profile of n8n's main thread during one run, through the inspector (n8n started with
- * NODE_OPTIONS=--inspect=127.0.0.1:0). Work that isolated-vm does on its own threads is not in it.
- */
-async function withProfile<T>(n8n: N8nInstance, file: string, fn: () => Promise<T>): Promise<T> {
-	const log = readFileSync(n8n.logFile, 'utf8');
-	const wsUrl = /Debugger listening on (ws:\/\/\S+)/.exec(log)?.[1];
-	if (!wsUrl) throw new Error('no inspector URL in the n8n log (was it started with --inspect?)');
-	const ws = new WebSocket(wsUrl);
-	await new Promise((resolve, reject) => {
-		ws.onopen = resolve;
-		ws.onerror = reject;
-	});
-	let id = 0;
-	const pending = new Map<number, (v: unknown) => void>();
-	ws.onmessage = (ev: MessageEvent) => {
-		const msg = JSON.parse(String(ev.data)) as { id?: number; result?: unknown };
-		if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
-	};
-	const call = (method: string, params: Record<string, unknown> = {}) =>
-		new Promise<unknown>((resolve) => {
-			const i = ++id;
-			pending.set(i, resolve);
-			ws.send(JSON.stringify({ id: i, method, params }));
-		});
-	await call('Profiler.enable');
-	await call('Profiler.setSamplingInterval', { interval: 1000 });
-	await call('Profiler.start');
-	try {
-		return await fn();
-	} finally {
-		const result = (await call('Profiler.stop')) as { profile: unknown };
-		writeFileSync(file, JSON.stringify(result.profile));
-		ws.close();
-		process.stderr.write(`  profile written to ${file}\n`);
-	}
-}
-
 // ---------------------------------------------------------------------------------------------- plans
 
 interface Phase {
@@ -664,7 +626,6 @@ interface Phase {
 	env: Record<string, string>;
 	workflows: WfKey[];
 	runs: WfKey[];
-	profile?: boolean;
 }
 
 function phasesFor(opts: Options): Phase[] {
@@ -677,9 +638,10 @@ function phasesFor(opts: Options): Phase[] {
 		if (opts.pairs >= 3) phases.push({ name: 'default-2', env: {}, workflows: all, runs: ['A', 'B'] });
 		return phases;
 	}
-	if (opts.plan === 'prof') {
-		const env = { N8N_METRICS: 'true', NODE_OPTIONS: '--inspect=127.0.0.1:0' };
-		return [{ name: 'prof', env, workflows: ['A', 'B', 'M2'], runs: ['A', 'B', 'M2'], profile: true }];
+	if (opts.plan === 'isolates') {
+		// Interleaved repeats of triggers that need 3, 2, 2 and 1 isolates per request (see the README).
+		const wfs: WfKey[] = ['A', 'AC', 'M2', 'B'];
+		return [{ name: 'isolates', env: { N8N_METRICS: 'true' }, workflows: wfs, runs: [...wfs, ...wfs] }];
 	}
 	const diag: WfKey[] = ['A', 'B', 'A11', 'AC', 'M1', 'M2', 'B1'];
 	const metrics = { N8N_METRICS: 'true' };
@@ -837,10 +799,7 @@ async function main(): Promise<void> {
 				const d = deployed.get(key)!;
 				const targets = buildTargets(secrets, d.url, opts.requests);
 				const label = `${++runNo}`;
-				const run = () => runOne(n8n, d, targets, opts, label, phase.name, engine, phase.env);
-				const result = phase.profile
-					? await withProfile(n8n, path.join(resultsDir, `trigger-load-${stamp}-${key}.cpuprofile.tmp`), run)
-					: await run();
+				const result = await runOne(n8n, d, targets, opts, label, phase.name, engine, phase.env);
 				results.push(result);
 				save();
 				console.log(fmtTable([result]).split('\n').slice(-1)[0]);

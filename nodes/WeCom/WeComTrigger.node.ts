@@ -151,6 +151,9 @@ export class WeComTrigger implements INodeType {
 				testedBy: 'weComCallbackApiTest',
 			},
 		],
+		// Every value here is constant: n8n evaluates expressions in webhook descriptions on every request, and
+		// with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE an evaluation costs a whole expression isolate (bench/README.md).
+		// So passive replies get a path of their own instead of a response mode chosen by a parameter.
 		webhooks: [
 			{
 				// WeCom verifies the URL with a GET and wants the decrypted echostr back within 1 second.
@@ -163,18 +166,32 @@ export class WeComTrigger implements INodeType {
 			{
 				// The answer goes out through n8n's own path, after n8n has stored the execution: an answer written
 				// by the trigger itself lost acknowledged callbacks under load (notes/n8n-platform.md §8b).
-				// responseData '' stops n8n from sending its default text instead of ours. With a passive reply, the
-				// answer is the replyXml of the last node's first item (WeCom → Passive Reply → Build). n8n's
-				// Respond to Webhook node cannot serve here: since its version 1.1 it refuses workflows that do
-				// not start with n8n's own Webhook, Form or Chat trigger.
+				// responseData '' stops n8n from sending its default text instead of ours.
 				name: 'default',
 				httpMethod: 'POST',
-				responseMode: '={{$parameter["respond"] === "passiveReply" ? "lastNode" : "onReceived"}}',
-				responseData: '={{$parameter["respond"] === "passiveReply" ? "firstEntryJson" : ""}}',
-				responsePropertyName: 'replyXml',
-				responseContentType: 'text/xml; charset=utf-8',
+				responseMode: 'onReceived',
+				responseData: '',
 				path: 'webhook',
 				...PLAIN_TEXT_RESPONSE,
+			},
+			{
+				name: 'setup',
+				httpMethod: 'GET',
+				responseMode: 'onReceived',
+				responseData: '',
+				path: 'passive',
+			},
+			{
+				// Passive reply: the answer is the replyXml of the last node's first item (WeCom → Passive Reply →
+				// Build). n8n's Respond to Webhook node cannot serve here: since its version 1.1 it refuses workflows
+				// that do not start with n8n's own Webhook, Form or Chat trigger.
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'lastNode',
+				responseData: 'firstEntryJson',
+				responsePropertyName: 'replyXml',
+				responseContentType: 'text/xml; charset=utf-8',
+				path: 'passive',
 			},
 		],
 		properties: [
@@ -186,32 +203,11 @@ export class WeComTrigger implements INodeType {
 				default: '',
 			},
 			{
-				displayName: 'Respond',
-				name: 'respond',
-				type: 'options',
-				options: [
-					{
-						name: 'When the Execution Is Stored',
-						value: 'acknowledge',
-						description:
-							'Answer "success" once n8n has stored the execution; reply later with WeCom → Message (recommended)',
-					},
-					{
-						name: 'With a Passive Reply From the Last Node',
-						value: 'passiveReply',
-						description:
-							'Answer with the reply that WeCom → Passive Reply → Build made as the last node; the flow must finish within 5 seconds',
-					},
-				],
-				default: 'acknowledge',
-			},
-			{
 				displayName:
-					'End the flow with WeCom → Passive Reply → Build: its replyXml is the answer. WeCom gives up after 5 seconds and sends the callback again (answered without a second run), so keep AI calls and other slow steps out of this flow.',
+					'Passive replies (the answer inside the callback, for flows that finish within 5 seconds): give WeCom the Production URL ending in /passive instead, and end the flow with WeCom → Passive Reply → Build. WeCom gives up after 5 seconds and sends the callback again (answered without a second run), so keep AI calls out of such flows.',
 				name: 'passiveReplyNotice',
 				type: 'notice',
 				default: '',
-				displayOptions: { show: { respond: ['passiveReply'] } },
 			},
 			{
 				displayName: 'Message Types',

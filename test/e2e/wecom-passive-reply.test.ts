@@ -1,6 +1,6 @@
 /**
- * Passive reply in a real n8n: WeCom Trigger (Respond: With a Passive Reply From the Last Node) → WeCom →
- * Passive Reply → Build. The callback's HTTP answer is WeCom's encrypted reply XML, which opens
+ * Passive reply in a real n8n: callbacks on the WeCom Trigger's /passive URL → WeCom → Passive Reply →
+ * Build as the last node. The callback's HTTP answer is WeCom's encrypted reply XML, which opens
  * (signature, decryption, receive ID) to the configured reply for the sender.
  */
 import assert from 'node:assert/strict';
@@ -22,7 +22,7 @@ const workflow: WorkflowJson = {
 			typeVersion: 1.1,
 			position: [0, 0],
 			webhookId,
-			parameters: { respond: 'passiveReply', messageTypes: ['text'], options: {} },
+			parameters: { messageTypes: ['text'], options: {} },
 		},
 		{
 			name: 'Build Reply',
@@ -56,7 +56,7 @@ describe('WeCom Trigger passive reply (real n8n)', () => {
 			'Build Reply': { weComCallbackApi: callback },
 		});
 		await n8n.publish(id);
-		url = n8n.webhookUrl(webhookId);
+		url = n8n.webhookUrl(webhookId, 'passive');
 		await waitForWebhook(withQuery(url, urlVerification(secrets, 'warm-up')));
 	});
 
@@ -98,5 +98,19 @@ describe('WeCom Trigger passive reply (real n8n)', () => {
 	it('still answers the URL check with the plain echo', async () => {
 		const res = await fetch(withQuery(url, urlVerification(secrets, 'echo-42')));
 		assert.equal(await res.text(), 'echo-42');
+	});
+
+	it('the same trigger\'s /webhook URL keeps acknowledging with "success"', async () => {
+		const signed = encryptedCallback(
+			secrets,
+			textMessageXml({ corpId: secrets.corpId, fromUser: 'zhaoliu', content: 'hi', msgId: '7700000000000000002' }),
+		);
+		const res = await fetch(withQuery(n8n.webhookUrl(webhookId, 'webhook'), signed.query), {
+			method: 'POST',
+			headers: { 'content-type': 'text/xml' },
+			body: signed.body,
+		});
+		assert.equal(res.status, 200);
+		assert.equal(await res.text(), 'success');
 	});
 });

@@ -7,7 +7,7 @@ import { buildXml, type XmlBuildObject } from '../../callback/xml';
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Make this the last node of a flow whose WeCom Trigger has Respond set to "With a Passive Reply From the Last Node": its replyXml becomes the callback\'s answer. WeCom waits 5 seconds at most; slower flows should send messages instead.',
+			'Make this the last node of a flow whose WeCom Trigger gets callbacks on its URL ending in /passive: its replyXml becomes the callback\'s answer. WeCom waits 5 seconds at most; slower flows should send messages instead.',
 		name: 'passiveReplyNotice',
 		type: 'notice',
 		default: '',
