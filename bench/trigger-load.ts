@@ -171,7 +171,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type WfKey = 'A' | 'B' | 'A11' | 'AC' | 'M1' | 'M2' | 'B1';
 
 const WF_TITLES: Record<WfKey, string> = {
-	A: 'WeCom Trigger v1 (n8n-nodes-kefu.weComTrigger) → NoOp',
+	A: 'WeCom Trigger v1.1 (n8n-nodes-kefu.weComTrigger) → NoOp',
 	B: 'Webhook v2.1 (n8n-nodes-base.webhook, POST, onReceived) → NoOp',
 	A11: 'WeCom Trigger code as v1.1 (bench copy) → NoOp',
 	AC: 'WeCom Trigger v1 with its credential cached 60 s (bench copy) → NoOp',
@@ -295,7 +295,7 @@ function workflowFor(key: WfKey, webhookId: string, credential: { id: string; na
 				return {
 					...base,
 					type: 'n8n-nodes-kefu.weComTrigger',
-					typeVersion: 1,
+					typeVersion: 1.1,
 					parameters: { messageTypes: ['text'] },
 					credentials: { weComCallbackApi: credential },
 				};
