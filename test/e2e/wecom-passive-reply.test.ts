@@ -6,9 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { decodeEncodingAesKey, openCallback } from '../../nodes/WeCom/callback/crypto';
-import { extractEncrypt, parseXml } from '../../nodes/WeCom/callback/xml';
-import { encryptedCallback, newSecrets, textMessageXml, urlVerification, withQuery } from '../support/wecom-callback';
+import {
+	encryptedCallback,
+	newSecrets,
+	openPassiveReply,
+	textMessageXml,
+	urlVerification,
+	withQuery,
+} from '../support/wecom-callback';
 import { type N8nInstance, startN8n, waitForWebhook, type WorkflowJson } from './harness';
 
 const webhookId = '0f8e51d2-6c3b-4f7e-8a43-2b9d5c1e7a10';
@@ -77,18 +82,7 @@ describe('WeCom Trigger passive reply (real n8n)', () => {
 		});
 		assert.equal(res.status, 200);
 		assert.match(String(res.headers.get('content-type')), /xml/);
-		const replyXml = await res.text();
-		const envelope = parseXml(replyXml) as Record<string, string>;
-		const plaintext = openCallback({
-			token: secrets.token,
-			aesKey: decodeEncodingAesKey(secrets.encodingAesKey),
-			receiveId: secrets.corpId,
-			signature: envelope.MsgSignature,
-			timestamp: envelope.TimeStamp,
-			nonce: envelope.Nonce,
-			encrypted: extractEncrypt(replyXml).encrypted,
-		});
-		const reply = parseXml(plaintext) as Record<string, string>;
+		const reply = openPassiveReply(secrets, await res.text()) as Record<string, string>;
 		assert.equal(reply.ToUserName, 'zhaoliu');
 		assert.equal(reply.FromUserName, secrets.corpId);
 		assert.equal(reply.MsgType, 'text');

@@ -2,27 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
-import { decodeEncodingAesKey, openCallback } from '../../nodes/WeCom/callback/crypto';
-import { extractEncrypt, parseXml } from '../../nodes/WeCom/callback/xml';
-import { newSecrets } from '../support/wecom-callback';
+import { newSecrets, openPassiveReply } from '../support/wecom-callback';
 import { cleanupHarness, runNode } from './harness';
 
 const secrets = newSecrets('ww_reply_corp');
 
-/** Opens a passive reply the way WeCom's servers do: signature over Encrypt, then decrypt. */
-function openReply(replyXml: string) {
-	const envelope = parseXml(replyXml) as Record<string, string>;
-	const plaintext = openCallback({
-		token: secrets.token,
-		aesKey: decodeEncodingAesKey(secrets.encodingAesKey),
-		receiveId: secrets.corpId,
-		signature: envelope.MsgSignature,
-		timestamp: envelope.TimeStamp,
-		nonce: envelope.Nonce,
-		encrypted: extractEncrypt(replyXml).encrypted,
-	});
-	return parseXml(plaintext) as Record<string, any>;
-}
+const openReply = (replyXml: string) => openPassiveReply(secrets, replyXml) as Record<string, any>;
 
 describe('WeCom node: passive reply', () => {
 	after(() => cleanupHarness());

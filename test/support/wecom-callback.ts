@@ -4,7 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { computeSignature, decodeEncodingAesKey, encryptMessage } from '../../nodes/WeCom/callback/crypto';
+import {
+	computeSignature,
+	decodeEncodingAesKey,
+	encryptMessage,
+	openCallback,
+	WeComCallbackError,
+	type WeComCallbackErrorReason,
+} from '../../nodes/WeCom/callback/crypto';
+import { extractEncrypt, parseXml, type XmlObject } from '../../nodes/WeCom/callback/xml';
 
 export interface CallbackSecrets {
 	corpId: string;
@@ -77,4 +85,34 @@ export function textMessageXml(fields: {
 
 export function withQuery(url: string, query: Record<string, string>): string {
 	return `${url}?${new URLSearchParams(query).toString()}`;
+}
+
+/** Opens a passive reply the way WeCom's servers do: signature over Encrypt, decryption, receive ID. */
+export function openPassiveReply(secrets: CallbackSecrets, replyXml: string): XmlObject {
+	const envelope = parseXml(replyXml) as Record<string, string>;
+	const plaintext = openCallback({
+		token: secrets.token,
+		aesKey: decodeEncodingAesKey(secrets.encodingAesKey),
+		receiveId: secrets.corpId,
+		signature: envelope.MsgSignature,
+		timestamp: envelope.TimeStamp,
+		nonce: envelope.Nonce,
+		encrypted: extractEncrypt(replyXml).encrypted,
+	});
+	return parseXml(plaintext);
+}
+
+/** Runs fn and returns the WeComCallbackError it must throw, checking its reason. */
+export function callbackErrorOf(fn: () => unknown, reason: WeComCallbackErrorReason): WeComCallbackError {
+	let caught: unknown;
+	try {
+		fn();
+	} catch (error) {
+		caught = error;
+	}
+	if (!(caught instanceof WeComCallbackError)) {
+		throw new Error(`expected a WeComCallbackError (${reason}), got ${String(caught)}`);
+	}
+	if (caught.reason !== reason) throw new Error(`expected reason ${reason}, got ${caught.reason}: ${caught.message}`);
+	return caught;
 }

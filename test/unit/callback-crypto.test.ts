@@ -16,6 +16,7 @@ import {
 	type WeComCallbackErrorReason,
 } from '../../nodes/WeCom/callback/crypto';
 import { extractEncrypt, parseXml } from '../../nodes/WeCom/callback/xml';
+import { callbackErrorOf } from '../support/wecom-callback';
 
 // The worked example of doc 90968 (加解密方案说明), also in Tencent's sample code (weworkapi_* Sample files).
 const TOKEN = 'QDG6eK';
@@ -42,14 +43,7 @@ const POST_VECTOR = {
 const RANDOM16 = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
 
 function rejects(fn: () => unknown, reason: WeComCallbackErrorReason): WeComCallbackError {
-	let caught: unknown;
-	try {
-		fn();
-	} catch (error) {
-		caught = error;
-	}
-	assert.ok(caught instanceof WeComCallbackError, `expected a WeComCallbackError (${reason}), got ${String(caught)}`);
-	assert.equal(caught.reason, reason, caught.message);
+	const caught = callbackErrorOf(fn, reason);
 	assert.ok(!caught.message.includes(TOKEN), 'message must not contain the token');
 	assert.ok(!caught.message.includes(ENCODING_AES_KEY), 'message must not contain the AES key');
 	return caught;

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { WeComCallbackError, type WeComCallbackErrorReason } from '../../nodes/WeCom/callback/crypto';
+import { WeComCallbackError } from '../../nodes/WeCom/callback/crypto';
 import { buildXml, extractEncrypt, parseXml, toCdata, type XmlObject } from '../../nodes/WeCom/callback/xml';
+import { callbackErrorOf } from '../support/wecom-callback';
 
-function rejects(fn: () => unknown, reason: WeComCallbackErrorReason): WeComCallbackError {
-	let caught: unknown;
-	try {
-		fn();
-	} catch (error) {
-		caught = error;
-	}
-	assert.ok(caught instanceof WeComCallbackError, `expected a WeComCallbackError (${reason}), got ${String(caught)}`);
-	assert.equal(caught.reason, reason, caught.message);
-	return caught;
-}
+const rejects = callbackErrorOf;
 
 // Decrypted payloads from the official docs: 90239 (消息格式), 90240 (事件格式), 90970 (成员变更通知),
 // 94670 (微信客服 接收消息和事件), with the docs' own whitespace.
