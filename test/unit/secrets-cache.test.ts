@@ -33,6 +33,19 @@ describe('SecretsCache', () => {
 		assert.equal(loads, 2);
 	});
 
+	it('shares one load among concurrent callers', async () => {
+		let loads = 0;
+		const cache = new SecretsCache<number>(60_000, 0);
+		const load = async () => {
+			loads++;
+			await new Promise((r) => setTimeout(r, 10));
+			return loads;
+		};
+		const values = await Promise.all(Array.from({ length: 50 }, () => cache.get('k', load)));
+		assert.equal(loads, 1);
+		assert.ok(values.every((v) => v.value === 1));
+	});
+
 	it('keeps at most maxEntries credentials', async () => {
 		let loads = 0;
 		const cache = new SecretsCache<number>(60_000, 0, 2);

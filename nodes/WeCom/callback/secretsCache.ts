@@ -9,6 +9,9 @@
 export class SecretsCache<T> {
 	private readonly entries = new Map<string, { value: T; loadedAt: number; reloadedAt: number }>();
 
+	/** Loads in flight, shared: when the values expire, 50 waiting callbacks make one read, not 50. */
+	private readonly loading = new Map<string, Promise<T>>();
+
 	constructor(
 		private readonly ttlMs: number,
 		private readonly minReloadIntervalMs: number,
@@ -48,12 +51,21 @@ export class SecretsCache<T> {
 	}
 
 	private async store(key: string, load: () => Promise<T>): Promise<T> {
-		const value = await load();
-		const now = this.now();
-		this.entries.delete(key);
-		this.entries.set(key, { value, loadedAt: now, reloadedAt: now });
-		// Map order is insertion order: the first key is the least recently loaded.
-		if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-		return value;
+		const inFlight = this.loading.get(key);
+		if (inFlight) return await inFlight;
+		const pending = load().then((value) => {
+			const now = this.now();
+			this.entries.delete(key);
+			this.entries.set(key, { value, loadedAt: now, reloadedAt: now });
+			// Map order is insertion order: the first key is the least recently loaded.
+			if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+			return value;
+		});
+		this.loading.set(key, pending);
+		try {
+			return await pending;
+		} finally {
+			this.loading.delete(key);
+		}
 	}
 }
