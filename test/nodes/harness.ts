@@ -171,6 +171,13 @@ export interface RunNodeOptions {
 	/** Node setting "On Error": continueRegularOutput / continueErrorOutput. */
 	onError?: INode['onError'];
 	mode?: WorkflowExecuteMode;
+	/**
+	 * The workflow's static data as n8n would load it from the database at the start of an execution
+	 * (mutated in place by the node, like n8n's own copy). Default: empty.
+	 */
+	staticData?: IDataObject;
+	/** Workflow id; default a new one per run. Nodes that keep per-workflow state need a stable one. */
+	workflowId?: string;
 }
 
 export interface RunNodeResult {
@@ -222,7 +229,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		...(options.onError ? { onError: options.onError } : {}),
 	};
 	const workflowData: IWorkflowBase = {
-		id: `wf-${executionCounter}`,
+		id: options.workflowId ?? `wf-${executionCounter}`,
 		name: 'In-process test',
 		active: false,
 		isArchived: false,
@@ -240,6 +247,8 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		active: false,
 		nodeTypes,
 		settings: workflowData.settings,
+		// n8n loads a fresh copy from the database for every execution.
+		staticData: options.staticData ? (structuredClone(options.staticData) as IDataObject) : undefined,
 	});
 
 	const items = (options.items ?? [{ json: {} }]).map(toItem);
@@ -296,6 +305,12 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 			return { outputs: [], error: refusal as ExecutionError };
 		}
 		const run = await finished;
+		// What n8n would save at the end of the execution (it saves static data only when it changed).
+		if (options.staticData && wf.staticData.__dataChanged === true) {
+			const saved = JSON.parse(JSON.stringify(wf.staticData)) as IDataObject;
+			for (const key of Object.keys(options.staticData)) delete options.staticData[key];
+			Object.assign(options.staticData, saved);
+		}
 		const taskData = run.data.resultData.runData[node.name]?.[0];
 		const outputs = (taskData?.data?.main ?? []).map((output) => output ?? []);
 		return { outputs, error: taskData?.error ?? run.data.resultData.error, run };
