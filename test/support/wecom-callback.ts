@@ -83,6 +83,20 @@ export function textMessageXml(fields: {
 	);
 }
 
+/**
+ * The kf_msg_or_event callback WeCom sends when a WeChat customer service account has messages
+ * to pull (doc 94670): no content, only the sync_msg Token and the account's OpenKfId.
+ */
+export function kfEventXml(fields: { corpId: string; token: string; openKfId: string; createTime?: number }): string {
+	return (
+		`<xml><ToUserName><![CDATA[${fields.corpId}]]></ToUserName>` +
+		`<CreateTime>${fields.createTime ?? Math.floor(Date.now() / 1000)}</CreateTime>` +
+		`<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_msg_or_event]]></Event>` +
+		`<Token><![CDATA[${fields.token}]]></Token>` +
+		`<OpenKfId><![CDATA[${fields.openKfId}]]></OpenKfId></xml>`
+	);
+}
+
 export function withQuery(url: string, query: Record<string, string>): string {
 	return `${url}?${new URLSearchParams(query).toString()}`;
 }
