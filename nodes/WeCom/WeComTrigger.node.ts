@@ -210,6 +210,13 @@ export class WeComTrigger implements INodeType {
 				default: '',
 			},
 			{
+				displayName:
+					'WeChat Customer Service (微信客服): choose Message Types → Event and Events → Customer Service Message or Event, and put WeCom → Kf Message → Pull Messages right after this node. The callback only says that messages are waiting; that node fetches each of them once. In the admin console the app must be listed under 微信客服 → 可调用接口的应用.',
+				name: 'kfNotice',
+				type: 'notice',
+				default: '',
+			},
+			{
 				displayName: 'Message Types',
 				name: 'messageTypes',
 				type: 'multiOptions',

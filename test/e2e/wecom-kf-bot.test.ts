@@ -1,0 +1,172 @@
+/**
+ * The shipped template "WeChat Customer Service bot" (微信客服) in a real n8n, against the loopback fake
+ * of WeCom's kf API and a fake OpenAI-compatible model: a kf_msg_or_event callback reaches the WeCom
+ * Trigger, Pull Messages fetches the customer's messages with kf/sync_msg, AutoReply routes them, and
+ * the answers go back through kf/send_msg. Also: hand-off to a human, many callbacks at once with
+ * retries, paging with has_more, and the cursor across an n8n restart.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { startFakeOpenAi } from '../fakes/openai';
+import { startFakeWeComApi } from '../fakes/wecom-api';
+import { encryptedCallback, kfEventXml, newSecrets, urlVerification, withQuery } from '../support/wecom-callback';
+import { type N8nInstance, startN8n, waitForWebhook, type WorkflowJson } from './harness';
+
+const template = JSON.parse(
+	readFileSync(path.resolve(__dirname, '..', '..', '..', 'workflows', 'wecom-kf-bot.json'), 'utf8'),
+) as WorkflowJson;
+const webhookId = template.nodes.find((n) => n.name === 'WeCom Trigger')?.webhookId as string;
+const KF = 'wkFAKEKF0001';
+
+/** The node names of the template that call the WeCom API. */
+const WECOM_API_NODES = template.nodes
+	.filter((n) => n.type === 'n8n-nodes-kefu.weCom')
+	.map((n) => n.name);
+
+describe('template: WeChat Customer Service bot (real n8n)', () => {
+	const secrets = newSecrets('ww_fake_corp');
+	const userFolder = mkdtempSync(path.join(tmpdir(), 'kefu-kf-e2e-'));
+	let n8n: N8nInstance;
+	let wecom: Awaited<ReturnType<typeof startFakeWeComApi>>;
+	let openai: Awaited<ReturnType<typeof startFakeOpenAi>>;
+	let workflowId: string;
+	let url: string;
+
+	const signedCallback = (token: string) =>
+		encryptedCallback(secrets, kfEventXml({ corpId: secrets.corpId, token, openKfId: KF }), { agentId: '' });
+	const deliver = async (signed: ReturnType<typeof signedCallback>) =>
+		await fetch(withQuery(url, signed.query), {
+			method: 'POST',
+			headers: { 'content-type': 'text/xml' },
+			body: signed.body,
+		});
+	/** A customer writes; WeCom announces it with a callback; returns the customer's msgid. */
+	const customerSays = async (customer: string, content: string) => {
+		const { msgid, token } = wecom.kfCustomerSends(KF, customer, { msgtype: 'text', text: { content } });
+		const res = await deliver(signedCallback(token));
+		assert.equal(res.status, 200);
+		assert.equal(await res.text(), 'success');
+		return msgid;
+	};
+	const sentTo = (customer: string) => wecom.kfSent.filter((m) => m.body.touser === customer);
+	const textOf = (m: { body: Record<string, unknown> }) => String((m.body.text as { content?: string })?.content ?? '');
+
+	const start = async () => {
+		n8n = await startN8n({ userFolder });
+		url = n8n.webhookUrl(webhookId);
+	};
+
+	before(async () => {
+		wecom = await startFakeWeComApi({ corpId: secrets.corpId, apps: [{ agentId: 1000002, secret: 'fake-secret' }] });
+		openai = await startFakeOpenAi();
+		await start();
+		const callback = await n8n.createCredential('weComCallbackApi', 'WeCom Callback', { ...secrets });
+		const api = await n8n.createCredential('weComApi', 'WeCom API', {
+			corpId: secrets.corpId,
+			agentId: '1000002',
+			secret: 'fake-secret',
+			baseUrl: wecom.url,
+		});
+		const model = await n8n.createCredential('openAiApi', 'Fake OpenAI', { apiKey: 'sk-fake', url: openai.url });
+		({ id: workflowId } = await n8n.importWorkflow(template, {
+			'WeCom Trigger': { weComCallbackApi: callback },
+			'OpenAI-compatible Chat Model': { openAiApi: model },
+			...Object.fromEntries(WECOM_API_NODES.map((name) => [name, { weComApi: api }])),
+		}));
+		await n8n.publish(workflowId);
+		await waitForWebhook(withQuery(url, urlVerification(secrets, 'warm-up')));
+	});
+
+	after(async () => {
+		await n8n?.stop({ keepUserFolder: true });
+		await wecom?.close();
+		await openai?.close();
+		if (process.env.KEFU_E2E_KEEP !== '1') rmSync(userFolder, { recursive: true, force: true });
+	});
+
+	it('a keyword, an FAQ question and anything else are answered by the rule, the FAQ and the AI', async () => {
+		const aiBefore = openai.requests.length;
+		await customerSays('wm_keyword', '请问价格是多少');
+		await customerSays('wm_faq', '买了东西不想要了，可以退吗？');
+		await customerSays('wm_ai', '你们支持开发票给海外公司吗');
+		await wecom.waitFor(() => ['wm_keyword', 'wm_faq', 'wm_ai'].every((c) => sentTo(c).length >= 1), 60_000);
+		assert.match(textOf(sentTo('wm_keyword')[0]), /价格/);
+		assert.match(textOf(sentTo('wm_faq')[0]), /7 ?天/);
+		assert.match(textOf(sentTo('wm_ai')[0]), /AI answer to: .*海外公司/);
+		assert.equal(sentTo('wm_ai')[0].body.open_kfid, KF);
+		// Only the unanswered question reached the model, with the FAQ candidates in its prompt.
+		assert.equal(openai.requests.length, aiBefore + 1);
+		assert.match(JSON.stringify(openai.requests.at(-1)?.body), /发票/);
+		await n8n.settledExecutions(workflowId);
+		for (const c of ['wm_keyword', 'wm_faq', 'wm_ai']) assert.equal(sentTo(c).length, 1, c);
+	});
+
+	it('"转人工" says so, moves the session to the queue, and the bot stays silent afterwards', async () => {
+		const aiBefore = openai.requests.length;
+		await customerSays('wm_human', '转人工');
+		await wecom.waitFor(() => wecom.kfSessionState(KF, 'wm_human').service_state === 2, 30_000);
+		await n8n.settledExecutions(workflowId);
+		assert.equal(sentTo('wm_human').length, 1);
+		assert.match(textOf(sentTo('wm_human')[0]), /人工/);
+		await customerSays('wm_human', '价格是多少？还在吗');
+		await n8n.settledExecutions(workflowId);
+		assert.equal(sentTo('wm_human').length, 1, 'the bot answered a conversation that is with a human');
+		assert.equal(openai.requests.length, aiBefore);
+	});
+
+	it('20 customers at once, every callback delivered twice: each message answered exactly once', async () => {
+		const customers = Array.from({ length: 20 }, (_, i) => `wm_burst_${i}`);
+		const written = customers.map((c, i) => {
+			const { token } = wecom.kfCustomerSends(KF, c, {
+				msgtype: 'text',
+				text: { content: i % 2 === 0 ? '价格多少' : `burst question ${i}` },
+			});
+			return signedCallback(token);
+		});
+		const answers = await Promise.all([...written, ...written].map((signed) => deliver(signed)));
+		for (const res of answers) assert.equal(res.status === 200 || res.status === 503, true, `status ${res.status}`);
+		// A 503 (first delivery still being stored) is retried by WeCom; do what WeCom does.
+		for (const [i, res] of answers.entries()) {
+			if (res.status === 503) assert.equal((await deliver(written[i % written.length])).status, 200);
+		}
+		await wecom.waitFor(() => customers.every((c) => sentTo(c).length >= 1), 90_000);
+		await n8n.settledExecutions(workflowId, 3_000, 120_000);
+		for (const c of customers) assert.equal(sentTo(c).length, 1, `${c} got ${sentTo(c).length} answers`);
+	});
+
+	it('pages with has_more = 1 and an empty msg_list are followed to the end', async () => {
+		wecom.setKfSyncPaging({ pageSize: 2, emptyPagesWithHasMore: 2 });
+		try {
+			const customers = ['wm_page_a', 'wm_page_b', 'wm_page_c', 'wm_page_d', 'wm_page_e'];
+			let token = '';
+			for (const c of customers) ({ token } = wecom.kfCustomerSends(KF, c, { msgtype: 'text', text: { content: '价格' } }));
+			assert.equal((await deliver(signedCallback(token))).status, 200);
+			await wecom.waitFor(() => customers.every((c) => sentTo(c).length >= 1), 60_000);
+			await n8n.settledExecutions(workflowId);
+			for (const c of customers) assert.equal(sentTo(c).length, 1, c);
+		} finally {
+			wecom.setKfSyncPaging({});
+		}
+	});
+
+	it('the cursor survives an n8n restart: only the new message is answered after it', async () => {
+		const before = wecom.kfSent.length;
+		await n8n.stop({ keepUserFolder: true });
+		// A message written while n8n is down is announced by a callback n8n never gets.
+		wecom.kfCustomerSends(KF, 'wm_restart', { msgtype: 'text', text: { content: '价格？' } });
+		await start();
+		await waitForWebhook(withQuery(url, urlVerification(secrets, 'after-restart')));
+		await customerSays('wm_restart_2', '价格呢');
+		await wecom.waitFor(() => sentTo('wm_restart_2').length >= 1, 60_000);
+		await n8n.settledExecutions(workflowId);
+		// Exactly the two messages written since the last pull: nothing older comes back.
+		assert.deepEqual(
+			wecom.kfSent.slice(before).map((m) => m.body.touser).sort(),
+			['wm_restart', 'wm_restart_2'],
+		);
+	});
+});
