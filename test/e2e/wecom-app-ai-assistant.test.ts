@@ -1,7 +1,8 @@
 /**
  * The shipped template "WeCom app AI assistant" in a real n8n: an encrypted callback from the (fake) WeCom
- * servers reaches the WeCom Trigger, the built-in AI Agent asks a (fake) OpenAI-compatible model, and the
- * WeCom node sends the answer to the user through the (fake) WeCom API.
+ * servers reaches the WeCom Trigger, AutoReply answers keywords and FAQ questions itself, the built-in AI
+ * Agent asks a (fake) OpenAI-compatible model for the rest, and the WeCom node sends the answer to the
+ * user through the (fake) WeCom API.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -137,12 +138,35 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 	it('when the AI fails, the user still gets a polite fallback text', async () => {
 		const before = wecom.sentMessages.length;
 		openai.failNext(20, 500);
-		const res = await post(message('wangwu', 'hello?'));
+		const res = await post(message('wangwu', '下周的团建在哪里？'));
 		assert.equal(res.status, 200);
 		await wecom.waitFor(() => wecom.sentMessages.length >= before + 1, 60_000);
 		const sent = wecom.sentMessages[before];
 		assert.equal(sent.body.touser, 'wangwu');
 		assert.match(String((sent.body.text as { content: string }).content), /抱歉/);
 		openai.failNext(0);
+	});
+
+	it('keywords and FAQ questions are answered without the AI', async () => {
+		const before = wecom.sentMessages.length;
+		const aiBefore = openai.requests.length;
+		await post(message('zhaoliu', '报销怎么弄'));
+		await post(message('sunqi', '我想请年假，要怎么操作'));
+		await wecom.waitFor(() => wecom.sentMessages.length >= before + 2, 30_000);
+		await n8n.settledExecutions(workflowId);
+		const byUser = new Map(wecom.sentMessages.slice(before).map((m) => [m.body.touser, m.content ?? '']));
+		assert.match(String(byUser.get('zhaoliu')), /报销流程/);
+		assert.match(String(byUser.get('sunqi')), /请假/);
+		assert.equal(openai.requests.length, aiBefore);
+	});
+
+	it('"人工" gets the hand-off text once, then the bot stays silent for that user', async () => {
+		const before = wecom.sentMessages.length;
+		await post(message('zhouba', '人工'));
+		await wecom.waitFor(() => wecom.sentMessages.length >= before + 1, 30_000);
+		assert.match(String(wecom.sentMessages[before].content), /已通知同事/);
+		await post(message('zhouba', '在吗？报销怎么弄'));
+		await n8n.settledExecutions(workflowId);
+		assert.equal(wecom.sentMessages.filter((m) => m.body.touser === 'zhouba').length, 1);
 	});
 });

@@ -1,0 +1,234 @@
+/**
+ * WeCom → Kf Message → Pull Messages (kf/sync_msg) run by n8n-core against the loopback fake: each message
+ * once, across pages, overlapping executions, a "restart" (the process's copy forgotten, the saved static
+ * data kept), a failing page, an expired callback Token, and the first pull's age limit.
+ * Needs `npm run build` first (the harness loads dist/ as n8n does).
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { startFakeWeComApi, type FakeRequestRecord, type FakeWeComApi } from '../fakes/wecom-api';
+import { cleanupHarness, requireBuilt, runNode } from './harness';
+
+type State = typeof import('../../nodes/shared/workflowState');
+
+const CORP_ID = 'ww_kf_pull_corp';
+const KF = 'wkFAKEKF0001';
+const SECRET = 'kf-pull-secret';
+
+let api: FakeWeComApi;
+let state: State;
+/** The fake's clock: the node reads the real one, so it only moves back for "old" messages. */
+let clockOffsetMs = 0;
+let workflowCounter = 0;
+/** Called after the fake answered a request (a test can arm a failure for the next one). */
+let onAnswered: ((record: FakeRequestRecord) => void) | undefined;
+
+before(async () => {
+	api = await startFakeWeComApi({
+		corpId: CORP_ID,
+		apps: [{ agentId: 1000002, secret: SECRET }],
+		now: () => Date.now() + clockOffsetMs,
+		onRequest: (record) => onAnswered?.(record),
+	});
+	state = await requireBuilt<State>('dist/nodes/shared/workflowState.js');
+});
+
+beforeEach(() => {
+	api.reset();
+	api.setKfSyncPaging({});
+	clockOffsetMs = 0;
+	onAnswered = undefined;
+});
+
+after(async () => {
+	await api.close();
+	cleanupHarness();
+});
+
+/** One workflow: its id and the static data n8n keeps in its database. */
+function newWorkflow(): { workflowId: string; staticData: IDataObject } {
+	return { workflowId: `kf-pull-wf-${++workflowCounter}`, staticData: {} };
+}
+
+async function pull(
+	wf: { workflowId: string; staticData: IDataObject },
+	token: string,
+	parameters: INodeParameters = {},
+) {
+	const result = await runNode({
+		nodeType: 'weCom',
+		parameters: { resource: 'kfMessage', operation: 'pull', ...parameters },
+		credentials: { weComApi: { corpId: CORP_ID, agentId: '1000002', secret: SECRET, baseUrl: api.url } },
+		items: [{ ToUserName: CORP_ID, MsgType: 'event', Event: 'kf_msg_or_event', Token: token, OpenKfId: KF }],
+		mode: 'webhook',
+		workflowId: wf.workflowId,
+		staticData: wf.staticData,
+	});
+	if (result.error) throw result.error;
+	return (result.outputs[0] ?? []).map((item) => item.json);
+}
+
+const says = (customer: string, content: string) =>
+	api.kfCustomerSends(KF, customer, { msgtype: 'text', text: { content } });
+
+describe('kf/sync_msg pull', () => {
+	it('turns each message into one item with the fields a flow needs, and never hands it out twice', async () => {
+		const wf = newWorkflow();
+		const first = says('wm_a', '你好');
+		const items = await pull(wf, first.token);
+		assert.equal(items.length, 1);
+		const [item] = items;
+		assert.equal(item.origin, 'customer');
+		assert.equal(item.origin_code, 3);
+		assert.equal(item.msgid, first.msgid);
+		assert.equal(item.msgtype, 'text');
+		assert.equal(item.text, '你好');
+		assert.equal(item.open_kfid, KF);
+		assert.equal(item.external_userid, 'wm_a');
+		assert.equal(typeof item.send_time, 'number');
+		assert.match(String(item.sendTime), /^\d{4}-\d\d-\d\dT/);
+		// The same callback again (a retry) and a later one: nothing old comes back.
+		assert.deepEqual(await pull(wf, first.token), []);
+		const second = says('wm_a', '在吗');
+		const next = await pull(wf, second.token);
+		assert.deepEqual(next.map((i) => i.text), ['在吗']);
+		// The request carried the callback's token and the required open_kfid.
+		const syncs = api.requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
+		assert.equal((syncs.at(-1)?.body as IDataObject).open_kfid, KF);
+		assert.equal((syncs.at(-1)?.body as IDataObject).token, second.token);
+	});
+
+	it('follows has_more through pages, also pages with an empty msg_list', async () => {
+		const wf = newWorkflow();
+		api.setKfSyncPaging({ pageSize: 2, emptyPagesWithHasMore: 3 });
+		let token = '';
+		for (let i = 0; i < 7; i++) ({ token } = says(`wm_p${i}`, `q${i}`));
+		const items = await pull(wf, token);
+		assert.deepEqual(
+			items.map((i) => i.text),
+			['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q6'],
+		);
+		const syncs = api.requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
+		assert.ok(syncs.length >= 7, `only ${syncs.length} sync_msg calls for 4 pages and 3 empty ones`);
+	});
+
+	it('overlapping executions: every message reaches exactly one of them', async () => {
+		const wf = newWorkflow();
+		const tokens: string[] = [];
+		const written: string[] = [];
+		const runs: Array<Promise<IDataObject[]>> = [];
+		for (let i = 0; i < 12; i++) {
+			const sent = says(`wm_c${i}`, `c${i}`);
+			written.push(sent.msgid);
+			tokens.push(sent.token);
+			runs.push(pull(wf, sent.token));
+		}
+		const results = await Promise.all(runs);
+		const delivered = results.flat().map((i) => String(i.msgid));
+		assert.deepEqual([...delivered].sort(), [...written].sort());
+		assert.equal(new Set(delivered).size, delivered.length);
+	});
+
+	it('after a restart the saved cursor goes on where it stopped, whichever execution saved last', async () => {
+		const wf = newWorkflow();
+		// Two executions overlap and each saves its own copy of the static data when it ends.
+		const a = says('wm_r1', 'one');
+		const slow = pull(wf, a.token);
+		const b = says('wm_r2', 'two');
+		const fast = pull(wf, b.token);
+		const delivered = [...(await slow), ...(await fast)].map((i) => i.text);
+		assert.deepEqual(delivered.sort(), ['one', 'two']);
+
+		state.resetWorkflowStates(); // a new process: only the database's static data is left
+		const c = says('wm_r3', 'three');
+		assert.deepEqual(
+			(await pull(wf, c.token)).map((i) => i.text),
+			['three'],
+		);
+	});
+
+	it('a page that fails after others were read moves no cursor: the next pull brings them all, once', async () => {
+		const wf = newWorkflow();
+		api.setKfSyncPaging({ pageSize: 1 });
+		says('wm_f1', 'f1');
+		says('wm_f2', 'f2');
+		const { token } = says('wm_f3', 'f3');
+		// The first page answers; then the second fails with a system error.
+		onAnswered = (record) => {
+			if (record.path !== '/cgi-bin/kf/sync_msg') return;
+			onAnswered = undefined;
+			api.injectError('/cgi-bin/kf/sync_msg', -1, 'system busy', 1);
+		};
+		await assert.rejects(pull(wf, token), (error: Error) => /-1/.test(error.message));
+		assert.deepEqual(
+			(await pull(wf, token)).map((i) => i.text),
+			['f1', 'f2', 'f3'],
+		);
+		assert.deepEqual(await pull(wf, token), []);
+	});
+
+	it('an expired callback Token (95007) is dropped and the pull goes on without it', async () => {
+		const wf = newWorkflow();
+		says('wm_t', 'late');
+		const items = await pull(wf, 'ENCApExpiredOrForeignToken000000000000000000');
+		assert.deepEqual(
+			items.map((i) => i.text),
+			['late'],
+		);
+		const syncs = api.requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
+		assert.equal(syncs.at(-2)?.errcode, 95007);
+		assert.equal((syncs.at(-1)?.body as IDataObject).token, undefined);
+	});
+
+	it('a first pull skips history older than First Pull Max Age; later pulls skip nothing', async () => {
+		const wf = newWorkflow();
+		clockOffsetMs = -3 * 3600_000;
+		says('wm_old', 'three hours ago');
+		clockOffsetMs = 0;
+		const { token } = says('wm_new', 'just now');
+		assert.deepEqual(
+			(await pull(wf, token)).map((i) => i.text),
+			['just now'],
+		);
+		const wf2 = newWorkflow();
+		assert.deepEqual(
+			(await pull(wf2, token, { options: { firstPullMaxAgeMinutes: 0 } })).map((i) => i.text),
+			['three hours ago', 'just now'],
+		);
+	});
+
+	it('keeps only the chosen origins; events carry their ids and codes', async () => {
+		const wf = newWorkflow();
+		says('wm_o', 'hi');
+		api.kfServicerSends(KF, 'wm_o', 'zhangsan', { msgtype: 'text', text: { content: '我是人工客服' } });
+		const { token } = api.kfEvent(KF, 'wm_o2', { event_type: 'enter_session', welcome_code: true });
+		const items = await pull(wf, token);
+		assert.deepEqual(
+			items.map((i) => i.origin),
+			['customer', 'event'],
+		);
+		const event = items[1];
+		assert.equal(event.event_type, 'enter_session');
+		assert.equal(event.external_userid, 'wm_o2');
+		assert.equal(event.open_kfid, KF);
+		assert.equal(typeof (event.event as IDataObject).welcome_code, 'string');
+
+		const wf2 = newWorkflow();
+		const all = await pull(wf2, token, { origins: ['servicer'] });
+		assert.deepEqual(
+			all.map((i) => [i.origin, i.servicer_userid]),
+			[['servicer', 'zhangsan']],
+		);
+	});
+
+	it('says what to fix when the Kf Account ID is missing', async () => {
+		const wf = newWorkflow();
+		await assert.rejects(pull(wf, 'x', { openKfId: '' }), (error: Error) => {
+			assert.match(error.message, /No Kf Account ID/);
+			return true;
+		});
+	});
+});
