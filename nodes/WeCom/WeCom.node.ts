@@ -14,7 +14,7 @@ export class WeCom implements INodeType {
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description:
-			'Send WeCom (企业微信) app messages and passive replies, upload media, identify users from OAuth codes and sign JS-SDK pages',
+			'Send WeCom (企业微信) app messages and passive replies, pull and answer WeChat Customer Service (微信客服) messages, manage kf sessions, upload media, identify users from OAuth codes and sign JS-SDK pages',
 		defaults: { name: 'WeCom' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -204,7 +204,7 @@ describe('kf/sync_msg pull', () => {
 		const wf = newWorkflow();
 		says('wm_o', 'hi');
 		api.kfServicerSends(KF, 'wm_o', 'zhangsan', { msgtype: 'text', text: { content: '我是人工客服' } });
-		const { token } = api.kfEvent(KF, 'wm_o2', { event_type: 'enter_session', welcome_code: true });
+		const { token } = api.kfEvent(KF, 'wm_o2', { event_type: 'enter_session', welcome: true });
 		const items = await pull(wf, token);
 		assert.deepEqual(
 			items.map((i) => i.origin),
@@ -226,7 +226,7 @@ describe('kf/sync_msg pull', () => {
 
 	it('says what to fix when the Kf Account ID is missing', async () => {
 		const wf = newWorkflow();
-		await assert.rejects(pull(wf, 'x', { openKfId: '' }), (error: Error) => {
+		await assert.rejects(pull(wf, 'x', { openKfId: '={{ $json.NoSuchField }}' }), (error: Error) => {
 			assert.match(error.message, /No Kf Account ID/);
 			return true;
 		});

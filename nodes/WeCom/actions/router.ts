@@ -1,12 +1,18 @@
 import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import * as kfAccount from './kfAccount';
+import * as kfCustomer from './kfCustomer';
+import * as kfMessage from './kfMessage';
+import * as kfServicer from './kfServicer';
+import * as kfSession from './kfSession';
 import * as media from './media';
 import * as message from './message';
 import * as passiveReply from './passiveReply';
 import * as user from './user';
 
-type Operation = { execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> };
+/** An operation answers one input item with one output item, or with a list (one output item each). */
+type Operation = { execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject | IDataObject[]> };
 
 const operations: Record<string, Record<string, Operation>> = {
 	message: {
@@ -19,6 +25,19 @@ const operations: Record<string, Record<string, Operation>> = {
 		recall: message.recall,
 	},
 	media: { upload: media.upload },
+	kfMessage: {
+		pull: kfMessage.pull,
+		sendText: kfMessage.sendText,
+		sendImage: kfMessage.sendImage,
+		sendLink: kfMessage.sendLink,
+		sendMiniProgram: kfMessage.sendMiniProgram,
+		sendMenu: kfMessage.sendMenu,
+		sendOnEvent: kfMessage.sendOnEvent,
+	},
+	kfSession: { get: kfSession.get, transfer: kfSession.transfer },
+	kfAccount: { list: kfAccount.list },
+	kfServicer: { list: kfServicer.list },
+	kfCustomer: { get: kfCustomer.get },
 	passiveReply: { build: passiveReply.build },
 	user: {
 		getIdentityFromOAuthCode: user.getIdentityFromOAuthCode,
@@ -56,8 +75,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const returnData: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const json = await run.execute.call(this, itemIndex);
-			returnData.push({ json, pairedItem: { item: itemIndex } });
+			const result = await run.execute.call(this, itemIndex);
+			for (const json of Array.isArray(result) ? result : [result]) {
+				returnData.push({ json, pairedItem: { item: itemIndex } });
+			}
 		} catch (error) {
 			const nodeError = itemError(this.getNode(), error, itemIndex);
 			if (this.continueOnFail()) {

@@ -174,34 +174,119 @@ export const WECOM_ERRORS: Readonly<Record<number, WeComErrorInfo>> = {
 		hint: "The Agent ID in the credential is not the app the Secret belongs to: use the AgentId and Secret of the same app.",
 		failure: CREDENTIAL_INVALID,
 	},
+	// 微信客服 (kf) [doc 90313 95xxx; rules from doc 94677 发送消息, 95122, 94669]. The kf APIs only work for an
+	// app added to 「微信客服 → API → 可调用接口的应用」 and for kf accounts set to 「通过API管理」.
 	95000: {
 		meaning: 'invalid open_kfid',
-		hint: 'Use the open_kfid of a WeChat Customer Service account of this company.',
+		hint: 'Kf Account ID must be the open_kfid of a WeChat Customer Service account of this company (it starts with wk); Kf Account → List shows them.',
 	},
 	95001: {
 		meaning: 'message limit reached for this customer',
-		hint: 'After a customer writes, WeChat Customer Service allows at most 5 messages within 48 hours; wait until the customer writes again.',
+		hint: 'WeChat Customer Service lets the API send at most 5 messages after each message from the customer; the count starts again when the customer writes. Wait for the customer to reply, or hand the session to a human servicer (Kf Session → Transfer).',
 		failure: { cause: 'quota-exhausted' },
 	},
 	95002: {
 		meaning: 'more than 48 hours since the customer last wrote',
-		hint: 'Messages can only be sent within 48 hours of the customer’s last message; wait until the customer writes again.',
+		hint: "The API may send to a customer only within 48 hours of the customer's last message. Wait until the customer writes again; a human servicer can still answer from the WeCom client.",
+	},
+	95003: {
+		meaning: 'customer limit of an unverified company reached',
+		hint: 'An unverified company can only serve a limited number of customers through WeChat Customer Service; verify the company (企业认证) to lift the limit.',
+		failure: CONFIGURATION_INVALID,
 	},
 	95004: {
 		meaning: 'open_kfid does not exist',
-		hint: 'The customer service account was deleted or belongs to another company.',
+		hint: 'The kf account was deleted or belongs to another company: check Kf Account ID (Kf Account → List shows the accounts this app may use).',
+	},
+	95005: {
+		meaning: 'too many kf accounts',
+		hint: 'The company has reached its number of WeChat Customer Service accounts; delete one or raise the limit.',
+	},
+	95006: {
+		meaning: 'invalid kf account name',
+		hint: 'Use a different account name.',
 	},
 	95007: {
 		meaning: 'invalid or expired message token',
-		hint: 'The Token of a kf callback is valid for 10 minutes; pull messages right after the callback.',
+		hint: 'The Token of a kf_msg_or_event callback is valid for 10 minutes and only for its kf account; pull the messages right after the callback, or pull without a token.',
+	},
+	95008: {
+		meaning: 'too many menu items',
+		hint: 'A menu message takes at most 50 items, of which at most 10 clickable (Click, View and Mini Program); a menu sent on an event takes at most 10 items.',
+	},
+	95009: {
+		meaning: 'invalid menu item type',
+		hint: 'Menu items must be of type click, view, miniprogram or text.',
+	},
+	95011: {
+		meaning: 'WeChat Customer Service is used inside WeCom',
+		hint: 'This company runs WeChat Customer Service inside WeCom: use the Secret of a self-built app added to 「微信客服 → 可调用接口的应用」, not the secret of the stand-alone WeChat Customer Service.',
+		failure: CREDENTIAL_INVALID,
+	},
+	95012: {
+		meaning: 'WeChat Customer Service is not used inside WeCom',
+		hint: 'Turn on WeChat Customer Service (微信客服) in the WeCom admin console, or use the credential of the stand-alone WeChat Customer Service.',
+		failure: CONFIGURATION_INVALID,
+	},
+	95013: {
+		meaning: 'the session has already ended',
+		hint: 'The customer has to write again before the session can be changed.',
+	},
+	95014: {
+		meaning: 'not a servicer, or not activated',
+		hint: 'The servicer must be one of the kf account\'s servicers (Kf Servicer → List), have activated WeCom, be receiving (接待中), and be inside the app\'s visible range.',
+	},
+	95015: {
+		meaning: 'a dedicated service is configured in the admin console',
+		hint: 'Remove the 专属服务 setting of this kf account in the admin console before assigning sessions through the API.',
+		failure: CONFIGURATION_INVALID,
 	},
 	95016: {
 		meaning: 'session state change not allowed',
-		hint: 'This change of the session state is not allowed from its current state; read the state first.',
+		hint: 'WeCom allows: new (0) → smart assistant, queue, servicer or end; smart assistant (1) → queue, servicer or end; queue (2) → servicer or end; servicer (3) → another servicer or end. An ended session (4) cannot be changed through the API: it starts again when the customer writes.',
+	},
+	95017: {
+		meaning: 'the API switch of WeChat Customer Service is off',
+		hint: 'Turn on API access for WeChat Customer Service (微信客服 → API) in the WeCom admin console and add this app to 可调用接口的应用.',
+		failure: CONFIGURATION_INVALID,
 	},
 	95018: {
 		meaning: 'the session state does not allow sending',
-		hint: 'The session is not in a state where the API may send (new or handled by the bot), or more than 48 hours have passed.',
+		hint: 'The API may send only while the session is new (state 0) or with the smart assistant (state 1), and within 48 hours of the customer\'s last message. Kf Session → Get shows the state; a session with a human servicer is answered from the WeCom client.',
+	},
+	95019: {
+		meaning: 'the servicer has stopped receiving',
+		hint: 'The servicer has stopped receiving (停止接待) or is suspended: choose a servicer who is receiving (Kf Servicer → List shows status 0), or put the session in the queue.',
+	},
+	95022: {
+		meaning: 'invalid location_type',
+		hint: 'Check the location message fields.',
+	},
+	95023: {
+		meaning: 'the kf API switch is delegated to a contracted developer app',
+		hint: 'The API of WeChat Customer Service is authorised to a 代开发 app; use that app\'s credential or change the authorisation in the admin console.',
+		failure: CONFIGURATION_INVALID,
+	},
+	95026: {
+		meaning: 'kf account cannot be created: low usage',
+		hint: 'WeCom refuses new kf accounts while the existing ones are little used.',
+	},
+	95027: {
+		meaning: 'an unverified company may create only 10 kf accounts',
+		hint: 'Verify the company (企业认证) to create more.',
+	},
+	95030: {
+		meaning: 'message type forbidden by the component',
+		hint: 'This message type may not be sent in this session (component limits); send text instead.',
+	},
+	95031: {
+		meaning: 'the customer has not written in 48 hours',
+		hint: 'Only customers who wrote to the kf account within the last 48 hours can be read or written to.',
+	},
+	95032: {
+		meaning: 'chat history permission of the component has expired',
+		hint: 'Renew the permission in the admin console.',
+		failure: CONFIGURATION_INVALID,
 	},
 };
 

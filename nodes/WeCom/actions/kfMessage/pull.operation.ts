@@ -74,7 +74,7 @@ const properties: INodeProperties[] = [
 			{
 				name: 'Events',
 				value: 'event',
-				description: 'enter_session (with welcome_code), session_status_change, msg_send_fail… (origin 4)',
+				description: 'System events such as enter_session (with welcome_code), session_status_change, msg_send_fail (origin 4)',
 			},
 			{
 				name: 'Servicer Messages',
@@ -160,7 +160,9 @@ export function kfMessageItem(message: IDataObject): IDataObject {
 	if (event) item.event_type = event.event_type;
 	// A text that answers a menu (msgmenu click) carries the menu item's id.
 	if (msgtype === 'text' && body?.menu_id !== undefined) item.menu_id = body.menu_id;
-	if (msgtype) item[msgtype] = message[msgtype];
+	// WeCom's own object for the other types (image: media_id, location: name/address…); for text
+	// its content is `text` above.
+	if (msgtype && msgtype !== 'text') item[msgtype] = message[msgtype];
 	return item;
 }
 

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { truncateUtf8 } from '../../../shared/text';
 import { agentIdValue, getWeComCredentials, weComApiRequest } from '../../transport';
 import { withoutEnvelope } from '../output';
 
@@ -181,22 +182,8 @@ export async function sendAppMessage(
 /** WeCom's limit for text and markdown content, in UTF-8 bytes. */
 export const MAX_CONTENT_BYTES = 2048;
 
-/**
- * Cuts `text` to at most `maxBytes` UTF-8 bytes without splitting a character (a Chinese
- * character is 3 bytes, an emoji 4).
- */
-export function truncateUtf8(text: string, maxBytes: number): string {
-	if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-	let bytes = 0;
-	let end = 0;
-	for (const character of text) {
-		const size = Buffer.byteLength(character, 'utf8');
-		if (bytes + size > maxBytes) break;
-		bytes += size;
-		end += character.length;
-	}
-	return text.slice(0, end);
-}
+/** The cut lives in nodes/shared/text.ts with the other channels' limits. */
+export { truncateUtf8 };
 
 /** The content of a text or markdown message, cut to 2048 bytes when Truncate is on. */
 export function contentOf(this: IExecuteFunctions, itemIndex: number): { content: string; notice?: IDataObject } {

@@ -1,0 +1,40 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { properties } from './description';
+import { execute } from './execute';
+
+/**
+ * The reply router of a customer-service flow: each message goes to the output that says what to
+ * do with it, so the flow is visible in the editor (the AI step is the built-in AI Agent on No
+ * Match). The logic is in engine/, without n8n; this file only declares the node.
+ */
+export class AutoReply implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Auto Reply',
+		name: 'autoReply',
+		icon: { light: 'file:autoReply.svg', dark: 'file:autoReply.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] }}',
+		description:
+			'Route customer messages to keyword replies, FAQ answers, hand-off to a human, out-of-hours replies or the AI step',
+		defaults: { name: 'Auto Reply' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [
+			NodeConnectionTypes.Main,
+			NodeConnectionTypes.Main,
+			NodeConnectionTypes.Main,
+			NodeConnectionTypes.Main,
+			NodeConnectionTypes.Main,
+			NodeConnectionTypes.Main,
+		],
+		outputNames: ['Keyword Reply', 'FAQ Answer', 'Hand-Off', 'No Match', 'Out of Hours', 'Silent'],
+		properties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await execute.call(this);
+	}
+}

@@ -1,0 +1,303 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { DEFAULT_FAQ_THRESHOLD } from './engine/route';
+
+/** Shown for the given operations only. */
+const forOperations = (...operation: string[]) => ({ displayOptions: { show: { operation } } });
+
+export const DEFAULT_HAND_OFF_KEYWORDS = '人工, 客服, 转人工, 人工客服, human, agent';
+export const DEFAULT_HAND_OFF_REPLY = '正在为您转接人工客服，请稍候。';
+export const DEFAULT_OUT_OF_HOURS_REPLY = '您好，现在是非工作时间，我们会在上班后第一时间回复您。';
+
+export const properties: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		default: 'route',
+		options: [
+			{
+				name: 'Hand Off Conversation',
+				value: 'handOff',
+				action: 'Hand off a conversation to a human',
+				description:
+					'Give the conversation to a human (e.g. after the AI step failed): the bot stays silent for the pause. Items go to the Hand-Off output.',
+			},
+			{
+				name: 'Release Conversation',
+				value: 'release',
+				action: 'Give a conversation back to the bot',
+				description:
+					'End the hand-off pause and the count of unanswered messages, so the bot answers again. Items go to the first output.',
+			},
+			{
+				name: 'Route Message',
+				value: 'route',
+				action: 'Route a customer message',
+				description:
+					'Send each message to Keyword Reply, FAQ Answer, Hand-Off, No Match, Out of Hours or Silent',
+			},
+		],
+	},
+	{
+		displayName: 'Conversation ID',
+		name: 'conversationId',
+		type: 'string',
+		required: true,
+		default:
+			"={{ [$json.open_kfid ?? $json.AgentID ?? 'chat', $json.external_userid ?? $json.FromUserName ?? $json.from].join(':') }}",
+		description:
+			'What identifies one customer\'s conversation: hand-off pauses and the out-of-hours reply are kept per conversation. The default fits WeChat Customer Service (open_kfid:external_userid), WeCom app callbacks (AgentID:FromUserName) and WhatsApp (chat:from).',
+	},
+	{
+		displayName: 'Message Text',
+		name: 'text',
+		type: 'string',
+		default: "={{ $json.text ?? $json.Content ?? $json.body ?? '' }}",
+		description:
+			'The customer\'s message. The default reads "text" (WeChat Customer Service), "Content" (WeCom app callbacks) or "body" (WhatsApp).',
+		...forOperations('route'),
+	},
+	{
+		displayName: 'Keyword Rules',
+		name: 'keywordRules',
+		type: 'fixedCollection',
+		placeholder: 'Add Rule',
+		default: {},
+		typeOptions: { multipleValues: true, sortable: true },
+		description:
+			'Checked before the FAQ. The rule with the highest priority whose keyword is in the message wins; on equal priority, the first one in this list.',
+		...forOperations('route'),
+		options: [
+			{
+				displayName: 'Rule',
+				name: 'rule',
+				values: [
+					{
+						displayName: 'Keywords',
+						name: 'keywords',
+						type: 'string',
+						default: '',
+						placeholder: '价格, 多少钱, price',
+						description:
+							'Separated by commas or new lines. Matching ignores case, full/half width and spaces; English keywords match whole words. For Regex: one regular expression per line.',
+					},
+					{
+						displayName: 'Match Type',
+						name: 'matchType',
+						type: 'options',
+						default: 'contains',
+						options: [
+							{ name: 'Contains', value: 'contains', description: 'The message contains the keyword' },
+							{ name: 'Exact', value: 'exact', description: 'The whole message is the keyword' },
+							{
+								name: 'Regex',
+								value: 'regex',
+								description: 'A regular expression finds a match in the message (case-insensitive)',
+							},
+							{ name: 'Starts With', value: 'startsWith', description: 'The message starts with the keyword' },
+						],
+					},
+					{
+						displayName: 'Priority',
+						name: 'priority',
+						type: 'number',
+						default: 0,
+						description: 'Higher wins when several rules match',
+					},
+					{
+						displayName: 'Reply',
+						name: 'reply',
+						type: 'string',
+						typeOptions: { rows: 3 },
+						default: '',
+						description: 'The answer, in autoReply.reply; expressions may use the message item',
+					},
+					{
+						displayName: 'Rule Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						description: 'Optional; shown in the output (autoReply.rule.name) and in error messages',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'FAQ',
+		name: 'faq',
+		type: 'fixedCollection',
+		placeholder: 'Add FAQ Entry',
+		default: {},
+		typeOptions: { multipleValues: true, sortable: true },
+		description: 'Questions and answers; a message close enough to a question gets its answer (FAQ Answer output)',
+		...forOperations('route'),
+		options: [
+			{
+				displayName: 'Entry',
+				name: 'entry',
+				values: [
+					{
+						displayName: 'Answer',
+						name: 'answer',
+						type: 'string',
+						typeOptions: { rows: 3 },
+						default: '',
+					},
+					{
+						displayName: 'Question',
+						name: 'question',
+						type: 'string',
+						default: '',
+						placeholder: '退款多久能到账？',
+					},
+					{
+						displayName: 'Similar Questions',
+						name: 'similarQuestions',
+						type: 'string',
+						typeOptions: { rows: 3 },
+						default: '',
+						placeholder: '钱什么时候退回来\nhow long does a refund take',
+						description:
+							'Other ways customers ask it, one per line: the best way to catch wordings that share no words with the question',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'FAQ Entries (JSON)',
+		name: 'faqEntries',
+		type: 'json',
+		default: '',
+		placeholder: '[{ "question": "…", "similarQuestions": ["…"], "answer": "…" }]',
+		description:
+			'More FAQ entries as data, e.g. mapped from a Data Table or an earlier node: an array of { question, similarQuestions?, answer }, or the same as a JSON string. Added to the entries above.',
+		...forOperations('route'),
+	},
+	{
+		displayName: 'FAQ Confidence Threshold',
+		name: 'faqThreshold',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 1.5, numberPreciseValue: true, numberPrecision: 2 },
+		default: DEFAULT_FAQ_THRESHOLD,
+		description:
+			'Lowest score (0 to 1.5; a message that repeats a question scores at least 1) that gets the FAQ answer. Below it the message goes to No Match with the best three entries as candidates. Lower answers more and risks wrong answers.',
+		...forOperations('route'),
+	},
+	{
+		displayName: 'Hand-Off Keywords',
+		name: 'handOffKeywords',
+		type: 'string',
+		default: DEFAULT_HAND_OFF_KEYWORDS,
+		description:
+			'A message containing one of them (commas separate) goes to Hand-Off, and the conversation stays with a human for the pause. Empty: no hand-off by keyword.',
+		...forOperations('route'),
+	},
+	{
+		displayName: 'Hand-Off Reply',
+		name: 'handOffReply',
+		type: 'string',
+		default: DEFAULT_HAND_OFF_REPLY,
+		description: 'Text for the customer when the conversation is handed off, in autoReply.reply',
+		...forOperations('route', 'handOff'),
+	},
+	{
+		displayName: 'Pause After Hand-Off (Minutes)',
+		name: 'pauseMinutes',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 240,
+		description:
+			'How long the bot stays silent after a hand-off: the conversation\'s messages go to Silent until then, or until a Release Conversation operation',
+		...forOperations('route', 'handOff'),
+	},
+	{
+		displayName: 'Hand Off After Unanswered Messages',
+		name: 'handOffAfterMisses',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description:
+			'Hand off when this many messages in a row matched no keyword rule and no FAQ entry (WeCom\'s own robot uses 2). 0: never; No Match items then go to the next step (e.g. an AI Agent).',
+		...forOperations('route'),
+	},
+	{
+		displayName: 'Use Business Hours',
+		name: 'useBusinessHours',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to answer only during business hours: outside them, the first message of a conversation each day goes to Out of Hours, later ones to Silent',
+		...forOperations('route'),
+	},
+	{
+		displayName: 'Timezone',
+		name: 'timezone',
+		type: 'string',
+		default: '',
+		placeholder: 'Asia/Shanghai',
+		description: 'IANA time zone of the business hours. Empty: the workflow\'s time zone.',
+		displayOptions: { show: { operation: ['route'], useBusinessHours: [true] } },
+	},
+	{
+		displayName: 'Business Days',
+		name: 'businessDays',
+		type: 'multiOptions',
+		default: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+		options: [
+			{ name: 'Friday', value: 'friday' },
+			{ name: 'Monday', value: 'monday' },
+			{ name: 'Saturday', value: 'saturday' },
+			{ name: 'Sunday', value: 'sunday' },
+			{ name: 'Thursday', value: 'thursday' },
+			{ name: 'Tuesday', value: 'tuesday' },
+			{ name: 'Wednesday', value: 'wednesday' },
+		],
+		displayOptions: { show: { operation: ['route'], useBusinessHours: [true] } },
+	},
+	{
+		displayName: 'Open From',
+		name: 'openFrom',
+		type: 'string',
+		default: '09:00',
+		placeholder: 'HH:mm',
+		description: 'Local time the business hours start, HH:mm',
+		displayOptions: { show: { operation: ['route'], useBusinessHours: [true] } },
+	},
+	{
+		displayName: 'Open Until',
+		name: 'openUntil',
+		type: 'string',
+		default: '18:00',
+		placeholder: 'HH:mm',
+		description:
+			'Local time they end, HH:mm. Earlier than Open From: overnight (e.g. 20:00 to 02:00, counted to the day it starts). The same as Open From: all day.',
+		displayOptions: { show: { operation: ['route'], useBusinessHours: [true] } },
+	},
+	{
+		displayName: 'Out-of-Hours Reply',
+		name: 'outOfHoursReply',
+		type: 'string',
+		typeOptions: { rows: 2 },
+		default: DEFAULT_OUT_OF_HOURS_REPLY,
+		description: 'Text for the customer outside business hours, sent once per conversation per local day',
+		displayOptions: { show: { operation: ['route'], useBusinessHours: [true] } },
+	},
+	{
+		displayName: 'Reply Length Limit',
+		name: 'replyLimit',
+		type: 'options',
+		default: 'weCom',
+		description:
+			'Longer replies are cut at a character boundary (autoReply.truncated is then true) so the channel does not reject or cut them itself',
+		options: [
+			{ name: 'None', value: 'none' },
+			{ name: 'WeCom: 2048 Bytes', value: 'weCom', description: 'WeCom app and WeChat Customer Service text, UTF-8 bytes' },
+			{ name: 'WhatsApp: 4096 Characters', value: 'whatsApp' },
+		],
+		...forOperations('route', 'handOff'),
+	},
+];

@@ -1,0 +1,154 @@
+/**
+ * Aho–Corasick automaton over UTF-16 code units: finds every occurrence of every pattern in one
+ * pass over the text, whatever the number of patterns (shared/notes/reply-pipeline.md §2.2: for
+ * 10,000 keywords about 100× faster per message than an `includes` loop). Building it costs far
+ * more than one search, so callers keep it (see keywordRules.ts).
+ *
+ * Patterns are matched exactly as given: normalise them and the text the same way first.
+ * Code units rather than code points: a pattern is a whole string, so a match can only start and
+ * end where the pattern's own code points do.
+ */
+
+export interface AhoCorasickMatch {
+	/** Index of the pattern in the list given to the constructor. */
+	pattern: number;
+	/** Code unit offsets in the text, end exclusive. */
+	start: number;
+	end: number;
+}
+
+const NONE = -1;
+
+export class AhoCorasick {
+	/** Goto function of each state except the root: code unit → state. */
+	private readonly next: Array<Map<number, number>> = [];
+	/** The root's goto function as a table (most searches start over at the root). */
+	private readonly rootNext = new Int32Array(0x10000).fill(0);
+	private readonly fail: Int32Array;
+	/** Pattern that ends at each state (patterns are deduplicated) or NONE. */
+	private readonly output: Int32Array;
+	/** Nearest state on the failure chain that has an output, or NONE. */
+	private readonly outputLink: Int32Array;
+	private readonly lengths: Int32Array;
+	/** For each pattern, the first pattern index with the same text (duplicates report that one's owners). */
+	readonly canonical: Int32Array;
+
+	constructor(readonly patterns: readonly string[]) {
+		const next: Array<Map<number, number>> = [new Map()];
+		const ends: number[] = [NONE];
+		this.lengths = new Int32Array(patterns.length);
+		this.canonical = new Int32Array(patterns.length);
+		for (let p = 0; p < patterns.length; p++) {
+			const pattern = patterns[p];
+			this.lengths[p] = pattern.length;
+			if (pattern.length === 0) {
+				this.canonical[p] = p;
+				continue;
+			}
+			let state = 0;
+			for (let i = 0; i < pattern.length; i++) {
+				const code = pattern.charCodeAt(i);
+				let target = next[state].get(code);
+				if (target === undefined) {
+					target = next.length;
+					next.push(new Map());
+					ends.push(NONE);
+					next[state].set(code, target);
+				}
+				state = target;
+			}
+			if (ends[state] === NONE) ends[state] = p;
+			this.canonical[p] = ends[state];
+		}
+
+		const count = next.length;
+		this.fail = new Int32Array(count);
+		this.output = Int32Array.from(ends);
+		this.outputLink = new Int32Array(count).fill(NONE);
+
+		// Breadth-first, so a state's failure target is final before its children need it.
+		const queue = new Int32Array(count);
+		let head = 0;
+		let tail = 0;
+		for (const [code, child] of next[0]) {
+			this.rootNext[code] = child;
+			queue[tail++] = child;
+		}
+		while (head < tail) {
+			const state = queue[head++];
+			for (const [code, child] of next[state]) {
+				let fallback = this.fail[state];
+				let target = this.step(next, fallback, code);
+				while (target === undefined && fallback !== 0) {
+					fallback = this.fail[fallback];
+					target = this.step(next, fallback, code);
+				}
+				const failure = target ?? 0;
+				this.fail[child] = failure;
+				this.outputLink[child] = this.output[failure] !== NONE ? failure : this.outputLink[failure];
+				queue[tail++] = child;
+			}
+		}
+		this.next = next;
+	}
+
+	private step(next: Array<Map<number, number>>, state: number, code: number): number | undefined {
+		if (state === 0) {
+			const target = this.rootNext[code];
+			return target === 0 ? undefined : target;
+		}
+		return next[state].get(code);
+	}
+
+	/** Number of states (the trie's size), for diagnostics. */
+	get size(): number {
+		return this.fail.length;
+	}
+
+	/**
+	 * Calls `onMatch(pattern, end)` for every occurrence, in order of end offset (for equal ends,
+	 * longest first). Duplicated patterns are reported once, under their first index. Returning
+	 * true from `onMatch` stops the search.
+	 */
+	forEachMatch(text: string, onMatch: (pattern: number, end: number) => boolean | void): void {
+		const { next, rootNext, fail, output, outputLink } = this;
+		let state = 0;
+		for (let i = 0; i < text.length; i++) {
+			const code = text.charCodeAt(i);
+			for (;;) {
+				if (state === 0) {
+					state = rootNext[code];
+					break;
+				}
+				const target = next[state].get(code);
+				if (target !== undefined) {
+					state = target;
+					break;
+				}
+				state = fail[state];
+			}
+			if (state === 0) continue;
+			let found = output[state] !== NONE ? state : outputLink[state];
+			while (found !== NONE) {
+				if (onMatch(output[found], i + 1) === true) return;
+				found = outputLink[found];
+			}
+		}
+	}
+
+	/** Every occurrence of every pattern (overlapping ones included). */
+	findAll(text: string): AhoCorasickMatch[] {
+		const matches: AhoCorasickMatch[] = [];
+		this.forEachMatch(text, (pattern, end) => {
+			matches.push({ pattern, start: end - this.lengths[pattern], end });
+		});
+		return matches;
+	}
+
+	/** Whether any pattern occurs in `text`. */
+	test(text: string): boolean {
+		let found = false;
+		this.forEachMatch(text, () => (found = true));
+		return found;
+	}
+}

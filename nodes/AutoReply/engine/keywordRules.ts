@@ -1,0 +1,203 @@
+import { AhoCorasick } from './ahoCorasick';
+import { CompiledCache, hashKey } from './cache';
+import { isWordCharAt, normalizeText, splitList } from './normalize';
+
+/**
+ * Keyword rules: each rule has keywords, a match type and a priority; the first rule by priority
+ * (higher first, then the order in the editor) whose keyword occurs in the message wins.
+ *
+ * All literal keywords of all rules go into one Aho–Corasick automaton over the normalised text
+ * (normalize.ts), so the cost of a message hardly depends on the number of rules; regular
+ * expressions are tried one by one on the NFKC text. Replies are not part of a compiled rule set:
+ * they may be expressions that differ per item, so the caller looks them up by rule index and the
+ * cache key covers only what matching uses.
+ */
+
+export type MatchType = 'contains' | 'exact' | 'startsWith' | 'regex';
+
+export const MATCH_TYPES: readonly MatchType[] = ['contains', 'exact', 'startsWith', 'regex'];
+
+export interface KeywordRuleSpec {
+	/** Keywords as typed (comma or line separated) or as a list; for regex, one pattern per line. */
+	keywords: string | string[];
+	matchType: MatchType;
+	/** Higher wins; equal priorities keep the rules' order. */
+	priority: number;
+}
+
+export interface KeywordHit {
+	ruleIndex: number;
+	/** The keyword as the operator wrote it (for regex, the pattern). */
+	keyword: string;
+	matchType: MatchType;
+}
+
+export interface CompiledRules {
+	/** The best rule whose keyword occurs in `text`, if any. */
+	match(text: string): KeywordHit | undefined;
+	readonly ruleCount: number;
+	readonly keywordCount: number;
+}
+
+/** What is wrong with which rule, for an error a person can act on. */
+export interface RuleProblem {
+	ruleIndex: number;
+	field: 'keywords' | 'matchType';
+	message: string;
+}
+
+export type CompileResult = { ok: true; rules: CompiledRules } | { ok: false; problem: RuleProblem };
+
+interface Owner {
+	ruleIndex: number;
+	keyword: string;
+	matchType: Exclude<MatchType, 'regex'>;
+	/** Latin/digit at the keyword's start or end: it must not start or end inside a word. */
+	wordStart: boolean;
+	wordEnd: boolean;
+}
+
+interface RegexRule {
+	ruleIndex: number;
+	pattern: string;
+	regex: RegExp;
+}
+
+function keywordsOf(spec: KeywordRuleSpec): string[] {
+	if (Array.isArray(spec.keywords)) {
+		return spec.keywords.map((keyword) => String(keyword).trim()).filter((keyword) => keyword !== '');
+	}
+	const text = String(spec.keywords ?? '');
+	// A regular expression may contain commas ({2,4}): one pattern per line.
+	return spec.matchType === 'regex'
+		? text
+				.split(/\r?\n/)
+				.map((line) => line.trim())
+				.filter((line) => line !== '')
+		: splitList(text);
+}
+
+/** Compiles rules without the cache (benchmarks and tests; the node uses `getCompiledRules`). */
+export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileResult {
+	const patterns: string[] = [];
+	const owners: Owner[][] = [];
+	const regexRules: RegexRule[] = [];
+	let keywordCount = 0;
+
+	for (let ruleIndex = 0; ruleIndex < specs.length; ruleIndex++) {
+		const spec = specs[ruleIndex];
+		if (!MATCH_TYPES.includes(spec.matchType)) {
+			return {
+				ok: false,
+				problem: { ruleIndex, field: 'matchType', message: `unknown match type "${String(spec.matchType)}"` },
+			};
+		}
+		const keywords = keywordsOf(spec);
+		if (keywords.length === 0) {
+			return { ok: false, problem: { ruleIndex, field: 'keywords', message: 'it has no keywords' } };
+		}
+		for (const keyword of keywords) {
+			keywordCount++;
+			if (spec.matchType === 'regex') {
+				let regex: RegExp;
+				try {
+					regex = new RegExp(keyword.normalize('NFKC'), 'iu');
+				} catch (error) {
+					const reason = error instanceof Error ? error.message : String(error);
+					return {
+						ok: false,
+						problem: { ruleIndex, field: 'keywords', message: `"${keyword}" is not a valid regular expression (${reason})` },
+					};
+				}
+				regexRules.push({ ruleIndex, pattern: keyword, regex });
+				continue;
+			}
+			const normalized = normalizeText(keyword);
+			if (normalized === '') {
+				return {
+					ok: false,
+					problem: { ruleIndex, field: 'keywords', message: `"${keyword}" has nothing left to match once punctuation and spaces are ignored` },
+				};
+			}
+			patterns.push(normalized);
+			owners.push([
+				{
+					ruleIndex,
+					keyword,
+					matchType: spec.matchType,
+					wordStart: isWordCharAt(normalized, 0),
+					wordEnd: isWordCharAt(normalized, normalized.length - 1),
+				},
+			]);
+		}
+	}
+
+	const automaton = new AhoCorasick(patterns);
+	// The automaton reports a repeated keyword under its first index: gather every owner there.
+	for (let p = 0; p < patterns.length; p++) {
+		const first = automaton.canonical[p];
+		if (first !== p) owners[first].push(...owners[p]);
+	}
+
+	// rank[rule]: 0 for the rule that wins over all others.
+	const order = specs.map((_, index) => index);
+	order.sort((a, b) => Number(specs[b].priority || 0) - Number(specs[a].priority || 0) || a - b);
+	const rank = new Int32Array(specs.length);
+	order.forEach((ruleIndex, position) => (rank[ruleIndex] = position));
+	regexRules.sort((a, b) => rank[a.ruleIndex] - rank[b.ruleIndex]);
+
+	const match = (text: string): KeywordHit | undefined => {
+		const normalized = normalizeText(text);
+		let best: Owner | undefined;
+		let bestStart = 0;
+		automaton.forEachMatch(normalized, (pattern, end) => {
+			const start = end - patterns[pattern].length;
+			for (const owner of owners[pattern]) {
+				if (owner.matchType === 'exact' && (start !== 0 || end !== normalized.length)) continue;
+				if (owner.matchType === 'startsWith' && start !== 0) continue;
+				if (owner.wordStart && isWordCharAt(normalized, start - 1)) continue;
+				if (owner.wordEnd && isWordCharAt(normalized, end)) continue;
+				const better =
+					!best ||
+					rank[owner.ruleIndex] < rank[best.ruleIndex] ||
+					(owner.ruleIndex === best.ruleIndex && start < bestStart);
+				if (better) {
+					best = owner;
+					bestStart = start;
+				}
+			}
+		});
+		// Regular expressions only matter if they belong to a better rule than the literal hit.
+		if (regexRules.length > 0) {
+			const nfkc = text.normalize('NFKC');
+			for (const rule of regexRules) {
+				if (best && rank[rule.ruleIndex] >= rank[best.ruleIndex]) break;
+				rule.regex.lastIndex = 0;
+				if (rule.regex.test(nfkc)) return { ruleIndex: rule.ruleIndex, keyword: rule.pattern, matchType: 'regex' };
+			}
+		}
+		return best ? { ruleIndex: best.ruleIndex, keyword: best.keyword, matchType: best.matchType } : undefined;
+	};
+
+	return { ok: true, rules: { match, ruleCount: specs.length, keywordCount } };
+}
+
+/** What matching uses, in order: replies and names are left out on purpose (see the file comment). */
+export function keywordRulesKey(specs: readonly KeywordRuleSpec[]): string {
+	return hashKey(
+		'keywordRules/v1',
+		specs.map((spec) => [keywordsOf(spec), spec.matchType, Number(spec.priority || 0)]),
+	);
+}
+
+const cache = new CompiledCache<CompileResult>(32);
+
+/** The compiled rules for `specs`, built once per distinct rule set in this process. */
+export function getCompiledRules(specs: readonly KeywordRuleSpec[]): CompileResult {
+	return cache.get(keywordRulesKey(specs), () => compileKeywordRules(specs));
+}
+
+/** Forgets compiled rules (tests). */
+export function clearKeywordRuleCache(): void {
+	cache.clear();
+}

@@ -1,0 +1,119 @@
+import { isWithinBusinessHours, localTime, type BusinessHours } from './businessHours';
+import type { FaqCandidate, FaqIndex } from './faqIndex';
+import type { CompiledRules, KeywordHit } from './keywordRules';
+import { pausedUntil, type ConversationState } from './state';
+
+/**
+ * The routing decision for one message, without n8n: the node reads parameters and state, calls
+ * `routeMessage`, saves the returned conversation state and builds the output item.
+ *
+ * Order (the first that applies wins):
+ * 1. the conversation is with a human (paused after a hand-off) → silent ('withHuman');
+ * 2. a hand-off word → handoff (starts the pause);
+ * 3. outside business hours → outOfHours the first time that local day, then silent;
+ * 4. a keyword rule → keyword;
+ * 5. an FAQ entry scoring at least the threshold → faq;
+ * 6. otherwise noMatch with the best FAQ candidates, or handoff after N unanswered in a row.
+ */
+
+export type Route = 'keyword' | 'faq' | 'handoff' | 'noMatch' | 'outOfHours' | 'silent';
+
+/** Outputs of the node, in this order. */
+export const ROUTES: readonly Route[] = ['keyword', 'faq', 'handoff', 'noMatch', 'outOfHours', 'silent'];
+
+/**
+ * Default FAQ threshold (scores run from 0 to 1.5): on test/fixtures/faq-eval.json no query gets a
+ * wrong answer and no off-topic message an answer from 0.65 up (bench/faq-eval.ts prints the
+ * sweep); 0.7 leaves a margin for FAQs the set does not know. Below it, the AI step decides.
+ */
+export const DEFAULT_FAQ_THRESHOLD = 0.7;
+
+export type SilentReason = 'withHuman' | 'outOfHoursAlreadyReplied';
+export type HandOffReason = 'keyword' | 'unanswered' | 'operation';
+
+export interface RouteInput {
+	text: string;
+	now: number;
+	conversation: ConversationState | undefined;
+	handOffWords?: CompiledRules;
+	/** Minutes a hand-off keeps the conversation with a human. */
+	pauseMinutes: number;
+	businessHours?: BusinessHours;
+	keywordRules?: CompiledRules;
+	faq?: FaqIndex;
+	faqThreshold: number;
+	/** Hand off after this many unanswered messages in a row; 0: never. */
+	handOffAfterMisses: number;
+}
+
+export interface RouteDecision {
+	route: Route;
+	reason?: SilentReason | HandOffReason;
+	/** The hand-off word or keyword rule that matched. */
+	keywordHit?: KeywordHit;
+	faq?: FaqCandidate;
+	candidates?: FaqCandidate[];
+	pausedUntil?: number;
+	/** The conversation's new state; undefined when nothing changed (no write needed). */
+	conversation?: ConversationState;
+}
+
+/** Starts the pause (hand-off) and forgets the unanswered count. */
+export function handOff(conversation: ConversationState | undefined, now: number, pauseMinutes: number): ConversationState {
+	const next: ConversationState = { ...conversation, updatedAt: now, pausedUntil: now + pauseMinutes * 60_000 };
+	delete next.misses;
+	return next;
+}
+
+/** Ends the pause and the unanswered count: the bot answers the next message again. */
+export function release(conversation: ConversationState | undefined, now: number): ConversationState {
+	const next: ConversationState = { ...conversation, updatedAt: now };
+	delete next.pausedUntil;
+	delete next.misses;
+	return next;
+}
+
+export function routeMessage(input: RouteInput): RouteDecision {
+	const { now, conversation } = input;
+
+	const paused = pausedUntil(conversation, now);
+	if (paused !== undefined) return { route: 'silent', reason: 'withHuman', pausedUntil: paused };
+
+	const handOffHit = input.handOffWords?.match(input.text);
+	if (handOffHit) {
+		const next = handOff(conversation, now, input.pauseMinutes);
+		return { route: 'handoff', reason: 'keyword', keywordHit: handOffHit, pausedUntil: next.pausedUntil, conversation: next };
+	}
+
+	if (input.businessHours && !isWithinBusinessHours(input.businessHours, now)) {
+		const today = localTime(now, input.businessHours.timezone).date;
+		if (conversation?.outOfHoursDay === today) return { route: 'silent', reason: 'outOfHoursAlreadyReplied' };
+		return { route: 'outOfHours', conversation: { ...conversation, updatedAt: now, outOfHoursDay: today } };
+	}
+
+	// An answer ends a run of unanswered messages.
+	const answered = (): ConversationState | undefined => {
+		if (!conversation?.misses) return undefined;
+		const next: ConversationState = { ...conversation, updatedAt: now };
+		delete next.misses;
+		return next;
+	};
+
+	const keywordHit = input.keywordRules?.match(input.text);
+	if (keywordHit) return { route: 'keyword', keywordHit, conversation: answered() };
+
+	const candidates = input.faq && input.text.trim() !== '' ? input.faq.search(input.text, 3) : [];
+	if (candidates.length > 0 && candidates[0].score >= input.faqThreshold) {
+		return { route: 'faq', faq: candidates[0], candidates, conversation: answered() };
+	}
+
+	if (input.handOffAfterMisses > 0) {
+		const misses = (conversation?.misses ?? 0) + 1;
+		if (misses >= input.handOffAfterMisses) {
+			const next = handOff(conversation, now, input.pauseMinutes);
+			return { route: 'handoff', reason: 'unanswered', candidates, pausedUntil: next.pausedUntil, conversation: next };
+		}
+		return { route: 'noMatch', candidates, conversation: { ...conversation, updatedAt: now, misses } };
+	}
+	return { route: 'noMatch', candidates };
+}

@@ -1,0 +1,291 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { openWorkflowState, type WorkflowState } from '../shared/workflowState';
+import { fitToLimit, type TextLimit } from '../shared/text';
+import { isValidTimezone, parseTimeOfDay, WEEKDAYS, type BusinessHours, type Weekday } from './engine/businessHours';
+import { parseFaqEntries, splitLines } from './engine/faqEntries';
+import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndex } from './engine/faqIndex';
+import { getCompiledRules, type CompiledRules, type KeywordRuleSpec, type MatchType } from './engine/keywordRules';
+import { handOff, release, ROUTES, routeMessage, type RouteDecision } from './engine/route';
+import {
+	emptyState,
+	pausedUntil,
+	pruneState,
+	reviveState,
+	STATE_NAMESPACE,
+	type AutoReplyState,
+	type ConversationState,
+} from './engine/state';
+
+const LIMITS: Record<string, TextLimit | undefined> = {
+	none: undefined,
+	weCom: { unit: 'bytes', max: 2048 },
+	whatsApp: { unit: 'chars', max: 4096 },
+};
+
+const OUTPUT = Object.fromEntries(ROUTES.map((route, index) => [route, index])) as Record<string, number>;
+
+interface RuleParameter {
+	name?: string;
+	keywords?: string;
+	matchType?: MatchType;
+	reply?: string;
+	priority?: number;
+}
+
+/** A failure of one item, as the person will read it. */
+function fail(context: IExecuteFunctions, itemIndex: number, message: string, description: string): NodeOperationError {
+	return new NodeOperationError(context.getNode(), message, { itemIndex, description });
+}
+
+function conversationIdOf(context: IExecuteFunctions, itemIndex: number): string {
+	const value = context.getNodeParameter('conversationId', itemIndex, '') as unknown;
+	const id = value === undefined || value === null ? '' : String(value).trim();
+	// The default expression joins missing fields to "chat:" or ":": no customer to key on.
+	if (id === '' || /^[^:]*:$/.test(id) || id === ':') {
+		throw fail(
+			context,
+			itemIndex,
+			'The Conversation ID is empty',
+			'Set Conversation ID to an expression that identifies the customer, e.g. {{ $json.open_kfid + ":" + $json.external_userid }}; the default did not find open_kfid/AgentID and external_userid/FromUserName/from in this item.',
+		);
+	}
+	return id;
+}
+
+function keywordRulesOf(context: IExecuteFunctions, itemIndex: number): { rules?: CompiledRules; params: RuleParameter[] } {
+	const params = context.getNodeParameter('keywordRules.rule', itemIndex, []) as RuleParameter[];
+	if (params.length === 0) return { params };
+	const specs: KeywordRuleSpec[] = params.map((rule) => ({
+		keywords: String(rule.keywords ?? ''),
+		matchType: rule.matchType ?? 'contains',
+		priority: Number(rule.priority ?? 0),
+	}));
+	const compiled = getCompiledRules(specs);
+	if (!compiled.ok) {
+		const { ruleIndex, field, message } = compiled.problem;
+		const name = params[ruleIndex].name ? ` "${params[ruleIndex].name}"` : '';
+		throw fail(
+			context,
+			itemIndex,
+			`Keyword rule ${ruleIndex + 1}${name}: ${message}`,
+			field === 'keywords'
+				? `Fix the Keywords of rule ${ruleIndex + 1} in Keyword Rules (commas or new lines separate keywords; for Regex, one expression per line).`
+				: `Pick a Match Type for rule ${ruleIndex + 1}: Contains, Exact, Starts With or Regex.`,
+		);
+	}
+	return { rules: compiled.rules, params };
+}
+
+function handOffWordsOf(context: IExecuteFunctions, itemIndex: number): CompiledRules | undefined {
+	const words = String(context.getNodeParameter('handOffKeywords', itemIndex, '') ?? '');
+	if (words.trim() === '') return undefined;
+	const compiled = getCompiledRules([{ keywords: words, matchType: 'contains', priority: 0 }]);
+	if (!compiled.ok) {
+		throw fail(context, itemIndex, `Hand-Off Keywords: ${compiled.problem.message}`, 'Separate the hand-off keywords with commas.');
+	}
+	return compiled.rules;
+}
+
+function faqOf(context: IExecuteFunctions, itemIndex: number): FaqIndex | undefined {
+	const inNode = context.getNodeParameter('faq.entry', itemIndex, []) as Array<{
+		question?: string;
+		similarQuestions?: string;
+		answer?: string;
+	}>;
+	const entries: FaqEntry[] = [];
+	for (let index = 0; index < inNode.length; index++) {
+		const entry = inNode[index];
+		const question = String(entry.question ?? '').trim();
+		const answer = String(entry.answer ?? '');
+		if (question === '' || answer.trim() === '') {
+			throw fail(
+				context,
+				itemIndex,
+				`FAQ entry ${index + 1}: the ${question === '' ? 'Question' : 'Answer'} is empty`,
+				'Fill in both the Question and the Answer of every FAQ entry, or remove the entry.',
+			);
+		}
+		entries.push({ question, similarQuestions: splitLines(String(entry.similarQuestions ?? '')), answer });
+	}
+	const parsed = parseFaqEntries(context.getNodeParameter('faqEntries', itemIndex, '') as unknown);
+	if (!parsed.ok) {
+		const { index, field, message } = parsed.problem;
+		throw fail(
+			context,
+			itemIndex,
+			index < 0 ? `FAQ Entries (JSON) ${message}` : `FAQ Entries (JSON), entry ${index}: "${field}" ${message}`,
+			'FAQ Entries (JSON) takes an array of { "question": "…", "similarQuestions": ["…"], "answer": "…" } (entries counted from 0), or the same as a JSON string.',
+		);
+	}
+	entries.push(...parsed.entries);
+	return entries.length > 0 ? getFaqIndex(entries) : undefined;
+}
+
+function businessHoursOf(context: IExecuteFunctions, itemIndex: number): BusinessHours | undefined {
+	if (!(context.getNodeParameter('useBusinessHours', itemIndex, false) as boolean)) return undefined;
+	const timezone = String(context.getNodeParameter('timezone', itemIndex, '') ?? '').trim() || context.getTimezone();
+	if (!isValidTimezone(timezone)) {
+		throw fail(context, itemIndex, `Unknown time zone "${timezone}"`, 'Set Timezone to an IANA name such as Asia/Shanghai, or leave it empty for the workflow\'s time zone.');
+	}
+	const times = (['openFrom', 'openUntil'] as const).map((name) => {
+		const value = String(context.getNodeParameter(name, itemIndex, '') ?? '');
+		const minutes = parseTimeOfDay(value);
+		if (minutes === undefined) {
+			const label = name === 'openFrom' ? 'Open From' : 'Open Until';
+			throw fail(context, itemIndex, `${label} "${value}" is not a time of day`, `Write ${label} as HH:mm, e.g. 09:00 or 18:30.`);
+		}
+		return minutes;
+	});
+	const days = (context.getNodeParameter('businessDays', itemIndex, []) as string[]).filter((day): day is Weekday =>
+		WEEKDAYS.includes(day as Weekday),
+	);
+	return { timezone, days, from: times[0], to: times[1] };
+}
+
+function candidateJson(candidate: FaqCandidate): IDataObject {
+	return { question: candidate.question, answer: candidate.answer, score: Math.round(candidate.score * 1000) / 1000 };
+}
+
+/** Saves the conversation's new state (and drops what expired) when there is one. */
+function save(state: WorkflowState<AutoReplyState>, conversationId: string, next: ConversationState | undefined, now: number) {
+	if (!next) return;
+	state.update((draft) => {
+		draft.conversations[conversationId] = next;
+		return pruneState(draft, now);
+	});
+}
+
+interface Routed {
+	output: number;
+	autoReply: IDataObject;
+}
+
+function replyFields(context: IExecuteFunctions, itemIndex: number, reply: string): IDataObject {
+	const limit = LIMITS[String(context.getNodeParameter('replyLimit', itemIndex, 'weCom'))];
+	const fitted = fitToLimit(reply, limit);
+	return fitted.truncated ? { reply: fitted.text, truncated: true } : { reply: fitted.text };
+}
+
+function routeItem(context: IExecuteFunctions, itemIndex: number, state: WorkflowState<AutoReplyState>): Routed {
+	const conversationId = conversationIdOf(context, itemIndex);
+	const text = String(context.getNodeParameter('text', itemIndex, '') ?? '');
+	const { rules, params } = keywordRulesOf(context, itemIndex);
+	const now = Date.now();
+	const decision: RouteDecision = routeMessage({
+		text,
+		now,
+		conversation: state.read().conversations[conversationId],
+		handOffWords: handOffWordsOf(context, itemIndex),
+		pauseMinutes: Number(context.getNodeParameter('pauseMinutes', itemIndex, 240)),
+		businessHours: businessHoursOf(context, itemIndex),
+		keywordRules: rules,
+		faq: faqOf(context, itemIndex),
+		faqThreshold: Number(context.getNodeParameter('faqThreshold', itemIndex, 0.7)),
+		handOffAfterMisses: Number(context.getNodeParameter('handOffAfterMisses', itemIndex, 0)),
+	});
+	save(state, conversationId, decision.conversation, now);
+
+	const autoReply: IDataObject = { route: decision.route };
+	switch (decision.route) {
+		case 'keyword': {
+			const hit = decision.keywordHit!;
+			const rule = params[hit.ruleIndex];
+			Object.assign(autoReply, replyFields(context, itemIndex, String(rule.reply ?? '')));
+			autoReply.rule = {
+				...(rule.name ? { name: rule.name } : {}),
+				index: hit.ruleIndex,
+				keyword: hit.keyword,
+				matchType: hit.matchType,
+			};
+			break;
+		}
+		case 'faq':
+			Object.assign(autoReply, replyFields(context, itemIndex, decision.faq!.answer));
+			autoReply.faq = candidateJson(decision.faq!);
+			autoReply.candidates = decision.candidates!.map(candidateJson);
+			break;
+		case 'handoff':
+			Object.assign(autoReply, replyFields(context, itemIndex, String(context.getNodeParameter('handOffReply', itemIndex, ''))));
+			autoReply.reason = decision.reason;
+			if (decision.keywordHit) autoReply.handOffKeyword = decision.keywordHit.keyword;
+			if (decision.candidates) autoReply.candidates = decision.candidates.map(candidateJson);
+			autoReply.pausedUntil = new Date(decision.pausedUntil!).toISOString();
+			break;
+		case 'noMatch':
+			autoReply.candidates = (decision.candidates ?? []).map(candidateJson);
+			break;
+		case 'outOfHours':
+			Object.assign(autoReply, replyFields(context, itemIndex, String(context.getNodeParameter('outOfHoursReply', itemIndex, ''))));
+			break;
+		case 'silent':
+			autoReply.reason = decision.reason;
+			if (decision.pausedUntil !== undefined) autoReply.pausedUntil = new Date(decision.pausedUntil).toISOString();
+			break;
+	}
+	autoReply.conversationId = conversationId;
+	return { output: OUTPUT[decision.route], autoReply };
+}
+
+function handOffItem(context: IExecuteFunctions, itemIndex: number, state: WorkflowState<AutoReplyState>): Routed {
+	const conversationId = conversationIdOf(context, itemIndex);
+	const now = Date.now();
+	const next = handOff(state.read().conversations[conversationId], now, Number(context.getNodeParameter('pauseMinutes', itemIndex, 240)));
+	save(state, conversationId, next, now);
+	return {
+		output: OUTPUT.handoff,
+		autoReply: {
+			route: 'handoff',
+			...replyFields(context, itemIndex, String(context.getNodeParameter('handOffReply', itemIndex, ''))),
+			reason: 'operation',
+			pausedUntil: new Date(next.pausedUntil!).toISOString(),
+			conversationId,
+		},
+	};
+}
+
+function releaseItem(context: IExecuteFunctions, itemIndex: number, state: WorkflowState<AutoReplyState>): Routed {
+	const conversationId = conversationIdOf(context, itemIndex);
+	const now = Date.now();
+	const conversation = state.read().conversations[conversationId];
+	const wasPaused = pausedUntil(conversation, now) !== undefined;
+	if (conversation) save(state, conversationId, release(conversation, now), now);
+	return { output: 0, autoReply: { route: 'released', wasPaused, conversationId } };
+}
+
+const operations: Record<string, typeof routeItem> = { route: routeItem, handOff: handOffItem, release: releaseItem };
+
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const outputs: INodeExecutionData[][] = ROUTES.map(() => []);
+	const operation = this.getNodeParameter('operation', 0, 'route') as string;
+	const run = operations[operation];
+	if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
+	const state = openWorkflowState<AutoReplyState>(this, STATE_NAMESPACE, emptyState, reviveState);
+
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const item = items[itemIndex];
+		let routed: Routed;
+		try {
+			routed = run(this, itemIndex, state);
+		} catch (error) {
+			const nodeError =
+				error instanceof NodeOperationError
+					? error
+					: new NodeOperationError(this.getNode(), error instanceof Error ? error : String(error), { itemIndex });
+			if (!this.continueOnFail()) throw nodeError;
+			outputs[0].push({
+				json: { ...item.json, error: nodeError.message, ...(nodeError.description ? { errorDescription: nodeError.description } : {}) },
+				pairedItem: { item: itemIndex },
+			});
+			continue;
+		}
+		outputs[routed.output].push({
+			json: { ...item.json, autoReply: routed.autoReply },
+			...(item.binary ? { binary: item.binary } : {}),
+			pairedItem: { item: itemIndex },
+		});
+	}
+	return outputs;
+}

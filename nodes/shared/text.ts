@@ -1,0 +1,78 @@
+/**
+ * Cutting text to a channel's length limit without breaking what the customer sees: never inside a
+ * code point (a surrogate pair cut in half becomes U+FFFD on the wire) and, where Intl.Segmenter
+ * can tell, never inside a grapheme cluster (an emoji ZWJ sequence such as 👨‍👩‍👧 or a flag
+ * cut in half shows as its parts).
+ */
+
+/** Grapheme clusters do not depend on a locale; one segmenter serves every call. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** UTF-8 size of the code point at `index` of `text` (a lone surrogate is sent as U+FFFD: 3 bytes). */
+function utf8Size(codePoint: number): number {
+	if (codePoint < 0x80) return 1;
+	if (codePoint < 0x800) return 2;
+	if (codePoint < 0x10000) return 3;
+	return 4;
+}
+
+/** Bytes of `text` in UTF-8, as WeCom counts them (the same as Buffer.byteLength). */
+export function utf8Length(text: string): number {
+	let bytes = 0;
+	for (let i = 0; i < text.length; i++) {
+		const code = text.charCodeAt(i);
+		if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+			const next = text.charCodeAt(i + 1);
+			if (next >= 0xdc00 && next <= 0xdfff) {
+				bytes += 4;
+				i++;
+				continue;
+			}
+		}
+		bytes += utf8Size(code);
+	}
+	return bytes;
+}
+
+/** Longest prefix of `text` made of whole grapheme clusters whose total `size` is at most `max`. */
+function cutAtGraphemes(text: string, max: number, size: (segment: string) => number): string {
+	let used = 0;
+	let end = 0;
+	for (const { segment } of graphemes.segment(text)) {
+		const cost = size(segment);
+		if (used + cost > max) break;
+		used += cost;
+		end += segment.length;
+	}
+	return text.slice(0, end);
+}
+
+/**
+ * Cuts `text` to at most `maxBytes` UTF-8 bytes (WeCom text and markdown: 2048) at a grapheme
+ * boundary (a Chinese character is 3 bytes, an emoji 4, a ZWJ family emoji 18).
+ */
+export function truncateUtf8(text: string, maxBytes: number): string {
+	// Every UTF-16 code unit is at most 3 bytes: short texts need no count.
+	if (text.length * 3 <= maxBytes || utf8Length(text) <= maxBytes) return text;
+	return cutAtGraphemes(text, Math.max(0, maxBytes), utf8Length);
+}
+
+/**
+ * Cuts `text` to at most `maxChars` characters at a grapheme boundary, counting characters as
+ * UTF-16 code units (JavaScript's length: an emoji counts 2). WhatsApp documents its 4096 limit in
+ * "characters" without saying which; counting code units never counts fewer than the platform.
+ */
+export function truncateChars(text: string, maxChars: number): string {
+	if (text.length <= maxChars) return text;
+	return cutAtGraphemes(text, Math.max(0, maxChars), (segment) => segment.length);
+}
+
+/** A channel's limit for one text message. */
+export type TextLimit = { unit: 'bytes'; max: number } | { unit: 'chars'; max: number };
+
+/** `text` cut to `limit`, and whether it was cut. */
+export function fitToLimit(text: string, limit: TextLimit | undefined): { text: string; truncated: boolean } {
+	if (!limit) return { text, truncated: false };
+	const cut = limit.unit === 'bytes' ? truncateUtf8(text, limit.max) : truncateChars(text, limit.max);
+	return { text: cut, truncated: cut.length !== text.length };
+}

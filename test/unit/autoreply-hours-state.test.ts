@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { isWithinBusinessHours, localTime, parseTimeOfDay, type BusinessHours } from '../../nodes/AutoReply/engine/businessHours';
+import { compileKeywordRules, type CompiledRules } from '../../nodes/AutoReply/engine/keywordRules';
+import { release, routeMessage, type RouteInput } from '../../nodes/AutoReply/engine/route';
+import { MAX_CONVERSATIONS, pruneState, reviveState, type ConversationState } from '../../nodes/AutoReply/engine/state';
+
+const WEEKDAYS_9_TO_18: BusinessHours = {
+	timezone: 'Asia/Shanghai',
+	days: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+	from: 9 * 60,
+	to: 18 * 60,
+};
+
+const at = (iso: string) => Date.parse(iso);
+
+describe('business hours', () => {
+	it('parses HH:mm', () => {
+		assert.equal(parseTimeOfDay('09:00'), 540);
+		assert.equal(parseTimeOfDay('9:30'), 570);
+		assert.equal(parseTimeOfDay('24:00'), 1440);
+		assert.equal(parseTimeOfDay('18:60'), undefined);
+		assert.equal(parseTimeOfDay('nine'), undefined);
+	});
+
+	it('reads the local day and time in the time zone', () => {
+		// 2026-11-20 is a Friday; 17:30 UTC is Saturday 01:30 in Shanghai.
+		assert.deepEqual(localTime(at('2026-11-20T17:30:00Z'), 'Asia/Shanghai'), { weekday: 'saturday', minutes: 90, date: '2026-11-21' });
+		assert.deepEqual(localTime(at('2026-11-20T17:30:00Z'), 'America/New_York'), { weekday: 'friday', minutes: 750, date: '2026-11-20' });
+		assert.equal(localTime(at('2026-11-20T16:00:00Z'), 'Asia/Shanghai').minutes, 0);
+	});
+
+	it('is open on business days between from and to, in the time zone given', () => {
+		assert.equal(isWithinBusinessHours(WEEKDAYS_9_TO_18, at('2026-11-20T01:00:00Z')), true); // Fri 09:00
+		assert.equal(isWithinBusinessHours(WEEKDAYS_9_TO_18, at('2026-11-20T00:59:00Z')), false); // Fri 08:59
+		assert.equal(isWithinBusinessHours(WEEKDAYS_9_TO_18, at('2026-11-20T10:00:00Z')), false); // Fri 18:00
+		assert.equal(isWithinBusinessHours(WEEKDAYS_9_TO_18, at('2026-11-21T03:00:00Z')), false); // Sat 11:00
+		// The same instant is Friday 20:00 in New York: closed there.
+		assert.equal(isWithinBusinessHours({ ...WEEKDAYS_9_TO_18, timezone: 'America/New_York' }, at('2026-11-21T01:00:00Z')), false);
+	});
+
+	it('runs overnight ranges into the next day, counted to the day they start', () => {
+		const night: BusinessHours = { timezone: 'UTC', days: ['friday'], from: 22 * 60, to: 6 * 60 };
+		assert.equal(isWithinBusinessHours(night, at('2026-11-20T23:00:00Z')), true); // Fri 23:00
+		assert.equal(isWithinBusinessHours(night, at('2026-11-21T05:59:00Z')), true); // Sat 05:59
+		assert.equal(isWithinBusinessHours(night, at('2026-11-21T06:00:00Z')), false);
+		assert.equal(isWithinBusinessHours(night, at('2026-11-20T05:00:00Z')), false); // Fri 05:00 belongs to Thursday
+		assert.equal(isWithinBusinessHours(night, at('2026-11-21T23:00:00Z')), false); // Sat 23:00
+		const allDay: BusinessHours = { timezone: 'UTC', days: ['sunday'], from: 0, to: 0 };
+		assert.equal(isWithinBusinessHours(allDay, at('2026-11-22T23:59:00Z')), true);
+		assert.equal(isWithinBusinessHours(allDay, at('2026-11-23T00:00:00Z')), false);
+	});
+});
+
+describe('routing state', () => {
+	const handOffWords = (() => {
+		const result = compileKeywordRules([{ keywords: '人工, 客服, 转人工, 人工客服', matchType: 'contains', priority: 0 }]);
+		assert.ok(result.ok);
+		return result.rules as CompiledRules;
+	})();
+	const base = (text: string, now: number, conversation?: ConversationState, extra: Partial<RouteInput> = {}): RouteInput => ({
+		text,
+		now,
+		conversation,
+		handOffWords,
+		pauseMinutes: 240,
+		faqThreshold: 0.7,
+		handOffAfterMisses: 0,
+		...extra,
+	});
+
+	it('pauses after a hand-off word until the pause expires', () => {
+		const t0 = at('2026-11-20T02:00:00Z');
+		const handed = routeMessage(base('转 人 工', t0));
+		assert.equal(handed.route, 'handoff');
+		assert.equal(handed.pausedUntil, t0 + 240 * 60_000);
+		const during = routeMessage(base('在吗', t0 + 60_000, handed.conversation));
+		assert.deepEqual([during.route, during.reason, during.conversation], ['silent', 'withHuman', undefined]);
+		const after = routeMessage(base('在吗', t0 + 240 * 60_000, handed.conversation));
+		assert.equal(after.route, 'noMatch');
+	});
+
+	it('answers again after a release', () => {
+		const t0 = at('2026-11-20T02:00:00Z');
+		const handed = routeMessage(base('人工客服', t0));
+		const released = release(handed.conversation, t0 + 1000);
+		assert.equal(released.pausedUntil, undefined);
+		assert.equal(routeMessage(base('在吗', t0 + 2000, released)).route, 'noMatch');
+	});
+
+	it('routes out of hours once per conversation per local day, then silent', () => {
+		const input = (now: number, conversation?: ConversationState) => base('在吗', now, conversation, { businessHours: WEEKDAYS_9_TO_18 });
+		const friday2000 = at('2026-11-20T12:00:00Z');
+		const first = routeMessage(input(friday2000));
+		assert.equal(first.route, 'outOfHours');
+		assert.equal(first.conversation?.outOfHoursDay, '2026-11-20');
+		const second = routeMessage(input(friday2000 + 3_600_000, first.conversation));
+		assert.deepEqual([second.route, second.reason], ['silent', 'outOfHoursAlreadyReplied']);
+		// 00:30 Saturday in Shanghai is a new local day.
+		const nextDay = routeMessage(input(at('2026-11-20T16:30:00Z'), first.conversation));
+		assert.equal(nextDay.route, 'outOfHours');
+		// Back in hours, the pipeline answers.
+		assert.equal(routeMessage(input(at('2026-11-23T02:00:00Z'), first.conversation)).route, 'noMatch');
+		// A hand-off word goes to a human even out of hours.
+		assert.equal(routeMessage(base('人工', friday2000, first.conversation, { businessHours: WEEKDAYS_9_TO_18 })).route, 'handoff');
+	});
+
+	it('hands off after N unanswered messages in a row when asked to', () => {
+		const t0 = at('2026-11-20T02:00:00Z');
+		const one = routeMessage(base('asdf', t0, undefined, { handOffAfterMisses: 2 }));
+		assert.deepEqual([one.route, one.conversation?.misses], ['noMatch', 1]);
+		const two = routeMessage(base('qwer', t0 + 1, one.conversation, { handOffAfterMisses: 2 }));
+		assert.deepEqual([two.route, two.reason, two.conversation?.misses], ['handoff', 'unanswered', undefined]);
+	});
+
+	it('prunes expired entries and keeps the newest beyond the cap', () => {
+		const now = at('2026-11-20T02:00:00Z');
+		const state = reviveState({
+			conversations: {
+				expired: { pausedUntil: now - 1, updatedAt: now - 5 * 3_600_000 },
+				paused: { pausedUntil: now + 1, updatedAt: now - 1 },
+				oldDay: { outOfHoursDay: '2026-11-17', updatedAt: now - 3 * 86_400_000 },
+				junk: 'x',
+			},
+		});
+		assert.ok(state);
+		assert.deepEqual(Object.keys(pruneState(state, now).conversations), ['paused']);
+		const many = { conversations: Object.fromEntries(Array.from({ length: MAX_CONVERSATIONS + 10 }, (_, i) => [`c${i}`, { pausedUntil: now + 1, updatedAt: i }])) };
+		const pruned = pruneState(many, now);
+		assert.equal(Object.keys(pruned.conversations).length, MAX_CONVERSATIONS);
+		assert.ok(!('c0' in pruned.conversations) && `c${MAX_CONVERSATIONS + 9}` in pruned.conversations);
+		assert.equal(reviveState('nonsense'), undefined);
+	});
+});

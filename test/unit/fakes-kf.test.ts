@@ -1,0 +1,527 @@
+// The kf (微信客服) part of the fake WeCom API behaves as docs 94670/94677/95122/94669/94661/94645/95159
+// describe it (shared/notes/wecom-and-miniprogram.md §3), so node tests built on it prove something.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+
+import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom-api';
+
+type Answer = Record<string, unknown> & { errcode: number; errmsg: string };
+
+const KF = 'wkFAKEKF0001';
+const HOUR = 3600_000;
+
+let clock = Date.UTC(2026, 10, 1, 8, 0, 0);
+let fake: FakeWeComApi;
+let token: string;
+
+async function call(path: string, body?: unknown, method = 'POST'): Promise<Answer> {
+	const separator = path.includes('?') ? '&' : '?';
+	const response = await fetch(`${fake.url}${path}${separator}access_token=${token}`, {
+		method,
+		...(body === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
+	});
+	assert.equal(response.status, 200);
+	return (await response.json()) as Answer;
+}
+
+async function freshToken(): Promise<string> {
+	const response = await fetch(`${fake.url}/cgi-bin/gettoken?corpid=ww_fake_corp&corpsecret=fake-secret`);
+	return ((await response.json()) as Answer).access_token as string;
+}
+
+function text(content: string) {
+	return { msgtype: 'text', text: { content } };
+}
+
+function reply(touser: string, content: string, extra: Record<string, unknown> = {}) {
+	return { touser, open_kfid: KF, msgtype: 'text', text: { content }, ...extra };
+}
+
+async function pngMediaId(): Promise<string> {
+	const form = new FormData();
+	form.append('media', new Blob([Buffer.alloc(64, 1)], { type: 'image/png' }), 'a.png');
+	const response = await fetch(`${fake.url}/cgi-bin/media/upload?access_token=${token}&type=image`, {
+		method: 'POST',
+		body: form,
+	});
+	return ((await response.json()) as Answer).media_id as string;
+}
+
+describe('fake WeCom API: kf', () => {
+	before(async () => {
+		fake = await startFakeWeComApi({ now: () => clock, tokenTtlSeconds: 30 * 24 * 3600 });
+	});
+	after(() => fake.close());
+	beforeEach(async () => {
+		fake.reset();
+		clock = Date.UTC(2026, 10, 1, 8, 0, 0);
+		token = await freshToken();
+	});
+
+	it('every kf API wants a valid access_token', async () => {
+		for (const path of ['/cgi-bin/kf/sync_msg', '/cgi-bin/kf/send_msg', '/cgi-bin/kf/account/list']) {
+			const response = await fetch(`${fake.url}${path}?access_token=nope`, { method: 'POST', body: '{}' });
+			assert.equal(((await response.json()) as Answer).errcode, 40014, path);
+			const none = await fetch(`${fake.url}${path}`, { method: 'POST', body: '{}' });
+			assert.equal(((await none.json()) as Answer).errcode, 41001, path);
+		}
+	});
+
+	describe('sync_msg', () => {
+		it('needs open_kfid (40058, WeCom errmsg) and an account that exists (95004)', async () => {
+			const missing = await call('/cgi-bin/kf/sync_msg', {});
+			assert.equal(missing.errcode, 40058);
+			assert.match(missing.errmsg, /^field open_kfid unexpected empty string\. invalid Request Parameter/);
+			assert.equal((await call('/cgi-bin/kf/sync_msg', { open_kfid: '' })).errcode, 40058);
+			assert.equal((await call('/cgi-bin/kf/sync_msg', { open_kfid: 'wkNOPE' })).errcode, 95004);
+		});
+
+		it('returns customer messages, events and servicer messages with the documented fields', async () => {
+			const first = fake.kfCustomerSends(KF, 'wmCUST1', text('你好'));
+			const event = fake.kfEvent(KF, 'wmCUST2', { event_type: 'enter_session', scene: '123', scene_param: 'abc' });
+			const servicer = fake.kfServicerSends(KF, 'wmCUST1', 'zhangsan', text('您好，我是张三'));
+			const answer = await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, token: first.token });
+			assert.equal(answer.errcode, 0);
+			assert.equal(answer.has_more, 0);
+			assert.equal(typeof answer.next_cursor, 'string');
+			const list = answer.msg_list as Array<Record<string, unknown>>;
+			assert.equal(list[0].servicer_userid, undefined, 'servicer_userid only for origin 5');
+			assert.deepEqual(list[0], {
+				msgid: first.msgid,
+				open_kfid: KF,
+				external_userid: 'wmCUST1',
+				send_time: Math.floor(clock / 1000),
+				origin: 3,
+				msgtype: 'text',
+				text: { content: '你好' },
+			});
+			assert.equal(list[1].msgid, event.msgid);
+			assert.equal(list[1].origin, 4);
+			assert.equal(list[1].open_kfid, undefined, 'events carry the ids inside event only');
+			assert.equal(list[1].external_userid, undefined);
+			const inner = list[1].event as Record<string, unknown>;
+			assert.equal(inner.event_type, 'enter_session');
+			assert.equal(inner.open_kfid, KF);
+			assert.equal(inner.external_userid, 'wmCUST2');
+			assert.equal(inner.scene_param, 'abc');
+			assert.equal(typeof inner.welcome_code, 'string');
+			assert.equal(inner.welcome_code, event.code);
+			assert.equal(list[2].msgid, servicer.msgid);
+			assert.equal(list[2].origin, 5);
+			assert.equal(list[2].servicer_userid, 'zhangsan');
+		});
+
+		it('cursor: messages after it only; an unknown cursor is an error', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('1'));
+			const first = await call('/cgi-bin/kf/sync_msg', { open_kfid: KF });
+			assert.equal((first.msg_list as unknown[]).length, 1);
+			const empty = await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, cursor: first.next_cursor });
+			assert.deepEqual(empty.msg_list, []);
+			assert.equal(empty.has_more, 0);
+			fake.kfCustomerSends(KF, 'wmA', text('2'));
+			const next = await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, cursor: empty.next_cursor });
+			assert.deepEqual(
+				(next.msg_list as Array<{ text: { content: string } }>).map((m) => m.text.content),
+				['2'],
+			);
+			assert.equal((await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, cursor: 'made-up' })).errcode, 40058);
+		});
+
+		it('only the messages of that open_kfid, and never what send_msg sent', async () => {
+			fake.addKfAccount({ open_kfid: 'wkOTHER', name: '售后' });
+			fake.kfCustomerSends('wkOTHER', 'wmB', text('other'));
+			fake.kfCustomerSends(KF, 'wmA', text('mine'));
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'answer'))).errcode, 0);
+			const answer = await call('/cgi-bin/kf/sync_msg', { open_kfid: KF });
+			const list = answer.msg_list as Array<{ text: { content: string } }>;
+			assert.deepEqual(list.map((m) => m.text.content), ['mine']);
+			// a cursor of one account is no cursor of another
+			const other = await call('/cgi-bin/kf/sync_msg', { open_kfid: 'wkOTHER', cursor: answer.next_cursor });
+			assert.equal(other.errcode, 40058);
+		});
+
+		it('without cursor: from the earliest message of the last 3 days', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('old'));
+			clock += 2 * 24 * HOUR;
+			fake.kfCustomerSends(KF, 'wmA', text('recent'));
+			clock += 25 * HOUR;
+			const list = (await call('/cgi-bin/kf/sync_msg', { open_kfid: KF })).msg_list as Array<{
+				text: { content: string };
+			}>;
+			assert.deepEqual(list.map((m) => m.text.content), ['recent']);
+		});
+
+		it('token: one issued for the account and younger than 10 minutes, else 95007', async () => {
+			const { token: callbackToken } = fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			assert.equal((await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, token: callbackToken })).errcode, 0);
+			assert.equal((await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, token: callbackToken })).errcode, 0);
+			assert.equal((await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, token: 'ENCforged' })).errcode, 95007);
+			fake.addKfAccount({ open_kfid: 'wkOTHER', name: '售后' });
+			assert.equal(
+				(await call('/cgi-bin/kf/sync_msg', { open_kfid: 'wkOTHER', token: callbackToken })).errcode,
+				95007,
+			);
+			clock += 10 * 60_000;
+			assert.equal((await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, token: callbackToken })).errcode, 95007);
+		});
+
+		it('limit and paging knobs: has_more, and has_more 1 with an empty msg_list', async () => {
+			for (let i = 0; i < 5; i++) fake.kfCustomerSends(KF, 'wmA', text(`m${i}`));
+			const page = await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, limit: 2 });
+			assert.equal((page.msg_list as unknown[]).length, 2);
+			assert.equal(page.has_more, 1);
+
+			fake.setKfSyncPaging({ pageSize: 1, emptyPagesWithHasMore: 2 });
+			let cursor = page.next_cursor;
+			const seen: string[] = [];
+			const shapes: string[] = [];
+			for (let i = 0; i < 10; i++) {
+				const answer = await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, cursor });
+				const list = answer.msg_list as Array<{ text: { content: string } }>;
+				shapes.push(`${list.length}/${String(answer.has_more)}`);
+				seen.push(...list.map((m) => m.text.content));
+				cursor = answer.next_cursor;
+				if (answer.has_more === 0) break;
+			}
+			assert.deepEqual(shapes, ['0/1', '0/1', '1/1', '1/1', '1/0']);
+			assert.deepEqual(seen, ['m2', 'm3', 'm4']);
+		});
+	});
+
+	describe('send_msg', () => {
+		it('sends text to a customer who wrote, returns msgid, keeps the body', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			const answer = await call('/cgi-bin/kf/send_msg', reply('wmA', 'hello', { msgid: 'my-id_1' }));
+			assert.equal(answer.errcode, 0);
+			assert.equal(answer.msgid, 'my-id_1');
+			assert.equal(fake.kfSent.length, 1);
+			assert.deepEqual(
+				{ ...fake.kfSent[0], time: 0 },
+				{
+					msgid: 'my-id_1',
+					via: 'send_msg',
+					open_kfid: KF,
+					external_userid: 'wmA',
+					msgtype: 'text',
+					body: reply('wmA', 'hello', { msgid: 'my-id_1' }),
+					content: 'hello',
+					truncated: false,
+					time: 0,
+				},
+			);
+			const generated = await call('/cgi-bin/kf/send_msg', reply('wmA', 'again'));
+			assert.match(String(generated.msgid), /^[0-9a-zA-Z_-]{1,32}$/);
+		});
+
+		it('open_kfid empty → 95000, unknown → 95004', async () => {
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'x', { open_kfid: '' }))).errcode, 95000);
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'x', { open_kfid: 'wkNO' }))).errcode, 95004);
+		});
+
+		it('5 messages per customer message, renewed when the customer writes (95001)', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			for (let i = 0; i < 5; i++) assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', `r${i}`))).errcode, 0);
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'r5'))).errcode, 95001);
+			fake.kfCustomerSends(KF, 'wmA', text('more?'));
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'yes'))).errcode, 0);
+		});
+
+		it('48 hours after the customer last wrote (95002), renewed when the customer writes', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			clock += 48 * HOUR - 1;
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'just in time'))).errcode, 0);
+			clock += 1;
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'late'))).errcode, 95002);
+			fake.kfCustomerSends(KF, 'wmA', text('back'));
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'welcome back'))).errcode, 0);
+		});
+
+		it('only in state 0 or 1 (95018); a customer who never wrote has none', async () => {
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmNEVER', 'x'))).errcode, 95018);
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			assert.deepEqual(fake.kfSessionState(KF, 'wmA'), { service_state: 0 });
+			fake.setKfSessionState(KF, 'wmA', 1);
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'bot'))).errcode, 0);
+			for (const state of [2, 3, 4]) {
+				fake.setKfSessionState(KF, 'wmA', state, 'zhangsan');
+				assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'x'))).errcode, 95018, `state ${state}`);
+			}
+			// a message after the end starts a new session (4 → 0)
+			fake.kfCustomerSends(KF, 'wmA', text('new question'));
+			assert.deepEqual(fake.kfSessionState(KF, 'wmA'), { service_state: 0 });
+		});
+
+		it('msgid: at most 32 of [0-9a-zA-Z_-], and not one already used on that account (40058)', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			for (const bad of ['a'.repeat(33), 'has space', 'ü', 'a.b']) {
+				assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'x', { msgid: bad }))).errcode, 40058, bad);
+			}
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', 'x', { msgid: 'a'.repeat(32) }))).errcode, 0);
+			const again = await call('/cgi-bin/kf/send_msg', reply('wmA', 'x', { msgid: 'a'.repeat(32) }));
+			assert.equal(again.errcode, 40058);
+			assert.match(again.errmsg, /msgid duplicated/);
+			assert.equal(fake.kfSent.length, 1);
+		});
+
+		it('text over 2048 bytes is cut at a character boundary', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', '客'.repeat(700)))).errcode, 0);
+			assert.equal(Buffer.byteLength(String(fake.kfSent[0].content)), 2046);
+			assert.equal(fake.kfSent[0].truncated, true);
+			assert.equal((await call('/cgi-bin/kf/send_msg', reply('wmA', ''))).errcode, 44004);
+		});
+
+		it('image, link and miniprogram need media_id / thumb_media_id from media/upload', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			const mediaId = await pngMediaId();
+			const send = (msgtype: string, part: Record<string, unknown>) =>
+				call('/cgi-bin/kf/send_msg', { touser: 'wmA', open_kfid: KF, msgtype, [msgtype]: part });
+			assert.equal((await send('image', { media_id: mediaId })).errcode, 0);
+			assert.equal((await send('image', { media_id: 'never-uploaded' })).errcode, 40007);
+			assert.equal((await send('image', {})).errcode, 41006);
+			assert.equal(
+				(await send('link', { title: 'T', url: 'https://example.com', thumb_media_id: mediaId })).errcode,
+				0,
+			);
+			assert.equal((await send('link', { url: 'https://example.com', thumb_media_id: mediaId })).errcode, 41016);
+			assert.equal((await send('link', { title: 'T', thumb_media_id: mediaId })).errcode, 41010);
+			assert.equal((await send('link', { title: 'T', url: 'https://example.com' })).errcode, 41006);
+			fake.kfCustomerSends(KF, 'wmA', text('more'));
+			const mini = { appid: 'wx123', title: 'Shop', thumb_media_id: mediaId, pagepath: 'pages/index' };
+			assert.equal((await send('miniprogram', mini)).errcode, 0);
+			assert.equal((await send('miniprogram', { ...mini, pagepath: '' })).errcode, 40058);
+			assert.equal((await send('miniprogram', { ...mini, appid: undefined })).errcode, 40058);
+			assert.equal((await send('nonsense', {})).errcode, 40008);
+		});
+
+		it('msgmenu: ≤ 50 items, click + view + miniprogram ≤ 10 (95008), known types only (95009)', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			const click = (i: number) => ({ type: 'click', click: { id: `c${i}`, content: `选项${i}` } });
+			const textItem = (i: number) => ({ type: 'text', text: { content: `说明${i}` } });
+			const menu = (list: unknown[]) =>
+				call('/cgi-bin/kf/send_msg', {
+					touser: 'wmA',
+					open_kfid: KF,
+					msgtype: 'msgmenu',
+					msgmenu: { head_content: '请选择', list, tail_content: '谢谢' },
+				});
+			const ten = Array.from({ length: 10 }, (_, i) => click(i));
+			assert.equal((await menu([...ten, ...Array.from({ length: 40 }, (_, i) => textItem(i))])).errcode, 0);
+			assert.equal((await menu([...ten, click(10)])).errcode, 95008);
+			assert.equal((await menu([...ten, ...Array.from({ length: 41 }, (_, i) => textItem(i))])).errcode, 95008);
+			assert.equal((await menu([{ type: 'bogus', bogus: { content: 'x' } }])).errcode, 95009);
+			assert.equal((await menu([{ type: 'view', view: { content: 'no url' } }])).errcode, 40058);
+		});
+	});
+
+	describe('send_msg_on_event', () => {
+		it('welcome_code: once, within 20 seconds, text or menu; issued as the 48-hour rule of doc 95122 says', async () => {
+			const { code } = fake.kfEvent(KF, 'wmA', { event_type: 'enter_session' });
+			assert.ok(code);
+			const send = (body: Record<string, unknown>) => call('/cgi-bin/kf/send_msg_on_event', body);
+			assert.equal((await send({ code, msgtype: 'link', link: {} })).errcode, 40008);
+			const ok = await send({ code, msgid: 'welcome-1', msgtype: 'text', text: { content: '欢迎' } });
+			assert.equal(ok.errcode, 0);
+			assert.equal(ok.msgid, 'welcome-1');
+			assert.equal(fake.kfSent[0].via, 'send_msg_on_event');
+			assert.equal(fake.kfSent[0].codeKind, 'welcome');
+			assert.equal(fake.kfSent[0].external_userid, 'wmA');
+			const used = await send({ code, msgtype: 'text', text: { content: 'again' } });
+			assert.equal(used.errcode, 40058);
+
+			// the doc's condition: no welcome_code within 48 h of a welcome or a customer message
+			assert.equal(fake.kfEvent(KF, 'wmA', { event_type: 'enter_session' }).code, undefined);
+			const late = fake.kfEvent(KF, 'wmB', { event_type: 'enter_session' }).code;
+			clock += 20_000;
+			assert.equal((await send({ code: late, msgtype: 'text', text: { content: 'late' } })).errcode, 40058);
+		});
+
+		it('menus here have at most 10 items', async () => {
+			const { code } = fake.kfEvent(KF, 'wmA', { event_type: 'enter_session' });
+			const list = Array.from({ length: 11 }, (_, i) => ({ type: 'text', text: { content: `t${i}` } }));
+			const answer = await call('/cgi-bin/kf/send_msg_on_event', { code, msgtype: 'msgmenu', msgmenu: { list } });
+			assert.equal(answer.errcode, 95008);
+		});
+
+		it('a trans code only while the session is still in the state it was issued in; 48 h', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			const queued = await call('/cgi-bin/kf/service_state/trans', {
+				open_kfid: KF,
+				external_userid: 'wmA',
+				service_state: 2,
+			});
+			const code = queued.msg_code as string;
+			assert.equal(typeof code, 'string');
+			clock += 47 * HOUR;
+			assert.equal(
+				(await call('/cgi-bin/kf/send_msg_on_event', { code, msgtype: 'msgmenu', msgmenu: { list: [] } })).errcode,
+				40008,
+				'queue codes send text only',
+			);
+			fake.setKfSessionState(KF, 'wmA', 3, 'zhangsan');
+			const wrongState = await call('/cgi-bin/kf/send_msg_on_event', { code, msgtype: 'text', text: { content: '排队中' } });
+			assert.equal(wrongState.errcode, 95018);
+			fake.setKfSessionState(KF, 'wmA', 2);
+			const ok = await call('/cgi-bin/kf/send_msg_on_event', { code, msgtype: 'text', text: { content: '排队中' } });
+			assert.equal(ok.errcode, 0);
+		});
+	});
+
+	describe('service_state', () => {
+		it('get: 4 for no session; servicer_userid only in state 3', async () => {
+			const none = await call('/cgi-bin/kf/service_state/get', { open_kfid: KF, external_userid: 'wmA' });
+			assert.equal(none.service_state, 4);
+			fake.setKfSessionState(KF, 'wmA', 3, 'zhangsan');
+			const human = await call('/cgi-bin/kf/service_state/get', { open_kfid: KF, external_userid: 'wmA' });
+			assert.equal(human.service_state, 3);
+			assert.equal(human.servicer_userid, 'zhangsan');
+			assert.equal((await call('/cgi-bin/kf/service_state/get', { open_kfid: KF })).errcode, 40058);
+			assert.equal(
+				(await call('/cgi-bin/kf/service_state/get', { open_kfid: 'wkNO', external_userid: 'wmA' })).errcode,
+				95004,
+			);
+		});
+
+		it('trans: the allowed transitions, msg_code on first 2 / 3 and on 4, nothing from 4', async () => {
+			const trans = (service_state: number, servicer_userid?: string) =>
+				call('/cgi-bin/kf/service_state/trans', {
+					open_kfid: KF,
+					external_userid: 'wmA',
+					service_state,
+					...(servicer_userid ? { servicer_userid } : {}),
+				});
+			assert.equal((await trans(1)).errcode, 95016, 'no session: state 4, which the API cannot change');
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			const toBot = await trans(1);
+			assert.equal(toBot.errcode, 0);
+			assert.equal(toBot.msg_code, undefined);
+			assert.equal((await trans(1)).errcode, 95016, '1 → 1');
+			assert.equal((await trans(0)).errcode, 95016, 'back to 0');
+			const toQueue = await trans(2);
+			assert.equal(typeof toQueue.msg_code, 'string');
+			assert.equal((await trans(1)).errcode, 95016, '2 → 1');
+			const toHuman = await trans(3, 'zhangsan');
+			assert.equal(typeof toHuman.msg_code, 'string');
+			assert.deepEqual(fake.kfSessionState(KF, 'wmA'), { service_state: 3, servicer_userid: 'zhangsan' });
+			fake.addKfServicer(KF, { userid: 'lisi' });
+			const transfer = await trans(3, 'lisi');
+			assert.equal(transfer.errcode, 0);
+			assert.equal(transfer.msg_code, undefined, 'only the first move to 3 returns a code');
+			assert.equal((await trans(2)).errcode, 95016, '3 → 2');
+			const end = await trans(4);
+			assert.equal(typeof end.msg_code, 'string');
+			assert.deepEqual(fake.kfSessionState(KF, 'wmA'), { service_state: 4 });
+			for (const target of [0, 1, 2, 3, 4]) assert.equal((await trans(target, 'zhangsan')).errcode, 95016);
+		});
+
+		it('trans to 3: servicer_userid required, a servicer of the account (95014) who is receiving (95019)', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			const trans = (servicer_userid?: string) =>
+				call('/cgi-bin/kf/service_state/trans', { open_kfid: KF, external_userid: 'wmA', service_state: 3, servicer_userid });
+			assert.equal((await trans()).errcode, 40058);
+			assert.equal((await trans('stranger')).errcode, 95014);
+			fake.setKfServicerStatus(KF, 'zhangsan', 1);
+			assert.equal((await trans('zhangsan')).errcode, 95019);
+			assert.deepEqual(fake.kfSessionState(KF, 'wmA'), { service_state: 0 });
+		});
+
+		it('session_status_change events move the state and issue the documented codes', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			const accepted = fake.kfEvent(KF, 'wmA', {
+				event_type: 'session_status_change',
+				change_type: 1,
+				new_servicer_userid: 'zhangsan',
+			});
+			assert.ok(accepted.code);
+			assert.deepEqual(fake.kfSessionState(KF, 'wmA'), { service_state: 3, servicer_userid: 'zhangsan' });
+			const ended = fake.kfEvent(KF, 'wmA', { event_type: 'session_status_change', change_type: 3 });
+			assert.ok(ended.code);
+			assert.deepEqual(fake.kfSessionState(KF, 'wmA'), { service_state: 4 });
+			const closing = await call('/cgi-bin/kf/send_msg_on_event', {
+				code: ended.code,
+				msgtype: 'text',
+				text: { content: '感谢咨询' },
+			});
+			assert.equal(closing.errcode, 0);
+			const failure = fake.kfEvent(KF, 'wmA', { event_type: 'msg_send_fail', fail_msgid: 'm1', fail_type: 4 });
+			const list = (await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, token: failure.token })).msg_list as Array<{
+				event?: Record<string, unknown>;
+			}>;
+			assert.deepEqual(list[3].event, {
+				event_type: 'msg_send_fail',
+				open_kfid: KF,
+				external_userid: 'wmA',
+				fail_msgid: 'm1',
+				fail_type: 4,
+			});
+		});
+	});
+
+	describe('accounts, servicers, customers', () => {
+		it('account/list: offset and limit 1–100', async () => {
+			for (let i = 2; i <= 150; i++) fake.addKfAccount({ open_kfid: `wk${String(i).padStart(4, '0')}`, name: `客服${i}` });
+			const first = await call('/cgi-bin/kf/account/list', {});
+			assert.equal((first.account_list as unknown[]).length, 100);
+			const rest = await call('/cgi-bin/kf/account/list', { offset: 100, limit: 100 });
+			assert.equal((rest.account_list as unknown[]).length, 50);
+			assert.deepEqual(Object.keys((first.account_list as object[])[0]).sort(), [
+				'avatar',
+				'manage_privilege',
+				'name',
+				'open_kfid',
+			]);
+			assert.equal((await call('/cgi-bin/kf/account/list', { limit: 101 })).errcode, 40058);
+			assert.equal((await call('/cgi-bin/kf/account/list', { limit: 0 })).errcode, 40058);
+		});
+
+		it('servicer/list (GET): members with status, departments', async () => {
+			fake.addKfServicer(KF, { userid: 'lisi', status: 1, stop_type: 1 });
+			fake.addKfServicer(KF, { department_id: 2 });
+			const answer = await call(`/cgi-bin/kf/servicer/list?open_kfid=${KF}`, undefined, 'GET');
+			assert.deepEqual(answer.servicer_list, [
+				{ userid: 'zhangsan', status: 0 },
+				{ userid: 'lisi', status: 1, stop_type: 1 },
+				{ department_id: 2 },
+			]);
+			assert.equal((await call('/cgi-bin/kf/servicer/list?open_kfid=wkNO', undefined, 'GET')).errcode, 95004);
+			assert.equal((await call('/cgi-bin/kf/servicer/list', undefined, 'GET')).errcode, 95000);
+		});
+
+		it('customer/batchget: 1–100 ids, customers active in the last 48 hours, session context', async () => {
+			fake.addKfCustomer({ external_userid: 'wmA', nickname: '张三', gender: 1, unionid: 'oUNION' });
+			fake.kfEvent(KF, 'wmA', { event_type: 'enter_session', scene: 'ad', scene_param: 'spring' });
+			fake.kfCustomerSends(KF, 'wmB', text('hi'));
+			fake.addKfCustomer({ external_userid: 'wmIDLE', nickname: '潜水' });
+			const answer = await call('/cgi-bin/kf/customer/batchget', {
+				external_userid_list: ['wmA', 'wmB', 'wmIDLE', 'wmUNKNOWN'],
+				need_enter_session_context: 1,
+			});
+			const list = answer.customer_list as Array<Record<string, unknown>>;
+			assert.deepEqual(list.map((c) => c.external_userid), ['wmA', 'wmB']);
+			assert.equal(list[0].nickname, '张三');
+			assert.deepEqual(list[0].enter_session_context, { scene: 'ad', scene_param: 'spring' });
+			assert.deepEqual(answer.invalid_external_userid, ['wmIDLE', 'wmUNKNOWN']);
+			clock += 48 * HOUR;
+			const later = await call('/cgi-bin/kf/customer/batchget', { external_userid_list: ['wmA'] });
+			assert.deepEqual(later.invalid_external_userid, ['wmA']);
+			assert.equal((await call('/cgi-bin/kf/customer/batchget', { external_userid_list: [] })).errcode, 40058);
+			const tooMany = Array.from({ length: 101 }, (_, i) => `wm${i}`);
+			assert.equal((await call('/cgi-bin/kf/customer/batchget', { external_userid_list: tooMany })).errcode, 40058);
+		});
+	});
+
+	it('reset() forgets kf state and restores the accounts of the options', async () => {
+		fake.addKfAccount({ open_kfid: 'wkOTHER', name: 'x' });
+		fake.kfCustomerSends(KF, 'wmA', text('hi'));
+		await call('/cgi-bin/kf/send_msg', reply('wmA', 'x'));
+		fake.setKfSyncPaging({ emptyPagesWithHasMore: 5 });
+		fake.reset();
+		token = await freshToken();
+		assert.deepEqual(fake.kfAccounts.map((a) => a.open_kfid), [KF]);
+		assert.equal(fake.kfSent.length, 0);
+		assert.deepEqual(fake.kfSessionState(KF, 'wmA'), { service_state: 4 });
+		const answer = await call('/cgi-bin/kf/sync_msg', { open_kfid: KF });
+		assert.deepEqual(answer.msg_list, []);
+		assert.equal(answer.has_more, 0);
+	});
+});
