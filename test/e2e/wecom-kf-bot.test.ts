@@ -52,7 +52,7 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		assert.equal(await res.text(), 'success');
 		return msgid;
 	};
-	const sentTo = (customer: string) => wecom.kfSent.filter((m) => m.body.touser === customer);
+	const sentTo = (customer: string) => wecom.kfSent.filter((m) => m.external_userid === customer);
 	const textOf = (m: { body: Record<string, unknown> }) => String((m.body.text as { content?: string })?.content ?? '');
 
 	const start = async () => {
@@ -91,18 +91,36 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 	it('a keyword, an FAQ question and anything else are answered by the rule, the FAQ and the AI', async () => {
 		const aiBefore = openai.requests.length;
 		await customerSays('wm_keyword', '请问价格是多少');
-		await customerSays('wm_faq', '买了东西不想要了，可以退吗？');
-		await customerSays('wm_ai', '你们支持开发票给海外公司吗');
+		await customerSays('wm_faq', '东西不想要了可以退吗？');
+		await customerSays('wm_ai', '你们的产品可以寄到国外吗');
 		await wecom.waitFor(() => ['wm_keyword', 'wm_faq', 'wm_ai'].every((c) => sentTo(c).length >= 1), 60_000);
 		assert.match(textOf(sentTo('wm_keyword')[0]), /价格/);
 		assert.match(textOf(sentTo('wm_faq')[0]), /7 ?天/);
-		assert.match(textOf(sentTo('wm_ai')[0]), /AI answer to: .*海外公司/);
+		assert.match(textOf(sentTo('wm_ai')[0]), /AI answer to: .*寄到国外/);
 		assert.equal(sentTo('wm_ai')[0].body.open_kfid, KF);
 		// Only the unanswered question reached the model, with the FAQ candidates in its prompt.
 		assert.equal(openai.requests.length, aiBefore + 1);
-		assert.match(JSON.stringify(openai.requests.at(-1)?.body), /发票/);
+		const prompt = JSON.stringify(openai.requests.at(-1)?.body);
+		const faqQuestions = (template.nodes.find((n) => n.name === 'AutoReply')?.parameters as {
+			faq: { entry: Array<{ question: string }> };
+		}).faq.entry.map((e) => e.question);
+		assert.ok(
+			faqQuestions.some((q) => prompt.includes(`Q: ${q}`)),
+			`no FAQ candidate in the AI prompt: ${prompt.slice(0, 600)}`,
+		);
 		await n8n.settledExecutions(workflowId);
 		for (const c of ['wm_keyword', 'wm_faq', 'wm_ai']) assert.equal(sentTo(c).length, 1, c);
+	});
+
+	it('a customer entering the session gets the welcome message through its welcome_code', async () => {
+		const { token, code } = wecom.kfEvent(KF, 'wm_welcome', { event_type: 'enter_session', welcome: true });
+		assert.ok(code, 'the fake issued no welcome_code');
+		assert.equal((await deliver(signedCallback(token))).status, 200);
+		await wecom.waitFor(() => sentTo('wm_welcome').length >= 1, 30_000);
+		const [welcome] = sentTo('wm_welcome');
+		assert.equal(welcome.via, 'send_msg_on_event');
+		assert.equal(welcome.codeKind, 'welcome');
+		assert.match(textOf(welcome), /欢迎/);
 	});
 
 	it('"转人工" says so, moves the session to the queue, and the bot stays silent afterwards', async () => {
@@ -116,6 +134,21 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		await n8n.settledExecutions(workflowId);
 		assert.equal(sentTo('wm_human').length, 1, 'the bot answered a conversation that is with a human');
 		assert.equal(openai.requests.length, aiBefore);
+	});
+
+	it('when the servicer ends the session, the customer\'s next message gets the bot again', async () => {
+		await customerSays('wm_back', '人工客服');
+		await wecom.waitFor(() => wecom.kfSessionState(KF, 'wm_back').service_state === 2, 30_000);
+		wecom.setKfSessionState(KF, 'wm_back', 3, 'zhangsan');
+		wecom.kfServicerSends(KF, 'wm_back', 'zhangsan', { msgtype: 'text', text: { content: '您好，我是客服小张' } });
+		const ended = wecom.kfEvent(KF, 'wm_back', { event_type: 'session_status_change', change_type: 3 });
+		assert.equal((await deliver(signedCallback(ended.token))).status, 200);
+		await n8n.settledExecutions(workflowId);
+		assert.equal(wecom.kfSessionState(KF, 'wm_back').service_state, 4);
+		const before = sentTo('wm_back').length;
+		await customerSays('wm_back', '请问价格多少');
+		await wecom.waitFor(() => sentTo('wm_back').length > before, 30_000);
+		assert.match(textOf(sentTo('wm_back').at(-1) as (typeof wecom.kfSent)[number]), /价格/);
 	});
 
 	it('20 customers at once, every callback delivered twice: each message answered exactly once', async () => {
@@ -165,7 +198,7 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		await n8n.settledExecutions(workflowId);
 		// Exactly the two messages written since the last pull: nothing older comes back.
 		assert.deepEqual(
-			wecom.kfSent.slice(before).map((m) => m.body.touser).sort(),
+			wecom.kfSent.slice(before).map((m) => m.external_userid).sort(),
 			['wm_restart', 'wm_restart_2'],
 		);
 	});
