@@ -11,6 +11,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom-api';
 import { cleanupHarness, requireBuilt, runNode, type RunNodeOptions } from './harness';
+import { everything } from '../support/errors';
 
 type Transport = typeof import('../../nodes/WeCom/transport');
 type Tokens = typeof import('../../nodes/WeCom/transport/tokens');
@@ -43,27 +44,6 @@ async function run(parameters: INodeParameters, options: Partial<RunNodeOptions>
 
 function sendText(extra: INodeParameters = {}): INodeParameters {
 	return { resource: 'message', operation: 'sendText', toUser: 'zhangsan', content: 'hello', ...extra };
-}
-
-/** Everything an error could show a person or a log, flattened to one string. */
-function everything(error: unknown): string {
-	const seen = new WeakSet<object>();
-	return JSON.stringify(
-		{
-			error,
-			message: (error as Error).message,
-			description: (error as { description?: unknown }).description,
-			stack: (error as Error).stack,
-			cause: (error as { cause?: unknown }).cause,
-		},
-		(_key, value: unknown) => {
-			if (typeof value === 'object' && value !== null) {
-				if (seen.has(value)) return undefined;
-				seen.add(value);
-			}
-			return value;
-		},
-	);
 }
 
 function issuedTokens(): string[] {

@@ -11,6 +11,7 @@ import type { ExecutionError, IDataObject, INodeParameters } from 'n8n-workflow'
 
 import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom-api';
 import { cleanupHarness, requireBuilt, runNode, type RunNodeOptions, type RunNodeResult } from './harness';
+import { everything } from '../support/errors';
 
 type Transport = typeof import('../../nodes/WeCom/transport');
 type Rules = typeof import('../../nodes/WeCom/actions/kfMessage/rules');
@@ -58,27 +59,6 @@ function customerWrites(externalUserId = 'wmCUST1', content = '你好') {
 
 function sendRequests(path = '/cgi-bin/kf/send_msg') {
 	return api.requests.filter((request) => request.path === path);
-}
-
-/** Everything an error could show a person or a log, flattened to one string. */
-function everything(error: unknown): string {
-	const seen = new WeakSet<object>();
-	return JSON.stringify(
-		{
-			error,
-			message: (error as Error).message,
-			description: (error as { description?: unknown }).description,
-			stack: (error as Error).stack,
-			cause: (error as { cause?: unknown }).cause,
-		},
-		(_key, value: unknown) => {
-			if (typeof value === 'object' && value !== null) {
-				if (seen.has(value)) return undefined;
-				seen.add(value);
-			}
-			return value;
-		},
-	);
 }
 
 function assertNoSecrets(error: ExecutionError | undefined) {
