@@ -8,7 +8,7 @@
 /** Grapheme clusters do not depend on a locale; one segmenter serves every call. */
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** UTF-8 size of the code point at `index` of `text` (a lone surrogate is sent as U+FFFD: 3 bytes). */
+/** UTF-8 size of one code point (a lone surrogate is sent as U+FFFD: 3 bytes). */
 function utf8Size(codePoint: number): number {
 	if (codePoint < 0x80) return 1;
 	if (codePoint < 0x800) return 2;

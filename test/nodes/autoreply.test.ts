@@ -166,7 +166,7 @@ describe('AutoReply node: hand-off state across executions', () => {
 		const options = { workflowId, staticData };
 		const first = await run({}, [kf('人工客服')], options);
 		assert.equal(first[OUT.handoff].length, 1);
-		assert.ok(staticData.kefuAutoReply, 'the pause is in the workflow static data n8n saves');
+		assert.ok((staticData.global as IDataObject | undefined)?.kefuAutoReply, 'the pause is in the workflow static data n8n saves');
 
 		const second = await run({}, [kf('在吗'), kf('在吗', 'wmOther')], options);
 		const silent = second[OUT.silent][0].json.autoReply as IDataObject;
@@ -199,11 +199,14 @@ describe('AutoReply node: hand-off state across executions', () => {
 	it('ends a pause stored in the past (loaded from n8n after a restart)', async () => {
 		state.resetWorkflowStates();
 		const workflowId = `wf-ar-${++workflowCounter}`;
+		// Static data as n8n stores it: the node's namespace under "global".
 		const staticData: IDataObject = {
-			kefuAutoReply: {
-				conversations: {
-					'wkKf1:wmUser1': { pausedUntil: Date.now() - 1000, updatedAt: Date.now() - 3_600_000 },
-					'wkKf1:wmUser2': { pausedUntil: Date.now() + 3_600_000, updatedAt: Date.now() },
+			global: {
+				kefuAutoReply: {
+					conversations: {
+						'wkKf1:wmUser1': { pausedUntil: Date.now() - 1000, updatedAt: Date.now() - 3_600_000 },
+						'wkKf1:wmUser2': { pausedUntil: Date.now() + 3_600_000, updatedAt: Date.now() },
+					},
 				},
 			},
 		};

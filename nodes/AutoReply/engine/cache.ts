@@ -38,6 +38,11 @@ export class CompiledCache<T> {
 	}
 }
 
+/** A short stable key for `text` (SHA-256). */
+export function hashText(text: string): string {
+	return createHash('sha256').update(text).digest('base64url');
+}
+
 /** A short stable key for `value` (its JSON under SHA-256). */
 export function hashKey(namespace: string, value: unknown): string {
 	return createHash('sha256').update(namespace).update('\u0000').update(JSON.stringify(value)).digest('base64url');

@@ -15,17 +15,21 @@ const UNSPACED = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Scr
 const WORD = `(?:(?![${UNSPACED}])[\\p{L}\\p{N}])`;
 
 const SEPARATORS = /[\s\p{P}]+/gu;
-const SPACE_NOT_BETWEEN_WORDS = new RegExp(`(?<!${WORD}) | (?!${WORD})`, 'gu');
 const WORD_CHAR = new RegExp(`^${WORD}$`, 'u');
 
 /** The normal form used for keyword, hand-off and FAQ matching. */
 export function normalizeText(text: string): string {
-	return text
-		.normalize('NFKC')
-		.toLowerCase()
-		.replace(SEPARATORS, ' ')
-		.trim()
-		.replace(SPACE_NOT_BETWEEN_WORDS, '');
+	const spaced = text.normalize('NFKC').toLowerCase().replace(SEPARATORS, ' ').trim();
+	if (!spaced.includes(' ')) return spaced;
+	// A loop rather than a look-around regular expression: this runs for every message.
+	let out = '';
+	let from = 0;
+	for (let at = spaced.indexOf(' '); at >= 0; at = spaced.indexOf(' ', at + 1)) {
+		out += spaced.slice(from, at);
+		if (isWordCharAt(spaced, at - 1) && isWordCharAt(spaced, at + 1)) out += ' ';
+		from = at + 1;
+	}
+	return out + spaced.slice(from);
 }
 
 /**
