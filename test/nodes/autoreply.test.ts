@@ -60,6 +60,28 @@ function routes(outputs: Awaited<ReturnType<typeof run>>) {
 }
 
 describe('AutoReply node: Route Message', () => {
+	it('resolves replies per item, and keywords given by an expression per item too', async () => {
+		const rules = {
+			rule: [
+				{ name: 'price', keywords: '价格', matchType: 'contains', reply: '={{ "报价给 " + $json.external_userid }}', priority: 0 },
+				// Keywords from the item itself: the automaton differs per item.
+				{ name: 'own word', keywords: '={{ $json.secret }}', matchType: 'contains', reply: '={{ "暗号 " + $json.secret }}', priority: 1 },
+			],
+		};
+		const items = [
+			{ ...kf('价格多少', 'wmA'), secret: '芝麻' },
+			{ ...kf('价格呢', 'wmB'), secret: '芝麻' },
+			{ ...kf('芝麻开门', 'wmC'), secret: '芝麻' },
+			{ ...kf('芝麻开门', 'wmD'), secret: '西瓜' },
+		];
+		const got = routes(await run({ keywordRules: rules }, items, { workflowId: `wf-ar-${++workflowCounter}` }));
+		assert.deepEqual(
+			got.map((r) => (r.json.autoReply as IDataObject).reply),
+			['报价给 wmA', '报价给 wmB', '暗号 芝麻', undefined],
+		);
+		assert.equal(got[3].output, OUT.noMatch);
+	});
+
 	it('sends each message to its output and keeps the input JSON', async () => {
 		const items = [
 			kf('这个多少钱'),

@@ -12,7 +12,7 @@ import {
 	type CompiledRules,
 	type KeywordRuleSpec,
 } from '../../nodes/AutoReply/engine/keywordRules';
-import { normalizeText } from '../../nodes/AutoReply/engine/normalize';
+import { normalizeCommon, normalizeGeneral, normalizeText } from '../../nodes/AutoReply/engine/normalize';
 
 /** Small seeded PRNG (mulberry32): the fuzz cases are the same on every run. */
 function seeded(seed: number): () => number {
@@ -45,6 +45,33 @@ describe('normalizeText', () => {
 		assert.equal(normalizeText('  Human   Agent, please '), 'human agent please');
 		assert.equal(normalizeText('我要 refund 谢谢'), '我要refund谢谢');
 		assert.equal(normalizeText('order 123'), 'order 123');
+	});
+
+	it('the one-pass path gives exactly what NFKC + lower case + Unicode separators give (seeded fuzz)', () => {
+		const random = seeded(7_340_033);
+		// Everything the one-pass path handles, and its neighbours it must hand over.
+		const pools = [
+			Array.from({ length: 128 }, (_, code) => String.fromCharCode(code)),
+			[...'退款发货物流快递人工客服转地址优惠券会员积分价格多少钱怎么还没到呢'],
+			Array.from({ length: 0x5e }, (_, i) => String.fromCharCode(0xff01 + i)),
+			Array.from({ length: 0x40 }, (_, i) => String.fromCharCode(0x3000 + i)),
+			[...'éÅßİﬁ①㎏ｶﾞ〒😀👍🏽\u00a0\u2003\u2014\u2026\u00b7\uff61\uff65\u9fff\u4e00\uf900\u3400'],
+		];
+		let common = 0;
+		for (let n = 0; n < 20_000; n++) {
+			const length = 1 + Math.floor(random() * 24);
+			let text = '';
+			// Most cases stay inside what the one-pass path covers, so it is really exercised.
+			const covered = random() < 0.7;
+			for (let i = 0; i < length; i++) {
+				const pool = pools[covered ? Math.floor(random() * 4) : Math.floor(random() * pools.length)];
+				text += pool[Math.floor(random() * pool.length)];
+			}
+			const fast = normalizeCommon(text);
+			if (fast !== undefined) common++;
+			assert.equal(normalizeText(text), normalizeGeneral(text), JSON.stringify(text));
+		}
+		assert.ok(common > 2_000, `only ${common} cases took the one-pass path`);
 	});
 });
 
