@@ -28,6 +28,9 @@ export class AhoCorasick {
 	private readonly edgeStart: Int32Array;
 	private readonly edgeCode: Uint16Array;
 	private readonly edgeTarget: Int32Array;
+	private readonly hashKeys: Float64Array;
+	private readonly hashValues: Int32Array;
+	private readonly hashMask: number;
 	/** The root's goto function as a table (most searches start over at the root). */
 	private readonly rootNext = new Int32Array(0x10000).fill(0);
 	private readonly fail: Int32Array;
@@ -109,25 +112,34 @@ export class AhoCorasick {
 			}
 		}
 		this.edgeStart[count] = at;
+		// Open addressing, at most half full: one probe or two on average.
+		let size = 16;
+		while (size < edges * 2) size *= 2;
+		this.hashMask = size - 1;
+		this.hashKeys = new Float64Array(size).fill(-1);
+		this.hashValues = new Int32Array(size);
+		for (let state = 1; state < count; state++) {
+			for (let edge = this.edgeStart[state]; edge < this.edgeStart[state + 1]; edge++) {
+				const key = state * 0x10000 + this.edgeCode[edge];
+				let slot = Math.imul(key ^ (key >>> 15), 0x2c1b3c6d) & this.hashMask;
+				while (this.hashKeys[slot] !== -1) slot = (slot + 1) & this.hashMask;
+				this.hashKeys[slot] = key;
+				this.hashValues[slot] = this.edgeTarget[edge];
+			}
+		}
 	}
 
 	/** The state `state` (not the root) goes to on `code`, or NONE. */
 	private goto(state: number, code: number): number {
-		const { edgeCode } = this;
-		let low = this.edgeStart[state];
-		let high = this.edgeStart[state + 1];
-		if (high - low <= 8) {
-			for (; low < high; low++) if (edgeCode[low] === code) return this.edgeTarget[low];
-			return NONE;
+		const { hashKeys, hashMask } = this;
+		const key = state * 0x10000 + code;
+		let slot = Math.imul(key ^ (key >>> 15), 0x2c1b3c6d) & hashMask;
+		for (;;) {
+			const found = hashKeys[slot];
+			if (found === key) return this.hashValues[slot];
+			if (found === -1) return NONE;
+			slot = (slot + 1) & hashMask;
 		}
-		while (low < high) {
-			const middle = (low + high) >>> 1;
-			const found = edgeCode[middle];
-			if (found === code) return this.edgeTarget[middle];
-			if (found < code) low = middle + 1;
-			else high = middle;
-		}
-		return NONE;
 	}
 
 	private step(next: Array<Map<number, number>>, state: number, code: number): number | undefined {
@@ -173,6 +185,50 @@ export class AhoCorasick {
 			}
 		}
 	}
+
+	/**
+	 * Every occurrence as pairs in `hits`: hits[2k] the pattern, hits[2k + 1] the end offset, in
+	 * the order of forEachMatch; returns the number of occurrences. The buffer is the automaton's
+	 * own and is overwritten by the next call: for a hot loop without a callback (keywordRules).
+	 */
+	collect(text: string): number {
+		const { rootNext, fail, output, outputLink } = this;
+		let hits = this.hits;
+		let count = 0;
+		let state = 0;
+		for (let i = 0; i < text.length; i++) {
+			const code = text.charCodeAt(i);
+			for (;;) {
+				if (state === 0) {
+					state = rootNext[code];
+					break;
+				}
+				const target = this.goto(state, code);
+				if (target !== NONE) {
+					state = target;
+					break;
+				}
+				state = fail[state];
+			}
+			if (state === 0) continue;
+			let found = output[state] !== NONE ? state : outputLink[state];
+			while (found !== NONE) {
+				if (2 * count + 2 > hits.length) {
+					const bigger = new Int32Array(hits.length * 2);
+					bigger.set(hits);
+					this.hits = hits = bigger;
+				}
+				hits[2 * count] = output[found];
+				hits[2 * count + 1] = i + 1;
+				count++;
+				found = outputLink[found];
+			}
+		}
+		return count;
+	}
+
+	/** The buffer `collect` fills. */
+	hits = new Int32Array(64);
 
 	/** Every occurrence of every pattern (overlapping ones included). */
 	findAll(text: string): AhoCorasickMatch[] {

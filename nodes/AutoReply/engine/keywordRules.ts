@@ -146,32 +146,57 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 	order.forEach((ruleIndex, position) => (rank[ruleIndex] = position));
 	regexRules.sort((a, b) => rank[a.ruleIndex] - rank[b.ruleIndex]);
 
+	// The common case, a keyword of one "contains" rule with no word boundary to check, decided from
+	// typed arrays alone: simpleRank[pattern] is that rule's rank, or -1 when owners must be read.
+	const lengths = Int32Array.from(patterns, (pattern) => pattern.length);
+	const simpleRank = new Int32Array(patterns.length).fill(-1);
+	for (let p = 0; p < patterns.length; p++) {
+		const [only, ...more] = owners[p];
+		if (only && more.length === 0 && only.matchType === 'contains' && !only.wordStart && !only.wordEnd) {
+			simpleRank[p] = rank[only.ruleIndex];
+		}
+	}
+
 	const match = (text: string): KeywordHit | undefined => {
 		const normalized = normalizeText(text);
 		let best: Owner | undefined;
+		let bestRank = 0x7fffffff;
 		let bestStart = 0;
-		automaton.forEachMatch(normalized, (pattern, end) => {
-			const start = end - patterns[pattern].length;
-			for (const owner of owners[pattern]) {
+		const count = automaton.collect(normalized);
+		const hits = automaton.hits;
+		for (let h = 0; h < count; h++) {
+			const pattern = hits[2 * h];
+			const end = hits[2 * h + 1];
+			const start = end - lengths[pattern];
+			const quick = simpleRank[pattern];
+			if (quick >= 0) {
+				if (quick < bestRank || (quick === bestRank && start < bestStart)) {
+					best = owners[pattern][0];
+					bestRank = quick;
+					bestStart = start;
+				}
+				continue;
+			}
+			const candidates = owners[pattern];
+			for (let o = 0; o < candidates.length; o++) {
+				const owner = candidates[o];
 				if (owner.matchType === 'exact' && (start !== 0 || end !== normalized.length)) continue;
 				if (owner.matchType === 'startsWith' && start !== 0) continue;
 				if (owner.wordStart && isWordCharAt(normalized, start - 1)) continue;
 				if (owner.wordEnd && isWordCharAt(normalized, end)) continue;
-				const better =
-					!best ||
-					rank[owner.ruleIndex] < rank[best.ruleIndex] ||
-					(owner.ruleIndex === best.ruleIndex && start < bestStart);
-				if (better) {
+				const ownerRank = rank[owner.ruleIndex];
+				if (ownerRank < bestRank || (ownerRank === bestRank && start < bestStart)) {
 					best = owner;
+					bestRank = ownerRank;
 					bestStart = start;
 				}
 			}
-		});
+		}
 		// Regular expressions only matter if they belong to a better rule than the literal hit.
 		if (regexRules.length > 0) {
 			const nfkc = text.normalize('NFKC');
 			for (const rule of regexRules) {
-				if (best && rank[rule.ruleIndex] >= rank[best.ruleIndex]) break;
+				if (rank[rule.ruleIndex] >= bestRank) break;
 				rule.regex.lastIndex = 0;
 				if (rule.regex.test(nfkc)) return { ruleIndex: rule.ruleIndex, keyword: rule.pattern, matchType: 'regex' };
 			}
