@@ -21,13 +21,10 @@ const NONE = -1;
 
 export class AhoCorasick {
 	/**
-	 * Goto function of each state except the root, flattened: the edges of state s are
-	 * edgeCode/edgeTarget[edgeStart[s] .. edgeStart[s + 1]), sorted by code unit. Most states have
-	 * one or two edges; a scan of a typed array beats a Map lookup there (bench/README.md).
+	 * Goto function of every state except the root: one open-addressed hash table over typed arrays,
+	 * key state × 65536 + code unit, at most half full. Most states have one or two edges, and the
+	 * table took a search from 2.5 to 1.0–1.8 µs against a Map per state (bench/README.md).
 	 */
-	private readonly edgeStart: Int32Array;
-	private readonly edgeCode: Uint16Array;
-	private readonly edgeTarget: Int32Array;
 	private readonly hashKeys: Float64Array;
 	private readonly hashValues: Int32Array;
 	private readonly hashMask: number;
@@ -99,32 +96,19 @@ export class AhoCorasick {
 			}
 		}
 		let edges = 0;
-		for (const map of next) edges += map.size;
-		this.edgeStart = new Int32Array(count + 1);
-		this.edgeCode = new Uint16Array(edges);
-		this.edgeTarget = new Int32Array(edges);
-		let at = 0;
-		for (let state = 0; state < count; state++) {
-			this.edgeStart[state] = at;
-			for (const [code, child] of [...next[state]].sort((a, b) => a[0] - b[0])) {
-				this.edgeCode[at] = code;
-				this.edgeTarget[at++] = child;
-			}
-		}
-		this.edgeStart[count] = at;
-		// Open addressing, at most half full: one probe or two on average.
+		for (let state = 1; state < count; state++) edges += next[state].size;
 		let size = 16;
 		while (size < edges * 2) size *= 2;
 		this.hashMask = size - 1;
 		this.hashKeys = new Float64Array(size).fill(-1);
 		this.hashValues = new Int32Array(size);
 		for (let state = 1; state < count; state++) {
-			for (let edge = this.edgeStart[state]; edge < this.edgeStart[state + 1]; edge++) {
-				const key = state * 0x10000 + this.edgeCode[edge];
+			for (const [code, child] of next[state]) {
+				const key = state * 0x10000 + code;
 				let slot = Math.imul(key ^ (key >>> 15), 0x2c1b3c6d) & this.hashMask;
 				while (this.hashKeys[slot] !== -1) slot = (slot + 1) & this.hashMask;
 				this.hashKeys[slot] = key;
-				this.hashValues[slot] = this.edgeTarget[edge];
+				this.hashValues[slot] = child;
 			}
 		}
 	}
