@@ -7,8 +7,7 @@
 // credential per request. Rounds interleave the rows so that clock or thermal drift hits all alike.
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
-import { cpuUsage, version } from 'node:process';
-import { performance } from 'node:perf_hooks';
+import { version } from 'node:process';
 
 import * as wecom from '@wecom/crypto';
 
@@ -20,6 +19,7 @@ import {
 	verifySignature,
 } from '../nodes/WeCom/callback/crypto';
 import { parseXml } from '../nodes/WeCom/callback/xml';
+import { measure, median } from './support/measure';
 
 const WARMUP_MS = 1500;
 const ROUNDS = 9;
@@ -87,28 +87,6 @@ const ROWS: Row[] = [
 	{ label: '(d) ours: (a) + decodeEncodingAesKey per call', fn: oursWithKeyDecode, cpu: [], wall: [] },
 ];
 
-// Calls per second of CPU time (user + system of this process: "per core", and much less sensitive
-// than wall time to other programs sharing the machine) and per second of wall time.
-function measure(fn: () => void, ms: number): { cpu: number; wall: number } {
-	let calls = 0;
-	const cpuStart = cpuUsage();
-	const started = performance.now();
-	let elapsed = 0;
-	do {
-		for (let i = 0; i < 500; i++) fn();
-		calls += 500;
-		elapsed = performance.now() - started;
-	} while (elapsed < ms);
-	const cpu = cpuUsage(cpuStart);
-	return { cpu: calls / ((cpu.user + cpu.system) / 1e6), wall: (calls / elapsed) * 1000 };
-}
-
-function median(values: number[]): number {
-	const sorted = [...values].sort((x, y) => x - y);
-	const mid = sorted.length >> 1;
-	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function main(): void {
 	// Same input, same output: both libraries must decrypt to the same plaintext.
 	const ours = decryptMessage(AES_KEY, ENCRYPTED, CORP_ID);
@@ -130,11 +108,11 @@ function main(): void {
 		`method: ${WARMUP_MS} ms warm-up per row, then ${ROUNDS} interleaved rounds of ${ROUND_MS} ms per row; medians of ops per CPU-second and per wall-second`,
 	);
 
-	for (const row of ROWS) measure(row.fn, WARMUP_MS);
+	for (const row of ROWS) measure(row.fn, WARMUP_MS, 500);
 	for (let round = 0; round < ROUNDS; round++) {
 		for (let k = 0; k < ROWS.length; k++) {
 			const row = ROWS[(round + k) % ROWS.length];
-			const { cpu, wall } = measure(row.fn, ROUND_MS);
+			const { cpu, wall } = measure(row.fn, ROUND_MS, 500);
 			row.cpu.push(cpu);
 			row.wall.push(wall);
 		}

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 
 import { FaqIndex, type FaqEntry } from '../nodes/AutoReply/engine/faqIndex';
 import { loadEvalSet } from './faq-eval';
+import { median } from './support/measure';
 
 const ENTRIES = 1000;
 const PRODUCTS: Array<[string, string]> = [
@@ -25,11 +26,6 @@ const PRODUCTS: Array<[string, string]> = [
 ];
 
 const isLatin = (text: string) => !/[\p{Script=Han}]/u.test(text);
-
-function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[sorted.length >> 1];
-}
 
 function percentile(values: number[], p: number): number {
 	const sorted = [...values].sort((a, b) => a - b);

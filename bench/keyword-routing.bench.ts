@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import path from 'node:path';
-import { cpuUsage, version } from 'node:process';
+import { version } from 'node:process';
 import { performance } from 'node:perf_hooks';
 
 import { AhoCorasick } from '../nodes/AutoReply/engine/ahoCorasick';
@@ -20,6 +20,7 @@ import {
 	type KeywordRuleSpec,
 } from '../nodes/AutoReply/engine/keywordRules';
 import { normalizeText } from '../nodes/AutoReply/engine/normalize';
+import { measure, median } from './support/measure';
 
 const RULES = 10_000;
 const WARMUP_MS = 1000;
@@ -60,26 +61,6 @@ interface Row {
 	fn: () => void;
 	cpu: number[];
 	wall: number[];
-}
-
-function measure(fn: () => void, ms: number): { cpu: number; wall: number } {
-	let calls = 0;
-	const cpuStart = cpuUsage();
-	const started = performance.now();
-	let elapsed = 0;
-	do {
-		for (let i = 0; i < 100; i++) fn();
-		calls += 100;
-		elapsed = performance.now() - started;
-	} while (elapsed < ms);
-	const cpu = cpuUsage(cpuStart);
-	return { cpu: calls / ((cpu.user + cpu.system) / 1e6), wall: (calls / elapsed) * 1000 };
-}
-
-function median(values: number[]): number {
-	const sorted = [...values].sort((x, y) => x - y);
-	const mid = sorted.length >> 1;
-	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Median ms of `fn` over `times` calls (for the slow things: build, cached lookup). */

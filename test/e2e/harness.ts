@@ -355,3 +355,22 @@ export function randomId(): string {
 export function writeJson(file: string, value: unknown): void {
 	writeFileSync(file, JSON.stringify(value, null, 2));
 }
+
+/**
+ * The three credentials the templates use: WeCom Callback API (the trigger), WeCom API against the
+ * fake WeCom, and OpenAI against the fake model.
+ */
+export async function createTemplateCredentials(
+	n8n: N8nInstance,
+	fakes: { secrets: { corpId: string; token: string; encodingAesKey: string }; weComUrl: string; openAiUrl: string },
+): Promise<{ callback: { id: string; name: string }; api: { id: string; name: string }; model: { id: string; name: string } }> {
+	const callback = await n8n.createCredential('weComCallbackApi', 'WeCom Callback', { ...fakes.secrets });
+	const api = await n8n.createCredential('weComApi', 'WeCom API', {
+		corpId: fakes.secrets.corpId,
+		agentId: '1000002',
+		secret: 'fake-secret',
+		baseUrl: fakes.weComUrl,
+	});
+	const model = await n8n.createCredential('openAiApi', 'Fake OpenAI', { apiKey: 'sk-fake', url: fakes.openAiUrl });
+	return { callback, api, model };
+}

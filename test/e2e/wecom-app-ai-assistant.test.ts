@@ -18,7 +18,7 @@ import {
 	urlVerification,
 	withQuery,
 } from '../support/wecom-callback';
-import { type N8nInstance, startN8n, waitForWebhook, type WorkflowJson } from './harness';
+import { createTemplateCredentials, type N8nInstance, startN8n, waitForWebhook, type WorkflowJson } from './harness';
 
 const template = JSON.parse(
 	readFileSync(path.resolve(__dirname, '..', '..', '..', 'workflows', 'wecom-app-ai-assistant.json'), 'utf8'),
@@ -49,16 +49,10 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 		wecom = await startFakeWeComApi({ corpId: secrets.corpId, apps: [{ agentId: 1000002, secret: 'fake-secret' }] });
 		openai = await startFakeOpenAi();
 		n8n = await startN8n();
-		const callback = await n8n.createCredential('weComCallbackApi', 'WeCom Callback', { ...secrets });
-		const api = await n8n.createCredential('weComApi', 'WeCom API', {
-			corpId: secrets.corpId,
-			agentId: '1000002',
-			secret: 'fake-secret',
-			baseUrl: wecom.url,
-		});
-		const model = await n8n.createCredential('openAiApi', 'Fake OpenAI', {
-			apiKey: 'sk-fake',
-			url: openai.url,
+		const { callback, api, model } = await createTemplateCredentials(n8n, {
+			secrets,
+			weComUrl: wecom.url,
+			openAiUrl: openai.url,
 		});
 		({ id: workflowId } = await n8n.importWorkflow(template, {
 			'WeCom Trigger': { weComCallbackApi: callback },

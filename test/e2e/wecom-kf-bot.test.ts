@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { startFakeOpenAi } from '../fakes/openai';
 import { startFakeWeComApi } from '../fakes/wecom-api';
 import { encryptedCallback, kfEventXml, newSecrets, urlVerification, withQuery } from '../support/wecom-callback';
-import { type N8nInstance, startN8n, waitForWebhook, type WorkflowJson } from './harness';
+import { createTemplateCredentials, type N8nInstance, startN8n, waitForWebhook, type WorkflowJson } from './harness';
 
 const template = JSON.parse(
 	readFileSync(path.resolve(__dirname, '..', '..', '..', 'workflows', 'wecom-kf-bot.json'), 'utf8'),
@@ -64,14 +64,11 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		wecom = await startFakeWeComApi({ corpId: secrets.corpId, apps: [{ agentId: 1000002, secret: 'fake-secret' }] });
 		openai = await startFakeOpenAi();
 		await start();
-		const callback = await n8n.createCredential('weComCallbackApi', 'WeCom Callback', { ...secrets });
-		const api = await n8n.createCredential('weComApi', 'WeCom API', {
-			corpId: secrets.corpId,
-			agentId: '1000002',
-			secret: 'fake-secret',
-			baseUrl: wecom.url,
+		const { callback, api, model } = await createTemplateCredentials(n8n, {
+			secrets,
+			weComUrl: wecom.url,
+			openAiUrl: openai.url,
 		});
-		const model = await n8n.createCredential('openAiApi', 'Fake OpenAI', { apiKey: 'sk-fake', url: openai.url });
 		({ id: workflowId } = await n8n.importWorkflow(template, {
 			'WeCom Trigger': { weComCallbackApi: callback },
 			'OpenAI-compatible Chat Model': { openAiApi: model },

@@ -13,18 +13,7 @@ import {
 	type KeywordRuleSpec,
 } from '../../nodes/AutoReply/engine/keywordRules';
 import { normalizeCommon, normalizeGeneral, normalizeText } from '../../nodes/AutoReply/engine/normalize';
-
-/** Small seeded PRNG (mulberry32): the fuzz cases are the same on every run. */
-function seeded(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+import { seeded } from '../support/random';
 
 function compiled(specs: KeywordRuleSpec[]): CompiledRules {
 	const result = compileKeywordRules(specs);

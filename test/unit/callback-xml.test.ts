@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { WeComCallbackError } from '../../nodes/WeCom/callback/crypto';
 import { buildXml, extractEncrypt, parseXml, toCdata, type XmlObject } from '../../nodes/WeCom/callback/xml';
 import { callbackErrorOf } from '../support/wecom-callback';
+import { seeded } from '../support/random';
 
 const rejects = callbackErrorOf;
 
@@ -938,18 +939,6 @@ describe('buildXml', () => {
 });
 
 describe('parseXml: seeded fuzz', () => {
-	// mulberry32: a tiny deterministic PRNG so a failure can be replayed from its seed.
-	function prng(seed: number): () => number {
-		let a = seed >>> 0;
-		return () => {
-			a = (a + 0x6d2b79f5) >>> 0;
-			let t = a;
-			t = Math.imul(t ^ (t >>> 15), t | 1);
-			t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-			return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-		};
-	}
-
 	const FRAGMENTS = [
 		'<', '>', '/', '!', '?', '[', ']', '&', ';', '#', 'x', '"', "'", '=', ' ', '\n', '-', 'A', '中', '\ufeff',
 		'<![CDATA[', ']]>', '<!--', '-->', '<?xml ?>', '<!DOCTYPE x>', '&amp;', '&#x41;', '&#65;', '&lt', '</', '/>',
@@ -958,7 +947,7 @@ describe('parseXml: seeded fuzz', () => {
 
 	it('every mutation either parses or throws WeComCallbackError, quickly', () => {
 		const seed = 20240611;
-		const random = prng(seed);
+		const random = seeded(seed);
 		const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
 		const started = performance.now();
 		let parsed = 0;

@@ -145,30 +145,14 @@ export class AhoCorasick {
 	 * true from `onMatch` stops the search.
 	 */
 	forEachMatch(text: string, onMatch: (pattern: number, end: number) => boolean | void): void {
-		const { rootNext, fail, output, outputLink } = this;
-		let state = 0;
-		for (let i = 0; i < text.length; i++) {
-			const code = text.charCodeAt(i);
-			for (;;) {
-				if (state === 0) {
-					state = rootNext[code];
-					break;
-				}
-				const target = this.goto(state, code);
-				if (target !== NONE) {
-					state = target;
-					break;
-				}
-				state = fail[state];
-			}
-			if (state === 0) continue;
-			let found = output[state] !== NONE ? state : outputLink[state];
-			while (found !== NONE) {
-				if (onMatch(output[found], i + 1) === true) return;
-				found = outputLink[found];
-			}
+		const count = this.collect(text);
+		// Copied: onMatch may search again, which overwrites the automaton's buffer.
+		const hits = this.hits.slice(0, 2 * count);
+		for (let h = 0; h < count; h++) {
+			if (onMatch(hits[2 * h], hits[2 * h + 1]) === true) return;
 		}
 	}
+
 
 	/**
 	 * Every occurrence as pairs in `hits`: hits[2k] the pattern, hits[2k + 1] the end offset, in
