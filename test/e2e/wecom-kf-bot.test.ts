@@ -109,6 +109,15 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		for (const c of ['wm_keyword', 'wm_faq', 'wm_ai']) assert.equal(sentTo(c).length, 1, c);
 	});
 
+	it('a picture gets a request to write instead, without the AI', async () => {
+		const aiBefore = openai.requests.length;
+		const { token } = wecom.kfCustomerSends(KF, 'wm_picture', { msgtype: 'image', image: { media_id: 'MEDIA_ID_OF_A_PHOTO' } });
+		assert.equal((await deliver(signedCallback(token))).status, 200);
+		await wecom.waitFor(() => sentTo('wm_picture').length >= 1, 30_000);
+		assert.match(textOf(sentTo('wm_picture')[0]), /只能看懂文字/);
+		assert.equal(openai.requests.length, aiBefore);
+	});
+
 	it('a customer entering the session gets the welcome message through its welcome_code', async () => {
 		const { token, code } = wecom.kfEvent(KF, 'wm_welcome', { event_type: 'enter_session', welcome: true });
 		assert.ok(code, 'the fake issued no welcome_code');
