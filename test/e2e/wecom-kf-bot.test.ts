@@ -157,6 +157,24 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		assert.match(textOf(sentTo('wm_back').at(-1) as (typeof wecom.kfSent)[number]), /价格/);
 	});
 
+	it('when the AI fails, the customer is told and handed to a human', async () => {
+		openai.failNext(20, 500);
+		try {
+			await customerSays('wm_ai_down', '你们的会员有什么权益和等级');
+			await wecom.waitFor(() => wecom.kfSessionState(KF, 'wm_ai_down').service_state === 2, 60_000);
+			await n8n.settledExecutions(workflowId);
+			assert.equal(sentTo('wm_ai_down').length, 1);
+			assert.match(textOf(sentTo('wm_ai_down')[0]), /暂时无法回答.*人工/);
+		} finally {
+			openai.failNext(0);
+		}
+		const aiBefore = openai.requests.length;
+		await customerSays('wm_ai_down', '有人吗');
+		await n8n.settledExecutions(workflowId);
+		assert.equal(sentTo('wm_ai_down').length, 1, 'the bot spoke after handing off');
+		assert.equal(openai.requests.length, aiBefore);
+	});
+
 	it('20 customers at once, every callback delivered twice: each message answered exactly once', async () => {
 		const customers = Array.from({ length: 20 }, (_, i) => `wm_burst_${i}`);
 		const written = customers.map((c, i) => {
