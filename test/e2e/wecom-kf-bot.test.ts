@@ -225,5 +225,15 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 			wecom.kfSent.slice(before).map((m) => m.external_userid).sort(),
 			['wm_restart', 'wm_restart_2'],
 		);
+
+		// The hand-off made before the restart still holds: AutoReply routes the customer to Silent.
+		const known = new Set((await n8n.executions(workflowId)).map((e) => e.id));
+		await customerSays('wm_human', '价格多少');
+		const settled = await n8n.settledExecutions(workflowId);
+		const fresh = settled.filter((e) => !known.has(e.id));
+		assert.equal(fresh.length, 1);
+		const run = await n8n.execution(fresh[0].id);
+		const autoReply = (run.data?.resultData.runData.AutoReply as Array<{ data: { main: unknown[][] } }>)[0];
+		assert.equal(autoReply.data.main[5]?.length, 1, 'not routed to Silent after the restart');
 	});
 });
