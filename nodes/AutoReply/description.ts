@@ -230,7 +230,7 @@ export const properties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description:
-			'Whether to answer only during business hours: outside them, the first message of a conversation each day goes to Out of Hours, later ones to Silent',
+			'Whether to answer only during business hours: outside them, the first message of a conversation each day goes to Out of Hours (hand-off words too: nobody is there to take it), later ones to Silent',
 		...forOperations('route'),
 	},
 	{

@@ -270,8 +270,11 @@ describe('AutoReply node: business hours', () => {
 		const second = await run(parameters, [kf('你好'), kf('你好', 'wmNew')], { workflowId, staticData });
 		assert.equal((second[OUT.silent][0].json.autoReply as IDataObject).reason, 'outOfHoursAlreadyReplied');
 		assert.equal(second[OUT.outOfHours].length, 1, 'another conversation gets its own reply');
-		const handOff = await run(parameters, [kf('人工')], { workflowId, staticData });
-		assert.equal(handOff[OUT.handoff].length, 1, 'a hand-off word still reaches a human');
+		// Nobody is there to take a hand-off: "人工" gets the out-of-hours reply (once that day) too.
+		const handOff = await run(parameters, [kf('人工'), kf('转人工', 'wmNight')], { workflowId, staticData });
+		assert.equal(handOff[OUT.handoff].length, 0);
+		assert.equal((handOff[OUT.silent][0].json.autoReply as IDataObject).reason, 'outOfHoursAlreadyReplied');
+		assert.equal((handOff[OUT.outOfHours][0].json as IDataObject).external_userid, 'wmNight');
 		const allDay = await run({ ...parameters, businessDays: [today], openFrom: '00:00', openUntil: '00:00' }, [kf('你好', 'wmThird')], { workflowId, staticData });
 		assert.equal(allDay[OUT.keyword].length, 1);
 	});

@@ -102,8 +102,15 @@ describe('routing state', () => {
 		assert.equal(nextDay.route, 'outOfHours');
 		// Back in hours, the pipeline answers.
 		assert.equal(routeMessage(input(at('2026-11-23T02:00:00Z'), first.conversation)).route, 'noMatch');
-		// A hand-off word goes to a human even out of hours.
-		assert.equal(routeMessage(base('人工', friday2000, first.conversation, { businessHours: WEEKDAYS_9_TO_18 })).route, 'handoff');
+		// Out of hours nobody can take a hand-off: the out-of-hours reply replaces it, once that day.
+		assert.equal(routeMessage(base('人工', friday2000, undefined, { businessHours: WEEKDAYS_9_TO_18 })).route, 'outOfHours');
+		assert.equal(routeMessage(base('人工', friday2000, first.conversation, { businessHours: WEEKDAYS_9_TO_18 })).route, 'silent');
+		// A conversation already with a human stays silent, in hours or not.
+		const paused = { updatedAt: friday2000, pausedUntil: friday2000 + 3_600_000 };
+		assert.deepEqual(
+			[routeMessage(base('在吗', friday2000, paused, { businessHours: WEEKDAYS_9_TO_18 })).reason],
+			['withHuman'],
+		);
 	});
 
 	it('hands off after N unanswered messages in a row when asked to', () => {

@@ -9,8 +9,9 @@ import { pausedUntil, type ConversationState } from './state';
  *
  * Order (the first that applies wins):
  * 1. the conversation is with a human (paused after a hand-off) → silent ('withHuman');
- * 2. a hand-off word → handoff (starts the pause);
- * 3. outside business hours → outOfHours the first time that local day, then silent;
+ * 2. outside business hours → outOfHours the first time that local day, then silent (hand-off
+ *    words included: nobody is there to take the conversation, and the reply says when someone is);
+ * 3. a hand-off word → handoff (starts the pause);
  * 4. a keyword rule → keyword;
  * 5. an FAQ entry scoring at least the threshold → faq;
  * 6. otherwise noMatch with the best FAQ candidates, or handoff after N unanswered in a row.
@@ -79,16 +80,18 @@ export function routeMessage(input: RouteInput): RouteDecision {
 	const paused = pausedUntil(conversation, now);
 	if (paused !== undefined) return { route: 'silent', reason: 'withHuman', pausedUntil: paused };
 
-	const handOffHit = input.handOffWords?.match(input.text);
-	if (handOffHit) {
-		const next = handOff(conversation, now, input.pauseMinutes);
-		return { route: 'handoff', reason: 'keyword', keywordHit: handOffHit, pausedUntil: next.pausedUntil, conversation: next };
-	}
-
+	// Outside business hours nobody can take a hand-off: the out-of-hours reply (which says when
+	// someone will answer) replaces the whole pipeline, hand-off words included.
 	if (input.businessHours && !isWithinBusinessHours(input.businessHours, now)) {
 		const today = localTime(now, input.businessHours.timezone).date;
 		if (conversation?.outOfHoursDay === today) return { route: 'silent', reason: 'outOfHoursAlreadyReplied' };
 		return { route: 'outOfHours', conversation: { ...conversation, updatedAt: now, outOfHoursDay: today } };
+	}
+
+	const handOffHit = input.handOffWords?.match(input.text);
+	if (handOffHit) {
+		const next = handOff(conversation, now, input.pauseMinutes);
+		return { route: 'handoff', reason: 'keyword', keywordHit: handOffHit, pausedUntil: next.pausedUntil, conversation: next };
 	}
 
 	// An answer ends a run of unanswered messages.
