@@ -236,4 +236,56 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		const autoReply = (run.data?.resultData.runData.AutoReply as Array<{ data: { main: unknown[][] } }>)[0];
 		assert.equal(autoReply.data.main[5]?.length, 1, 'not routed to Silent after the restart');
 	});
+
+	it('out of business hours (turned on): the out-of-hours text once, and the conversation goes to the queue', async () => {
+		// The same template with business hours that are closed now: a copy with its own id and webhook.
+		const shanghai = (offsetMinutes: number) =>
+			new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+				new Date(Date.now() + offsetMinutes * 60_000),
+			);
+		const closed = structuredClone(template);
+		closed.name = `${template.name} (out of hours)`;
+		const closedWebhookId = '5b0e2c6a-8d0f-4c1e-9a57-3e2f7c1d0b99';
+		for (const node of closed.nodes) {
+			if (node.name === 'WeCom Trigger') node.webhookId = closedWebhookId;
+			if (node.name === 'AutoReply') {
+				Object.assign(node.parameters, {
+					useBusinessHours: true,
+					timezone: 'Asia/Shanghai',
+					businessDays: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'],
+					openFrom: shanghai(180),
+					openUntil: shanghai(181),
+				});
+			}
+		}
+		await n8n.api('POST', `/workflows/${workflowId}/deactivate`);
+		const credentials = await createTemplateCredentials(n8n, { secrets, weComUrl: wecom.url, openAiUrl: openai.url });
+		const { id: closedId } = await n8n.importWorkflow(closed, {
+			'WeCom Trigger': { weComCallbackApi: credentials.callback },
+			'OpenAI-compatible Chat Model': { openAiApi: credentials.model },
+			...Object.fromEntries(WECOM_API_NODES.map((name) => [name, { weComApi: credentials.api }])),
+		});
+		await n8n.publish(closedId);
+		url = n8n.webhookUrl(closedWebhookId);
+		await waitForWebhook(withQuery(url, urlVerification(secrets, 'closed')));
+
+		// A second kf account, so this workflow's first pull sees none of the earlier tests' messages.
+		const KF2 = 'wkFAKEKF0002';
+		wecom.addKfAccount({ open_kfid: KF2, name: '夜间客服' });
+		wecom.addKfServicer(KF2, { userid: 'lisi', status: 0 });
+		const nightSays = async (content: string) => {
+			const { token } = wecom.kfCustomerSends(KF2, 'wm_night', { msgtype: 'text', text: { content } });
+			const signed = encryptedCallback(secrets, kfEventXml({ corpId: secrets.corpId, token, openKfId: KF2 }), { agentId: '' });
+			assert.equal((await deliver(signed)).status, 200);
+		};
+		const aiBefore = openai.requests.length;
+		await nightSays('转人工');
+		await wecom.waitFor(() => wecom.kfSessionState(KF2, 'wm_night').service_state === 2, 30_000);
+		await nightSays('价格多少');
+		await n8n.settledExecutions(closedId);
+		assert.equal(sentTo('wm_night').length, 1);
+		assert.match(textOf(sentTo('wm_night')[0]), /非工作时间/);
+		assert.equal(openai.requests.length, aiBefore);
+	});
 });
+
