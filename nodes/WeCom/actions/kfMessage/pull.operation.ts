@@ -22,8 +22,12 @@ import { getWeComCredentials, weComApiRequest } from '../../transport';
 const ORIGINS: Record<number, KfOrigin> = { 3: 'customer', 4: 'event', 5: 'servicer' };
 type KfOrigin = 'customer' | 'event' | 'servicer';
 
-/** msgids remembered per kf account: far more than one pull returns (limit 1000). */
-const SEEN_MSGIDS = 5000;
+/**
+ * msgids remembered per kf account, a safety net beside the cursor (a page WeCom repeats). One
+ * page holds at most 1000; n8n saves the whole static data after every execution, so this stays
+ * small (about 35 KB).
+ */
+const SEEN_MSGIDS = 1000;
 /** A bound on one pull, so a misbehaving server cannot keep an execution looping. */
 const MAX_PAGES = 200;
 const STATE_NAMESPACE = 'kefuKfSync';
