@@ -18,7 +18,14 @@ import {
 	urlVerification,
 	withQuery,
 } from '../support/wecom-callback';
-import { createTemplateCredentials, type N8nInstance, startN8n, waitForWebhook, type WorkflowJson } from './harness';
+import {
+	createTemplateCredentials,
+	importTemplate,
+	type N8nInstance,
+	startN8n,
+	waitForWebhook,
+	type WorkflowJson,
+} from './harness';
 
 const template = JSON.parse(
 	readFileSync(path.resolve(__dirname, '..', '..', '..', 'workflows', 'wecom-app-ai-assistant.json'), 'utf8'),
@@ -49,16 +56,8 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 		wecom = await startFakeWeComApi({ corpId: secrets.corpId, apps: [{ agentId: 1000002, secret: 'fake-secret' }] });
 		openai = await startFakeOpenAi();
 		n8n = await startN8n();
-		const { callback, api, model } = await createTemplateCredentials(n8n, {
-			secrets,
-			weComUrl: wecom.url,
-			openAiUrl: openai.url,
-		});
-		({ id: workflowId } = await n8n.importWorkflow(template, {
-			'WeCom Trigger': { weComCallbackApi: callback },
-			'OpenAI-compatible Chat Model': { openAiApi: model },
-			'Send Reply': { weComApi: api },
-		}));
+		const credentials = await createTemplateCredentials(n8n, { secrets, weComUrl: wecom.url, openAiUrl: openai.url });
+		({ id: workflowId } = await importTemplate(n8n, template, credentials));
 		await n8n.publish(workflowId);
 		url = n8n.webhookUrl(webhookId);
 		await waitForWebhook(withQuery(url, urlVerification(secrets, 'warm-up')));

@@ -14,18 +14,20 @@ import { after, before, describe, it } from 'node:test';
 import { startFakeOpenAi } from '../fakes/openai';
 import { startFakeWeComApi } from '../fakes/wecom-api';
 import { encryptedCallback, kfEventXml, newSecrets, urlVerification, withQuery } from '../support/wecom-callback';
-import { createTemplateCredentials, type N8nInstance, startN8n, waitForWebhook, type WorkflowJson } from './harness';
+import {
+	createTemplateCredentials,
+	importTemplate,
+	type N8nInstance,
+	startN8n,
+	waitForWebhook,
+	type WorkflowJson,
+} from './harness';
 
 const template = JSON.parse(
 	readFileSync(path.resolve(__dirname, '..', '..', '..', 'workflows', 'wecom-kf-bot.json'), 'utf8'),
 ) as WorkflowJson;
 const webhookId = template.nodes.find((n) => n.name === 'WeCom Trigger')?.webhookId as string;
 const KF = 'wkFAKEKF0001';
-
-/** The node names of the template that call the WeCom API. */
-const WECOM_API_NODES = template.nodes
-	.filter((n) => n.type === 'n8n-nodes-kefu.weCom')
-	.map((n) => n.name);
 
 describe('template: WeChat Customer Service bot (real n8n)', () => {
 	const secrets = newSecrets('ww_fake_corp');
@@ -34,6 +36,7 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 	let wecom: Awaited<ReturnType<typeof startFakeWeComApi>>;
 	let openai: Awaited<ReturnType<typeof startFakeOpenAi>>;
 	let workflowId: string;
+	let credentials: Awaited<ReturnType<typeof createTemplateCredentials>>;
 	let url: string;
 
 	const signedCallback = (token: string) =>
@@ -64,16 +67,8 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		wecom = await startFakeWeComApi({ corpId: secrets.corpId, apps: [{ agentId: 1000002, secret: 'fake-secret' }] });
 		openai = await startFakeOpenAi();
 		await start();
-		const { callback, api, model } = await createTemplateCredentials(n8n, {
-			secrets,
-			weComUrl: wecom.url,
-			openAiUrl: openai.url,
-		});
-		({ id: workflowId } = await n8n.importWorkflow(template, {
-			'WeCom Trigger': { weComCallbackApi: callback },
-			'OpenAI-compatible Chat Model': { openAiApi: model },
-			...Object.fromEntries(WECOM_API_NODES.map((name) => [name, { weComApi: api }])),
-		}));
+		credentials = await createTemplateCredentials(n8n, { secrets, weComUrl: wecom.url, openAiUrl: openai.url });
+		({ id: workflowId } = await importTemplate(n8n, template, credentials));
 		await n8n.publish(workflowId);
 		await waitForWebhook(withQuery(url, urlVerification(secrets, 'warm-up')));
 	});
@@ -259,12 +254,7 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 			}
 		}
 		await n8n.api('POST', `/workflows/${workflowId}/deactivate`);
-		const credentials = await createTemplateCredentials(n8n, { secrets, weComUrl: wecom.url, openAiUrl: openai.url });
-		const { id: closedId } = await n8n.importWorkflow(closed, {
-			'WeCom Trigger': { weComCallbackApi: credentials.callback },
-			'OpenAI-compatible Chat Model': { openAiApi: credentials.model },
-			...Object.fromEntries(WECOM_API_NODES.map((name) => [name, { weComApi: credentials.api }])),
-		});
+		const { id: closedId } = await importTemplate(n8n, closed, credentials);
 		await n8n.publish(closedId);
 		url = n8n.webhookUrl(closedWebhookId);
 		await waitForWebhook(withQuery(url, urlVerification(secrets, 'closed')));
