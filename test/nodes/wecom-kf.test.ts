@@ -483,6 +483,7 @@ describe('WeCom node: Kf Session', () => {
 		const bot = await transfer('smartAssistant');
 		assert.equal(bot.error, undefined);
 		assert.deepEqual(bot.outputs[0][0].json, {
+			transferred: true,
 			open_kfid: KF,
 			external_userid: 'wmCUST1',
 			service_state: 1,
@@ -491,10 +492,24 @@ describe('WeCom node: Kf Session', () => {
 		const queue = await transfer('queue');
 		assert.equal(queue.outputs[0][0].json.service_state, 2);
 		assert.equal(typeof queue.outputs[0][0].json.msg_code, 'string');
+		// Asked twice: already queued, nothing to do and no failure.
+		const again = await transfer('queue');
+		assert.equal(again.error, undefined);
+		assert.deepEqual(
+			[again.outputs[0][0].json.transferred, again.outputs[0][0].json.reason, again.outputs[0][0].json.service_state],
+			[false, 'alreadyInState', 2],
+		);
 		const servicer = await transfer('servicer', { servicerUserId: 'zhangsan' });
 		assert.equal(servicer.outputs[0][0].json.servicer_userid, 'zhangsan');
 		assert.equal(typeof servicer.outputs[0][0].json.msg_code, 'string');
 		assert.deepEqual(api.kfSessionState(KF, 'wmCUST1'), { service_state: 3, servicer_userid: 'zhangsan' });
+		// To the queue while a servicer has it: the queue only leads there.
+		const withServicer = await transfer('queue');
+		assert.equal(withServicer.error, undefined);
+		assert.deepEqual(
+			[withServicer.outputs[0][0].json.reason, withServicer.outputs[0][0].json.servicer_userid],
+			['alreadyWithServicer', 'zhangsan'],
+		);
 		const end = await transfer('end');
 		assert.equal(end.outputs[0][0].json.state, 'ended');
 		assert.equal(typeof end.outputs[0][0].json.msg_code, 'string');

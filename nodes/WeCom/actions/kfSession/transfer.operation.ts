@@ -56,7 +56,11 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
-/** kf/service_state/trans (doc 94669); on 95016 the error names the state the session is in. */
+/**
+ * kf/service_state/trans (doc 94669). On 95016 it reads the state: a session already there (or already
+ * with a servicer when sent to the queue) is output with transferred: false; otherwise the error names
+ * the state the session is in.
+ */
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const target = kfTargetOf.call(this, itemIndex);
 	const to = this.getNodeParameter('to', itemIndex) as string;
@@ -71,6 +75,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const attempt = await attemptKfRequest.call(this, 'POST', '/cgi-bin/kf/service_state/trans', body, itemIndex);
 	if (attempt.ok) {
 		const output: IDataObject = {
+			transferred: true,
 			open_kfid: target.openKfId,
 			external_userid: target.externalUserId,
 			service_state: serviceState,
@@ -84,6 +89,20 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	}
 	if (attempt.errcode === 95016) {
 		const state = await getKfSessionState.call(this, target, itemIndex);
+		// Already where it was sent (a customer asking twice, a second night in the queue), or sent to
+		// the queue while a servicer already has it (the queue only leads there): nothing to do. Flows
+		// that hand off should not fail on it.
+		const already =
+			state.service_state === serviceState && (serviceState !== 3 || state.servicer_userid === body.servicer_userid);
+		if (already || (serviceState === 2 && state.service_state === 3)) {
+			return {
+				transferred: false,
+				reason: already ? 'alreadyInState' : 'alreadyWithServicer',
+				open_kfid: target.openKfId,
+				external_userid: target.externalUserId,
+				...state,
+			};
+		}
 		attempt.error.message = `The session is ${describeKfState(state)}: WeCom does not allow moving it to ${kfStateName(serviceState)} (state ${serviceState})`;
 	}
 	throw attempt.error;
