@@ -159,7 +159,7 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 			await wecom.waitFor(() => wecom.kfSessionState(KF, 'wm_ai_down').service_state === 2, 60_000);
 			await n8n.settledExecutions(workflowId);
 			assert.equal(sentTo('wm_ai_down').length, 1);
-			assert.match(textOf(sentTo('wm_ai_down')[0]), /暂时无法回答.*人工/);
+			assert.match(textOf(sentTo('wm_ai_down')[0]), /人工客服.*转接/);
 		} finally {
 			openai.failNext(0);
 		}
@@ -168,6 +168,20 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		await n8n.settledExecutions(workflowId);
 		assert.equal(sentTo('wm_ai_down').length, 1, 'the bot spoke after handing off');
 		assert.equal(openai.requests.length, aiBefore);
+	});
+
+	it('when the AI says it cannot help ([HANDOFF]), the customer is handed to a human, never shown the marker', async () => {
+		openai.setReply((request) => (request.lastUserText.includes('投诉') ? '[HANDOFF]' : `AI answer to: ${request.lastUserText}`));
+		try {
+			await customerSays('wm_complaint', '上次买的东西质量太差了，我要投诉');
+			await wecom.waitFor(() => wecom.kfSessionState(KF, 'wm_complaint').service_state === 2, 60_000);
+			await n8n.settledExecutions(workflowId);
+		} finally {
+			openai.setReply((request) => `AI answer to: ${request.lastUserText}`);
+		}
+		assert.equal(sentTo('wm_complaint').length, 1);
+		assert.match(textOf(sentTo('wm_complaint')[0]), /人工客服.*转接/);
+		assert.doesNotMatch(textOf(sentTo('wm_complaint')[0]), /HANDOFF/);
 	});
 
 	it('20 customers at once, every callback delivered twice: each message answered exactly once', async () => {
