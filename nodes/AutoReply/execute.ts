@@ -4,10 +4,11 @@ import { NodeOperationError } from 'n8n-workflow';
 import { openWorkflowState, type WorkflowState } from '../shared/workflowState';
 import { fitToLimit, type TextLimit } from '../shared/text';
 import { isValidTimezone, parseTimeOfDay, WEEKDAYS, type BusinessHours, type Weekday } from './engine/businessHours';
-import { parseFaqEntries, splitLines } from './engine/faqEntries';
+import { parseFaqEntries } from './engine/faqEntries';
+import { splitLines } from './engine/normalize';
 import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndex } from './engine/faqIndex';
 import { getCompiledRules, type CompiledRules, type KeywordRuleSpec, type MatchType } from './engine/keywordRules';
-import { handOff, release, ROUTES, routeMessage, type RouteDecision } from './engine/route';
+import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, routeMessage, type RouteDecision } from './engine/route';
 import {
 	emptyState,
 	pausedUntil,
@@ -246,7 +247,7 @@ function routeItem(
 		businessHours: businessHoursOf(context, itemIndex),
 		keywordRules: rules,
 		faq: faqOf(context, itemIndex, memo),
-		faqThreshold: Number(context.getNodeParameter('faqThreshold', itemIndex, 0.7)),
+		faqThreshold: Number(context.getNodeParameter('faqThreshold', itemIndex, DEFAULT_FAQ_THRESHOLD)),
 		handOffAfterMisses: Number(context.getNodeParameter('handOffAfterMisses', itemIndex, 0)),
 	});
 	save(state, conversationId, decision.conversation, now);

@@ -8,7 +8,7 @@ const tails = new Map<string, Promise<unknown>>();
 
 export async function runExclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
 	const previous = tails.get(key) ?? Promise.resolve();
-	const run = previous.then(work, work);
+	const run = previous.then(work); // `previous` is a tail: it never rejects
 	const tail = run.then(
 		() => undefined,
 		() => undefined,

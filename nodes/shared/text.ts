@@ -8,30 +8,9 @@
 /** Grapheme clusters do not depend on a locale; one segmenter serves every call. */
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** UTF-8 size of one code point (a lone surrogate is sent as U+FFFD: 3 bytes). */
-function utf8Size(codePoint: number): number {
-	if (codePoint < 0x80) return 1;
-	if (codePoint < 0x800) return 2;
-	if (codePoint < 0x10000) return 3;
-	return 4;
-}
-
-/** Bytes of `text` in UTF-8, as WeCom counts them (the same as Buffer.byteLength). */
-export function utf8Length(text: string): number {
-	let bytes = 0;
-	for (let i = 0; i < text.length; i++) {
-		const code = text.charCodeAt(i);
-		if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-			const next = text.charCodeAt(i + 1);
-			if (next >= 0xdc00 && next <= 0xdfff) {
-				bytes += 4;
-				i++;
-				continue;
-			}
-		}
-		bytes += utf8Size(code);
-	}
-	return bytes;
+/** Bytes of `text` in UTF-8, as WeCom counts them (a lone surrogate is sent as U+FFFD: 3 bytes). */
+function utf8Length(text: string): number {
+	return Buffer.byteLength(text, 'utf8');
 }
 
 /** Longest prefix of `text` made of whole grapheme clusters whose total `size` is at most `max`. */

@@ -35,7 +35,8 @@ export class AhoCorasick {
 	private readonly output: Int32Array;
 	/** Nearest state on the failure chain that has an output, or NONE. */
 	private readonly outputLink: Int32Array;
-	private readonly lengths: Int32Array;
+	/** Length of each pattern in code units. */
+	readonly lengths: Int32Array;
 	/** For each pattern, the first pattern index with the same text (duplicates report that one's owners). */
 	readonly canonical: Int32Array;
 
@@ -140,24 +141,10 @@ export class AhoCorasick {
 	}
 
 	/**
-	 * Calls `onMatch(pattern, end)` for every occurrence, in order of end offset (for equal ends,
-	 * longest first). Duplicated patterns are reported once, under their first index. Returning
-	 * true from `onMatch` stops the search.
-	 */
-	forEachMatch(text: string, onMatch: (pattern: number, end: number) => boolean | void): void {
-		const count = this.collect(text);
-		// Copied: onMatch may search again, which overwrites the automaton's buffer.
-		const hits = this.hits.slice(0, 2 * count);
-		for (let h = 0; h < count; h++) {
-			if (onMatch(hits[2 * h], hits[2 * h + 1]) === true) return;
-		}
-	}
-
-
-	/**
 	 * Every occurrence as pairs in `hits`: hits[2k] the pattern, hits[2k + 1] the end offset, in
-	 * the order of forEachMatch; returns the number of occurrences. The buffer is the automaton's
-	 * own and is overwritten by the next call: for a hot loop without a callback (keywordRules).
+	 * order of end offset (for equal ends, longest first; a duplicated pattern under its first
+	 * index); returns the number of occurrences. The buffer is the automaton's own and is
+	 * overwritten by the next call: for a hot loop without a callback (keywordRules).
 	 */
 	collect(text: string): number {
 		const { rootNext, fail, output, outputLink } = this;
@@ -198,19 +185,15 @@ export class AhoCorasick {
 	/** The buffer `collect` fills. */
 	hits = new Int32Array(64);
 
-	/** Every occurrence of every pattern (overlapping ones included). */
+	/** Every occurrence of every pattern (overlapping ones included), as objects: tests and benches. */
 	findAll(text: string): AhoCorasickMatch[] {
+		const count = this.collect(text);
 		const matches: AhoCorasickMatch[] = [];
-		this.forEachMatch(text, (pattern, end) => {
+		for (let h = 0; h < count; h++) {
+			const pattern = this.hits[2 * h];
+			const end = this.hits[2 * h + 1];
 			matches.push({ pattern, start: end - this.lengths[pattern], end });
-		});
+		}
 		return matches;
-	}
-
-	/** Whether any pattern occurs in `text`. */
-	test(text: string): boolean {
-		let found = false;
-		this.forEachMatch(text, () => (found = true));
-		return found;
 	}
 }

@@ -1,4 +1,5 @@
 import type { FaqEntry } from './faqIndex';
+import { splitLines } from './normalize';
 
 /**
  * FAQ entries given as data (the `faqEntries` parameter: a Data Table, a sheet or an earlier node
@@ -22,13 +23,6 @@ function fail(index: number, field: string, message: string): FaqEntriesResult {
 	return { ok: false, problem: { index, field, message } };
 }
 
-/** One question per line, blank lines dropped. */
-export function splitLines(value: string): string[] {
-	return value
-		.split(/\r?\n/)
-		.map((line) => line.trim())
-		.filter((line) => line !== '');
-}
 
 export function parseFaqEntries(value: unknown): FaqEntriesResult {
 	let data = value;

@@ -1,6 +1,6 @@
 import { AhoCorasick } from './ahoCorasick';
 import { CompiledCache, hashText } from './cache';
-import { isWordCharAt, normalizeText, splitList } from './normalize';
+import { isWordCharAt, normalizeText, splitLines, splitList } from './normalize';
 
 /**
  * Keyword rules: each rule has keywords, a match type and a priority; the first rule by priority
@@ -69,12 +69,7 @@ function keywordsOf(spec: KeywordRuleSpec): string[] {
 	}
 	const text = String(spec.keywords ?? '');
 	// A regular expression may contain commas ({2,4}): one pattern per line.
-	return spec.matchType === 'regex'
-		? text
-				.split(/\r?\n/)
-				.map((line) => line.trim())
-				.filter((line) => line !== '')
-		: splitList(text);
+	return spec.matchType === 'regex' ? splitLines(text) : splitList(text);
 }
 
 /** Compiles rules without the cache (benchmarks and tests; the node uses `getCompiledRules`). */
@@ -148,7 +143,7 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 
 	// The common case, a keyword of one "contains" rule with no word boundary to check, decided from
 	// typed arrays alone: simpleRank[pattern] is that rule's rank, or -1 when owners must be read.
-	const lengths = Int32Array.from(patterns, (pattern) => pattern.length);
+	const { lengths } = automaton;
 	const simpleRank = new Int32Array(patterns.length).fill(-1);
 	for (let p = 0; p < patterns.length; p++) {
 		const [only, ...more] = owners[p];

@@ -136,3 +136,11 @@ export function splitList(value: string): string[] {
 		.map((part) => part.trim())
 		.filter((part) => part.length > 0);
 }
+
+/** One entry per line (similar questions, regular expressions), blank lines dropped. */
+export function splitLines(value: string): string[] {
+	return value
+		.split(/\r?\n/)
+		.map((line) => line.trim())
+		.filter((line) => line !== '');
+}

@@ -182,9 +182,6 @@ export async function sendAppMessage(
 /** WeCom's limit for text and markdown content, in UTF-8 bytes. */
 export const MAX_CONTENT_BYTES = 2048;
 
-/** The cut lives in nodes/shared/text.ts with the other channels' limits. */
-export { truncateUtf8 };
-
 /** The content of a text or markdown message, cut to 2048 bytes when Truncate is on. */
 export function contentOf(this: IExecuteFunctions, itemIndex: number): { content: string; notice?: IDataObject } {
 	const content = String(this.getNodeParameter('content', itemIndex, ''));
