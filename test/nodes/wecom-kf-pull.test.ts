@@ -224,6 +224,32 @@ describe('kf/sync_msg pull', () => {
 		);
 	});
 
+	it('Execute step in the editor (manual mode) shows what is waiting and consumes nothing', async () => {
+		const wf = newWorkflow();
+		const first = says('wm_m1', 'seen in the editor');
+		const manual = await runNode({
+			nodeType: 'weCom',
+			parameters: { resource: 'kfMessage', operation: 'pull' },
+			credentials: { weComApi: { corpId: CORP_ID, agentId: '1000002', secret: SECRET, baseUrl: api.url } },
+			items: [{ MsgType: 'event', Event: 'kf_msg_or_event', Token: first.token, OpenKfId: KF }],
+			mode: 'manual',
+			workflowId: wf.workflowId,
+			staticData: wf.staticData,
+		});
+		if (manual.error) throw manual.error;
+		assert.deepEqual(
+			(manual.outputs[0] ?? []).map((item) => item.json.text),
+			['seen in the editor'],
+		);
+		// The published workflow's next execution still gets it, once, and the one after it.
+		const second = says('wm_m2', 'after the test run');
+		assert.deepEqual(
+			(await pull(wf, second.token)).map((i) => i.text),
+			['seen in the editor', 'after the test run'],
+		);
+		assert.deepEqual(await pull(wf, second.token), []);
+	});
+
 	it('says what to fix when the Kf Account ID is missing', async () => {
 		const wf = newWorkflow();
 		await assert.rejects(pull(wf, 'x', { openKfId: '={{ $json.NoSuchField }}' }), (error: Error) => {

@@ -14,6 +14,7 @@ import { getWeComCredentials, weComApiRequest } from '../../transport';
  *   shared/workflowState.ts: saved by n8n at the end of the execution, newest state wins);
  * - the cursor moves only when every page was read: a failed page throws and the next callback
  *   pulls the same messages again, none are lost, and the msgid list drops what was already out;
+ * - a manual run (Execute step in the editor) reads from the cursor but moves nothing;
  * - paging follows has_more, never the emptiness of msg_list (WeCom documents has_more = 1 with an
  *   empty list).
  */
@@ -47,7 +48,7 @@ interface SyncState {
 const properties: INodeProperties[] = [
 	{
 		displayName:
-			'Put this right after a WeCom Trigger that listens to the event "Customer Service Message or Event" (kf_msg_or_event): the callback only says that messages are waiting, this node fetches them, once each.',
+			'Put this right after a WeCom Trigger that listens to the event "Customer Service Message or Event" (kf_msg_or_event): the callback only says that messages are waiting, this node fetches them, once each. Run from the editor (Execute step), it shows what is waiting without marking it read, so the published workflow still answers it.',
 		name: 'pullNotice',
 		type: 'notice',
 		default: '',
@@ -205,6 +206,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const maxAgeMinutes = Number(options.firstPullMaxAgeMinutes ?? 10);
 	const voiceFormat = Number(options.voiceFormat ?? 0);
 
+	// "Execute step" in the editor (manual mode) shows what is waiting without marking it read: the
+	// process's state is shared with the published workflow, which must still see these messages.
+	const peekOnly = this.getMode() === 'manual';
+
 	const { corpId } = await getWeComCredentials.call(this);
 	const accountKey = `${corpId}:${openKfId}`;
 	const workflowId = this.getWorkflow().id ?? '';
@@ -278,6 +283,14 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			});
 		}
 
+		if (peekOnly) {
+			this.addExecutionHints({
+				message: `Test run: ${items.length} message(s) shown, not marked as read. The published workflow still receives and answers them; sends you run from here reach real customers.`,
+				type: 'info',
+				location: 'outputPane',
+			});
+			return items;
+		}
 		state.update((draft) => {
 			const kept = [...(draft.accounts[accountKey]?.seen ?? []), ...newIds];
 			draft.accounts[accountKey] = {
