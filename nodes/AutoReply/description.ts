@@ -1,6 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_FAQ_THRESHOLD } from './engine/route';
+import { TEXT_LIMITS } from '../shared/channels';
+import { DEFAULT_FAQ_THRESHOLD, ROUTES } from './engine/route';
+
+/** "A, B or C". */
+const either = (words: readonly string[]) => `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
 
 /** Shown for the given operations only. */
 const forOperations = (...operation: string[]) => ({ displayOptions: { show: { operation } } });
@@ -35,8 +39,7 @@ export const properties: INodeProperties[] = [
 				name: 'Route Message',
 				value: 'route',
 				action: 'Route a customer message',
-				description:
-					'Send each message to Keyword Reply, FAQ Answer, Hand-Off, No Match, Out of Hours or Silent',
+				description: `Send each message to ${either(ROUTES.map(({ label }) => label))}`,
 			},
 		],
 	},
@@ -295,8 +298,12 @@ export const properties: INodeProperties[] = [
 			'Longer replies are cut at a character boundary (autoReply.truncated is then true) so the channel does not reject or cut them itself',
 		options: [
 			{ name: 'None', value: 'none' },
-			{ name: 'WeCom: 2048 Bytes', value: 'weCom', description: 'WeCom app and WeChat Customer Service text, UTF-8 bytes' },
-			{ name: 'WhatsApp: 4096 Characters', value: 'whatsApp' },
+			{
+				name: `WeCom: ${TEXT_LIMITS.weCom.max} Bytes`,
+				value: 'weCom',
+				description: 'WeCom app and WeChat Customer Service text, UTF-8 bytes',
+			},
+			{ name: `WhatsApp: ${TEXT_LIMITS.whatsApp.max} Characters`, value: 'whatsApp' },
 		],
 		...forOperations('route', 'handOff'),
 	},
