@@ -1,6 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { TEXT_LIMITS } from '../shared/channels';
 import { DEFAULT_FAQ_THRESHOLD, ROUTES } from './engine/route';
 
 /** "A, B or C". */
@@ -298,12 +297,8 @@ export const properties: INodeProperties[] = [
 			'Longer replies are cut at a character boundary (autoReply.truncated is then true) so the channel does not reject or cut them itself',
 		options: [
 			{ name: 'None', value: 'none' },
-			{
-				name: `WeCom: ${TEXT_LIMITS.weCom.max} Bytes`,
-				value: 'weCom',
-				description: 'WeCom app and WeChat Customer Service text, UTF-8 bytes',
-			},
-			{ name: `WhatsApp: ${TEXT_LIMITS.whatsApp.max} Characters`, value: 'whatsApp' },
+			{ name: 'WeCom: 2048 Bytes', value: 'weCom', description: 'WeCom app and WeChat Customer Service text, UTF-8 bytes' },
+			{ name: 'WhatsApp: 4096 Characters', value: 'whatsApp' },
 		],
 		...forOperations('route', 'handOff'),
 	},

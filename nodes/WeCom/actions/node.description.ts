@@ -32,7 +32,7 @@ export const properties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: resources.map(({ name, value, description }) => ({ name, value, description })).sort(byName),
-		default: message.value,
+		default: 'message',
 	},
 	...resources.flatMap((resource) => resource.properties),
 ];

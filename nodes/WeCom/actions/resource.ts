@@ -51,6 +51,7 @@ export function defineResource<Operations extends Record<string, OperationEntry>
 	spec: ResourceSpec<Operations>,
 ): Resource {
 	const entries = Object.entries(spec.operations);
+	const { defaultOperation } = spec;
 	return {
 		name: spec.name,
 		value: spec.value,
@@ -66,7 +67,7 @@ export function defineResource<Operations extends Record<string, OperationEntry>
 				options: entries
 					.map(([value, { name, description, action }]) => ({ name, value, description, action }))
 					.sort(byName),
-				default: spec.defaultOperation,
+				default: defaultOperation,
 			},
 			...entries.flatMap(([, entry]) => entry.module.description),
 		],
