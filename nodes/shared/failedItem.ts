@@ -31,8 +31,8 @@ export function failedItem(
 	if (!context.continueOnFail()) throw error;
 	const details: IDataObject = {};
 	if (error.description) details.description = error.description;
-	if (error.context.errcode !== undefined) details.errcode = error.context.errcode as IDataObject[string];
-	if (error.context.errmsg !== undefined) details.errmsg = error.context.errmsg as IDataObject[string];
+	if (error.context.errcode !== undefined) details.errcode = error.context.errcode as number;
+	if (error.context.errmsg !== undefined) details.errmsg = error.context.errmsg as string;
 	const json: IDataObject =
 		context.getNode().onError === 'continueErrorOutput'
 			? { error: error.message, ...(Object.keys(details).length > 0 ? { details } : {}) }

@@ -19,7 +19,8 @@ import { pausedUntil, type ConversationState } from './state';
 
 /**
  * Every route: its id (autoReply.route in the output) and the label of the node output it leaves by, in
- * the order of the node's outputs. The node's outputs and the texts that name them come from this list.
+ * the order of the node's outputs. The node's outputs, their labels and the list of them in the Route
+ * Message description all come from here.
  */
 export const ROUTES = [
 	{ route: 'keyword', label: 'Keyword Reply' },

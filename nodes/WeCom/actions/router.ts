@@ -8,6 +8,7 @@ const operations = new Map(resources.map((resource) => [resource.value, resource
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
+	// Read once: both fields are noDataExpression, the same for every item.
 	const resource = this.getNodeParameter('resource', 0) as string;
 	const operation = this.getNodeParameter('operation', 0) as string;
 	const run = operations.get(resource)?.get(operation);

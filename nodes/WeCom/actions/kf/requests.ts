@@ -6,9 +6,9 @@ import { kfTargetOf, msgidOf, type KfTarget } from './fields';
 import { describeKfState, isSendableState, kfStateOutput } from './states';
 
 /**
- * The WeChat Customer Service calls that several operations make: any kf call whose errcode the caller
- * explains, the session state (service_state/get), and kf/send_msg, the one path every kf message
- * send takes.
+ * The WeChat Customer Service calls that several operations make: a kf call whose errcode the caller
+ * explains (attemptKfRequest), the session state (service_state/get), and kf/send_msg (sendKfMessage),
+ * the one path of every Kf Message send but Send on Event, which has an endpoint of its own.
  */
 
 /** A WeCom call that either answered or failed; a failure keeps its errcode for the caller to explain. */
