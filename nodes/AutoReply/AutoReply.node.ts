@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { properties } from './description';
+import { ROUTES } from './engine/route';
 import { execute } from './execute';
 
 /**
@@ -22,15 +23,8 @@ export class AutoReply implements INodeType {
 		defaults: { name: 'Auto Reply' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [
-			NodeConnectionTypes.Main,
-			NodeConnectionTypes.Main,
-			NodeConnectionTypes.Main,
-			NodeConnectionTypes.Main,
-			NodeConnectionTypes.Main,
-			NodeConnectionTypes.Main,
-		],
-		outputNames: ['Keyword Reply', 'FAQ Answer', 'Hand-Off', 'No Match', 'Out of Hours', 'Silent'],
+		outputs: ROUTES.map(() => NodeConnectionTypes.Main),
+		outputNames: ROUTES.map(({ label }) => label),
 		properties,
 	};
 

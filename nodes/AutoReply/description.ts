@@ -1,6 +1,9 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { DEFAULT_FAQ_THRESHOLD } from './engine/route';
+import { DEFAULT_FAQ_THRESHOLD, ROUTES } from './engine/route';
+
+/** "A, B or C". */
+const either = (words: readonly string[]) => `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
 
 /** Shown for the given operations only. */
 const forOperations = (...operation: string[]) => ({ displayOptions: { show: { operation } } });
@@ -35,8 +38,7 @@ export const properties: INodeProperties[] = [
 				name: 'Route Message',
 				value: 'route',
 				action: 'Route a customer message',
-				description:
-					'Send each message to Keyword Reply, FAQ Answer, Hand-Off, No Match, Out of Hours or Silent',
+				description: `Send each message to ${either(ROUTES.map(({ label }) => label))}`,
 			},
 		],
 	},

@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { TEXT_LIMITS } from '../shared/channels';
+import { failedItem } from '../shared/failedItem';
 import { openWorkflowState, type WorkflowState } from '../shared/workflowState';
 import { fitToLimit, type TextLimit } from '../shared/text';
 import { isValidTimezone, parseTimeOfDay, WEEKDAYS, type BusinessHours, type Weekday } from './engine/businessHours';
@@ -8,7 +10,7 @@ import { parseFaqEntries } from './engine/faqEntries';
 import { splitLines } from './engine/normalize';
 import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndex } from './engine/faqIndex';
 import { getCompiledRules, type CompiledRules, type KeywordRuleSpec, type MatchType } from './engine/keywordRules';
-import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, routeMessage, type RouteDecision } from './engine/route';
+import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, routeMessage, type Route, type RouteDecision } from './engine/route';
 import {
 	emptyState,
 	pausedUntil,
@@ -19,13 +21,11 @@ import {
 	type ConversationState,
 } from './engine/state';
 
-const LIMITS: Record<string, TextLimit | undefined> = {
-	none: undefined,
-	weCom: { unit: 'bytes', max: 2048 },
-	whatsApp: { unit: 'chars', max: 4096 },
-};
+/** By the value of Reply Length Limit. */
+const LIMITS: Record<string, TextLimit | undefined> = { none: undefined, ...TEXT_LIMITS };
 
-const OUTPUT = Object.fromEntries(ROUTES.map((route, index) => [route, index])) as Record<string, number>;
+/** The output each route leaves by. */
+const OUTPUT = Object.fromEntries(ROUTES.map(({ route }, index) => [route, index])) as Record<Route, number>;
 
 interface RuleParameter {
 	name?: string;
@@ -336,15 +336,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		try {
 			routed = run(this, itemIndex, state, memo);
 		} catch (error) {
-			const nodeError =
-				error instanceof NodeOperationError
-					? error
-					: new NodeOperationError(this.getNode(), error instanceof Error ? error : String(error), { itemIndex });
-			if (!this.continueOnFail()) throw nodeError;
-			outputs[0].push({
-				json: { ...item.json, error: nodeError.message, ...(nodeError.description ? { errorDescription: nodeError.description } : {}) },
-				pairedItem: { item: itemIndex },
-			});
+			outputs[0].push(failedItem(this, error, itemIndex, item.json));
 			continue;
 		}
 		outputs[routed.output].push({

@@ -27,8 +27,8 @@ function cutAtGraphemes(text: string, max: number, size: (segment: string) => nu
 }
 
 /**
- * Cuts `text` to at most `maxBytes` UTF-8 bytes (WeCom text and markdown: 2048) at a grapheme
- * boundary (a Chinese character is 3 bytes, an emoji 4, a ZWJ family emoji 18).
+ * Cuts `text` to at most `maxBytes` UTF-8 bytes at a grapheme boundary (a Chinese character is 3
+ * bytes, an emoji 4, a ZWJ family emoji 18). Channel limits: channels.ts.
  */
 export function truncateUtf8(text: string, maxBytes: number): string {
 	// Every UTF-16 code unit is at most 3 bytes: short texts need no count.
@@ -38,8 +38,7 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 
 /**
  * Cuts `text` to at most `maxChars` characters at a grapheme boundary, counting characters as
- * UTF-16 code units (JavaScript's length: an emoji counts 2). WhatsApp documents its 4096 limit in
- * "characters" without saying which; counting code units never counts fewer than the platform.
+ * UTF-16 code units (JavaScript's length: an emoji counts 2).
  */
 export function truncateChars(text: string, maxChars: number): string {
 	if (text.length <= maxChars) return text;

@@ -164,6 +164,25 @@ describe('AutoReply node: Route Message', () => {
 		assert.deepEqual(continued[0][0].pairedItem, { item: 0 });
 	});
 
+	it('On Error "Continue (using error output)": a failed item leaves by the error output after the six routes', async () => {
+		const parameters = { keywordRules: { rule: [{ name: 'order', keywords: '([0-9', matchType: 'regex', reply: 'x' }] } };
+		const { outputs, error } = await runNode({
+			nodeType: 'autoReply',
+			parameters,
+			items: [kf('hi')],
+			onError: 'continueErrorOutput',
+		});
+		assert.equal(error, undefined);
+		assert.equal(outputs.length, 7);
+		assert.deepEqual(
+			outputs.slice(0, 6).map((items) => items.length),
+			[0, 0, 0, 0, 0, 0],
+		);
+		assert.match(String(outputs[6][0].json.error), /Keyword rule 1/);
+		assert.match(String((outputs[6][0].json.details as IDataObject).description), /Fix the Keywords of rule 1/);
+		assert.deepEqual(outputs[6][0].pairedItem, { item: 0 });
+	});
+
 	it('fails when there is no conversation ID, naming the parameter', async () => {
 		const result = await runNode({ nodeType: 'autoReply', parameters: {}, items: [{ text: 'hi' }] });
 		assert.match(result.error?.message ?? '', /Conversation ID is empty/);

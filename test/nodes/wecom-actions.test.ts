@@ -378,6 +378,24 @@ describe('WeCom node: tokens and errors', () => {
 		assert.deepEqual(second.pairedItem, { item: 1 });
 	});
 
+	it('On Error "Continue (using error output)": the failed item leaves by the error output', async () => {
+		api.injectError('/cgi-bin/message/send', 81013, undefined, 1);
+		const { outputs, error } = await run(sendText(), {
+			items: [{ n: 1 }, { n: 2 }],
+			onError: 'continueErrorOutput',
+		});
+		assert.equal(error, undefined);
+		const [success, failure] = outputs;
+		assert.deepEqual(
+			success.map((item) => item.pairedItem),
+			[{ item: 1 }],
+		);
+		assert.equal(failure.length, 1);
+		assert.match(String(failure[0].json.error), /^WeCom error 81013/);
+		assert.equal((failure[0].json.details as IDataObject).errcode, 81013);
+		assert.deepEqual(failure[0].pairedItem, { item: 0 });
+	});
+
 	it('100 concurrent executions share one token fetch', async () => {
 		api.setLatency(20);
 		const results = await Promise.all(Array.from({ length: 100 }, async (_, i) => await run(sendText({ content: `m${i}` }))));

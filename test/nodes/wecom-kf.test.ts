@@ -14,8 +14,8 @@ import { cleanupHarness, requireBuilt, runNode, type RunNodeOptions, type RunNod
 import { everything } from '../support/errors';
 
 type Transport = typeof import('../../nodes/WeCom/transport');
-type Rules = typeof import('../../nodes/WeCom/actions/kfMessage/rules');
-type States = typeof import('../../nodes/WeCom/actions/kfSession/states');
+type Rules = typeof import('../../nodes/WeCom/actions/kf/rules');
+type States = typeof import('../../nodes/WeCom/actions/kf/states');
 
 const CORP_ID = 'ww_test_corp_kf';
 const AGENT_ID = 1000005;
@@ -373,7 +373,7 @@ describe('WeCom node: Kf Message', () => {
 		});
 
 		it('the pure rules agree', async () => {
-			const rules = await requireBuilt<Rules>('dist/nodes/WeCom/actions/kfMessage/rules.js');
+			const rules = await requireBuilt<Rules>('dist/nodes/WeCom/actions/kf/rules.js');
 			assert.equal(rules.msgidProblem(''), undefined);
 			assert.equal(rules.msgidProblem('a'.repeat(32)), undefined);
 			assert.match(String(rules.msgidProblem('a'.repeat(33))), /33 bytes/);
@@ -471,7 +471,7 @@ describe('WeCom node: Kf Session', () => {
 		const human = await run({ resource: 'kfSession', operation: 'get' });
 		assert.equal(human.outputs[0][0].json.state, 'servicer');
 		assert.equal(human.outputs[0][0].json.servicer_userid, 'zhangsan');
-		const states = await requireBuilt<States>('dist/nodes/WeCom/actions/kfSession/states.js');
+		const states = await requireBuilt<States>('dist/nodes/WeCom/actions/kf/states.js');
 		assert.deepEqual([0, 1, 2, 3, 4].map(states.kfStateName), ['new', 'smartAssistant', 'queued', 'servicer', 'ended']);
 	});
 

@@ -17,10 +17,21 @@ import { pausedUntil, type ConversationState } from './state';
  * 6. otherwise noMatch with the best FAQ candidates, or handoff after N unanswered in a row.
  */
 
-export type Route = 'keyword' | 'faq' | 'handoff' | 'noMatch' | 'outOfHours' | 'silent';
+/**
+ * Every route: its id (autoReply.route in the output) and the label of the node output it leaves by, in
+ * the order of the node's outputs. The node's outputs, their labels and the list of them in the Route
+ * Message description all come from here.
+ */
+export const ROUTES = [
+	{ route: 'keyword', label: 'Keyword Reply' },
+	{ route: 'faq', label: 'FAQ Answer' },
+	{ route: 'handoff', label: 'Hand-Off' },
+	{ route: 'noMatch', label: 'No Match' },
+	{ route: 'outOfHours', label: 'Out of Hours' },
+	{ route: 'silent', label: 'Silent' },
+] as const;
 
-/** Outputs of the node, in this order. */
-export const ROUTES: readonly Route[] = ['keyword', 'faq', 'handoff', 'noMatch', 'outOfHours', 'silent'];
+export type Route = (typeof ROUTES)[number]['route'];
 
 /**
  * Default FAQ threshold (scores run from 0 to 1.5): on test/fixtures/faq-eval.json no query gets a

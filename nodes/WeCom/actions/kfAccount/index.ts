@@ -1,25 +1,17 @@
-import type { INodeProperties } from 'n8n-workflow';
-
+import { defineResource } from '../resource';
 import * as list from './list.operation';
 
-export { list };
-
-export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['kfAccount'] } },
-		options: [
-			{
-				name: 'List',
-				value: 'list',
-				description: 'List the WeChat Customer Service accounts (open_kfid, name) this app may manage',
-				action: 'List kf accounts',
-			},
-		],
-		default: 'list',
+export const kfAccount = defineResource({
+	name: 'Kf Account',
+	value: 'kfAccount',
+	description: 'WeChat Customer Service (微信客服) accounts this app manages',
+	defaultOperation: 'list',
+	operations: {
+		list: {
+			name: 'List',
+			description: 'List the WeChat Customer Service accounts (open_kfid, name) this app may manage',
+			action: 'List kf accounts',
+			module: list,
+		},
 	},
-	...list.description,
-];
+});

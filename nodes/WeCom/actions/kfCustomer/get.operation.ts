@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { weComApiRequest } from '../../transport';
-import { joinIds } from '../message/common';
+import { joinIds } from '../fields';
 
 /** customer/batchget: "external_userid_list … 可填充个数：1 ~ 100" (doc 95159). */
 const BATCH_SIZE = 100;

@@ -1,25 +1,17 @@
-import type { INodeProperties } from 'n8n-workflow';
-
+import { defineResource } from '../resource';
 import * as get from './get.operation';
 
-export { get };
-
-export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['kfCustomer'] } },
-		options: [
-			{
-				name: 'Get',
-				value: 'get',
-				description: 'Get nickname, avatar, gender and unionid of WeChat customers who wrote in the last 48 hours',
-				action: 'Get customers',
-			},
-		],
-		default: 'get',
+export const kfCustomer = defineResource({
+	name: 'Kf Customer',
+	value: 'kfCustomer',
+	description: 'WeChat customers who wrote to a kf account in the last 48 hours',
+	defaultOperation: 'get',
+	operations: {
+		get: {
+			name: 'Get',
+			description: 'Get nickname, avatar, gender and unionid of WeChat customers who wrote in the last 48 hours',
+			action: 'Get customers',
+			module: get,
+		},
 	},
-	...get.description,
-];
+});

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { menuProblem, type KfMenuEntry, type KfMenuItemType } from './rules';
+import { menuProblem, type KfMenuEntry, type KfMenuItemType } from '../kf/rules';
 
 /**
  * A menu message (msgmenu, docs 94677 and 95122): a head text, items the customer taps, a tail text.

@@ -2,8 +2,9 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { weComUploadMedia } from '../../transport';
-import { binaryFileOf, binaryPropertyField } from '../binary';
-import { kfSendOptions, kfTargetFields, kfTargetOf, msgidOf, sendKfMessage } from './common';
+import { binaryFileOf, binaryPropertyField } from '../fields';
+import { kfSendOptions, kfTargetFields, kfTargetOf, msgidOf } from '../kf/fields';
+import { sendKfMessage } from '../kf/requests';
 
 const properties: INodeProperties[] = [
 	...kfTargetFields,

@@ -1,7 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { kfSendOptions, kfTargetFields, requiredText, sendKfMessage, thumbMediaIdField } from './common';
+import { requiredText } from '../fields';
+import { kfSendOptions, kfTargetFields, thumbMediaIdField } from '../kf/fields';
+import { sendKfMessage } from '../kf/requests';
 
 const properties: INodeProperties[] = [
 	...kfTargetFields,

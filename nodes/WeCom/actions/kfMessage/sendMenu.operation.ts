@@ -1,9 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { kfSendOptions, kfTargetFields, sendKfMessage } from './common';
+import { kfSendOptions, kfTargetFields } from '../kf/fields';
+import { sendKfMessage } from '../kf/requests';
+import { MAX_MENU_ITEMS } from '../kf/rules';
 import { menuFields, menuOf } from './menu';
-import { MAX_MENU_ITEMS } from './rules';
 
 const properties: INodeProperties[] = [...kfTargetFields, ...menuFields(MAX_MENU_ITEMS), kfSendOptions(true)];
 

@@ -1,10 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { contentFields, contentOf } from '../message/common';
-import { attemptKfRequest, kfSendOptions, msgidOf, requiredText } from './common';
+import { contentFields, contentOf, requiredText } from '../fields';
+import { kfSendOptions, msgidOf } from '../kf/fields';
+import { attemptKfRequest } from '../kf/requests';
+import { MAX_EVENT_MENU_ITEMS } from '../kf/rules';
 import { menuFields, menuOf } from './menu';
-import { MAX_EVENT_MENU_ITEMS } from './rules';
 
 const properties: INodeProperties[] = [
 	{

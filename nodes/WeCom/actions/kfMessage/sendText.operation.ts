@@ -1,8 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { contentFields, contentOf } from '../message/common';
-import { kfSendOptions, kfTargetFields, sendKfMessage } from './common';
+import { contentFields, contentOf } from '../fields';
+import { kfSendOptions, kfTargetFields } from '../kf/fields';
+import { sendKfMessage } from '../kf/requests';
 
 const properties: INodeProperties[] = [...kfTargetFields, ...contentFields('text'), kfSendOptions(true)];
 

@@ -1,25 +1,17 @@
-import type { INodeProperties } from 'n8n-workflow';
-
+import { defineResource } from '../resource';
 import * as list from './list.operation';
 
-export { list };
-
-export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['kfServicer'] } },
-		options: [
-			{
-				name: 'List',
-				value: 'list',
-				description: 'List the servicers (接待人员) of a kf account and whether they are receiving',
-				action: 'List servicers',
-			},
-		],
-		default: 'list',
+export const kfServicer = defineResource({
+	name: 'Kf Servicer',
+	value: 'kfServicer',
+	description: 'The servicers (接待人员) of a kf account',
+	defaultOperation: 'list',
+	operations: {
+		list: {
+			name: 'List',
+			description: 'List the servicers (接待人员) of a kf account and whether they are receiving',
+			action: 'List servicers',
+			module: list,
+		},
 	},
-	...list.description,
-];
+});

@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { weComApiRequest } from '../../transport';
-import { openKfIdField, requiredText } from '../kfMessage/common';
+import { requiredText } from '../fields';
+import { openKfIdField } from '../kf/fields';
 
 const properties: INodeProperties[] = [openKfIdField];
 

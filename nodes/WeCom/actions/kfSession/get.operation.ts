@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { getKfSessionState, kfTargetFields, kfTargetOf } from '../kfMessage/common';
+import { kfTargetFields, kfTargetOf } from '../kf/fields';
+import { getKfSessionState } from '../kf/requests';
 
 const properties: INodeProperties[] = [...kfTargetFields];
 

@@ -1,8 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { attemptKfRequest, getKfSessionState, kfTargetFields, kfTargetOf, requiredText } from '../kfMessage/common';
-import { describeKfState, kfStateName } from './states';
+import { requiredText } from '../fields';
+import { kfTargetFields, kfTargetOf } from '../kf/fields';
+import { attemptKfRequest, getKfSessionState } from '../kf/requests';
+import { describeKfState, kfStateName } from '../kf/states';
 
 /** The target states service_state/trans takes (doc 94669). */
 const TARGET_STATES: Record<string, number> = { smartAssistant: 1, queue: 2, servicer: 3, end: 4 };

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { weComUploadMedia, type WeComMediaType } from '../../transport';
-import { binaryFileOf, binaryPropertyField } from '../binary';
+import { binaryFileOf, binaryPropertyField } from '../fields';
 import { withoutEnvelope } from '../output';
 
 const properties: INodeProperties[] = [

@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { truncateUtf8 } from '../../../shared/text';
 import { agentIdValue, getWeComCredentials, weComApiRequest } from '../../transport';
+import { joinIds } from '../fields';
 import { withoutEnvelope } from '../output';
 
 /**
@@ -93,15 +93,6 @@ export function sendOptions(supported: SendOption[]): INodeProperties {
 	};
 }
 
-/** IDs typed by a person or mapped from an expression (string, number or array) → "a|b|c". */
-export function joinIds(value: unknown): string {
-	const parts = Array.isArray(value) ? value.map((part) => String(part)) : String(value ?? '').split(/[|,，;\s]+/);
-	return parts
-		.map((part) => part.trim())
-		.filter((part) => part.length > 0)
-		.join('|');
-}
-
 const RECIPIENT_LIMITS = { touser: 1000, toparty: 100, totag: 100 } as const;
 
 export function recipientsOf(this: IExecuteFunctions, itemIndex: number): IDataObject {
@@ -178,57 +169,3 @@ export async function sendAppMessage(
 	}
 	return { ...withoutEnvelope(answer), msgtype: payload.msgtype, ...recipients };
 }
-
-/** WeCom's limit for text and markdown content, in UTF-8 bytes. */
-export const MAX_CONTENT_BYTES = 2048;
-
-/** The content of a text or markdown message, cut to 2048 bytes when Truncate is on. */
-export function contentOf(this: IExecuteFunctions, itemIndex: number): { content: string; notice?: IDataObject } {
-	const content = String(this.getNodeParameter('content', itemIndex, ''));
-	if (content.trim() === '') {
-		throw new NodeOperationError(this.getNode(), 'The message content is empty', {
-			description: 'Fill in Content, or map a field that holds the text.',
-			itemIndex,
-		});
-	}
-	const bytes = Buffer.byteLength(content, 'utf8');
-	if (bytes <= MAX_CONTENT_BYTES) return { content };
-	const truncate = this.getNodeParameter('truncate', itemIndex, true) as boolean;
-	if (!truncate) {
-		throw new NodeOperationError(
-			this.getNode(),
-			`The content is ${bytes} bytes; WeCom accepts at most ${MAX_CONTENT_BYTES} bytes (UTF-8)`,
-			{ description: 'Shorten it, split it over several messages, or turn on Truncate Long Content.', itemIndex },
-		);
-	}
-	const cut = truncateUtf8(content, MAX_CONTENT_BYTES);
-	this.addExecutionHints({
-		message: `Content was cut from ${bytes} to ${Buffer.byteLength(cut, 'utf8')} bytes, WeCom's limit.`,
-		type: 'info',
-		location: 'outputPane',
-	});
-	return { content: cut, notice: { truncated: true, originalBytes: bytes } };
-}
-
-export const contentFields = (kind: 'text' | 'markdown'): INodeProperties[] => [
-	{
-		displayName: 'Content',
-		name: 'content',
-		type: 'string',
-		typeOptions: { rows: 4 },
-		default: '',
-		required: true,
-		description:
-			kind === 'text'
-				? 'The text to send, at most 2048 bytes (about 680 Chinese characters). Line breaks and &lt;a href="…"&gt;links&lt;/a&gt; are kept.'
-				: 'Markdown to send (WeCom supports a subset: headings, bold, links, quotes, &lt;font color="info|comment|warning"&gt;), at most 2048 bytes. Not shown in 微工作台.',
-	},
-	{
-		displayName: 'Truncate Long Content',
-		name: 'truncate',
-		type: 'boolean',
-		default: true,
-		description:
-			'Whether to cut content longer than 2048 bytes at a character boundary (and say so in the output) instead of failing',
-	},
-];

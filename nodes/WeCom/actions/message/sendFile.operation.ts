@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { weComUploadMedia } from '../../transport';
-import { binaryFileOf, binaryPropertyField } from '../binary';
+import { binaryFileOf, binaryPropertyField } from '../fields';
 import { recipientFields, recipientsOf, sendAppMessage, sendOptions } from './common';
 
 const properties: INodeProperties[] = [

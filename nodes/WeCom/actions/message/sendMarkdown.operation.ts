@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { contentFields, contentOf, recipientFields, sendAppMessage, sendOptions } from './common';
+import { contentFields, contentOf } from '../fields';
+import { recipientFields, sendAppMessage, sendOptions } from './common';
 
 const properties: INodeProperties[] = [
 	...recipientFields,

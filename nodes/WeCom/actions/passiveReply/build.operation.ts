@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import { TEXT_LIMITS } from '../../../shared/channels';
 import { buildEncryptedReply, decodeEncodingAesKey } from '../../callback/crypto';
 import { buildXml, type XmlBuildObject } from '../../callback/xml';
 
@@ -41,7 +42,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		required: true,
 		displayOptions: { show: { replyType: ['text'] } },
-		description: 'The reply text (at most 2048 bytes)',
+		description: `The reply text (at most ${TEXT_LIMITS.weCom.max} bytes)`,
 	},
 	{
 		displayName: 'Media ID',

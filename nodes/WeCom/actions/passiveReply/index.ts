@@ -1,25 +1,17 @@
-import type { INodeProperties } from 'n8n-workflow';
-
+import { defineResource } from '../resource';
 import * as build from './build.operation';
 
-export { build };
-
-export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['passiveReply'] } },
-		options: [
-			{
-				name: 'Build',
-				value: 'build',
-				description: 'Encrypt a reply for the WeCom Trigger to send back within the callback (5 seconds)',
-				action: 'Build an encrypted passive reply',
-			},
-		],
-		default: 'build',
+export const passiveReply = defineResource({
+	name: 'Passive Reply',
+	value: 'passiveReply',
+	description: 'A reply sent back inside the answer to a WeCom Trigger callback',
+	defaultOperation: 'build',
+	operations: {
+		build: {
+			name: 'Build',
+			description: 'Encrypt a reply for the WeCom Trigger to send back within the callback (5 seconds)',
+			action: 'Build an encrypted passive reply',
+			module: build,
+		},
 	},
-	...build.description,
-];
+});

@@ -1,0 +1,75 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+
+/**
+ * How a resource of the WeCom node is declared: its entry in the Resource list and its operations, each
+ * with its entry in the Operation list and the module that implements it. The node's fields
+ * (node.description.ts) and the router (router.ts) are both built from these declarations, so adding
+ * an operation is one <operation>.operation.ts file and one entry in its resource's index.ts.
+ */
+
+/** What every <resource>/<operation>.operation.ts exports. */
+export interface OperationModule {
+	/** Its fields, shown for its resource and operation only (updateDisplayOptions). */
+	description: INodeProperties[];
+	/** Answers one input item with one output item, or with a list (one output item each). */
+	execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject | IDataObject[]>;
+}
+
+/** An operation's entry in the Operation list (its value is its key in `operations`) and its module. */
+export interface OperationEntry {
+	name: string;
+	description: string;
+	action: string;
+	module: OperationModule;
+}
+
+export interface ResourceSpec<Operations extends Record<string, OperationEntry>> {
+	/** The resource's entry in the Resource list. */
+	name: string;
+	value: string;
+	description: string;
+	defaultOperation: keyof Operations & string;
+	/** By the value the node stores in `operation`; their fields follow one another in this order. */
+	operations: Operations;
+}
+
+export interface Resource {
+	name: string;
+	value: string;
+	description: string;
+	operations: ReadonlyMap<string, OperationModule>;
+	/** The Operation list, then the fields of each operation. */
+	properties: INodeProperties[];
+}
+
+/** n8n's editor lists options by name (and its lint asks for it). */
+export function byName(a: INodePropertyOptions, b: INodePropertyOptions): number {
+	return a.name.localeCompare(b.name, 'en');
+}
+
+export function defineResource<Operations extends Record<string, OperationEntry>>(
+	spec: ResourceSpec<Operations>,
+): Resource {
+	const entries = Object.entries(spec.operations);
+	const { defaultOperation } = spec;
+	return {
+		name: spec.name,
+		value: spec.value,
+		description: spec.description,
+		operations: new Map(entries.map(([value, entry]) => [value, entry.module])),
+		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				displayOptions: { show: { resource: [spec.value] } },
+				options: entries
+					.map(([value, { name, description, action }]) => ({ name, value, description, action }))
+					.sort(byName),
+				default: defaultOperation,
+			},
+			...entries.flatMap(([, entry]) => entry.module.description),
+		],
+	};
+}
