@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { startFakeOpenAi } from '../fakes/openai';
-import { startFakeWeComApi } from '../fakes/wecom-api';
+import { startFakeWeComApi } from '../fakes/wecom';
 import {
 	encryptedCallback,
 	newSecrets,

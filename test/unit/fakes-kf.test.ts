@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 
-import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom-api';
+import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom';
 
 type Answer = Record<string, unknown> & { errcode: number; errmsg: string };
 
