@@ -17,7 +17,7 @@ import {
 	textMessageXml,
 	urlVerification,
 	withQuery,
-} from '../support/wecom-callback';
+} from '../fakes/wecom/callback';
 import {
 	createTemplateCredentials,
 	importTemplate,

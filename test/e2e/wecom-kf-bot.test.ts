@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { startFakeOpenAi } from '../fakes/openai';
 import { startFakeWeComApi } from '../fakes/wecom';
-import { encryptedCallback, kfEventXml, newSecrets, urlVerification, withQuery } from '../support/wecom-callback';
+import { encryptedCallback, kfEventXml, newSecrets, urlVerification, withQuery } from '../fakes/wecom/callback';
 import {
 	createTemplateCredentials,
 	importTemplate,
