@@ -1,5 +1,5 @@
 // The kf (微信客服) part of the fake WeCom API behaves as docs 94670/94677/95122/94669/94661/94645/95159
-// describe it (shared/notes/wecom-and-miniprogram.md §3), so node tests built on it prove something.
+// describe it (docs/test-fakes.md lists the sources and the fake's guesses), so node tests built on it prove something.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 
@@ -457,6 +457,67 @@ describe('fake WeCom API: kf', () => {
 		});
 	});
 
+	describe('documented behaviour the fake used to skip', () => {
+		it('a servicer writing into an ended session takes the customer back (4 → 3, change_type 4) [doc 94669]', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			fake.kfEvent(KF, 'wmA', { event_type: 'session_status_change', change_type: 3 });
+			assert.equal(fake.kfSessionState(KF, 'wmA').service_state, 4);
+			const said = fake.kfServicerSends(KF, 'wmA', 'zhangsan', text('还有问题吗？'));
+			assert.deepEqual(fake.kfSessionState(KF, 'wmA'), { service_state: 3, servicer_userid: 'zhangsan' });
+			const list = (await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, token: said.token })).msg_list as Array<
+				Record<string, unknown>
+			>;
+			assert.deepEqual(
+				list.slice(-2).map((m) => [m.origin, m.msgtype]),
+				[
+					[5, 'text'],
+					[4, 'event'],
+				],
+			);
+			assert.deepEqual(list.at(-1)?.event, {
+				event_type: 'session_status_change',
+				open_kfid: KF,
+				external_userid: 'wmA',
+				change_type: 4,
+				new_servicer_userid: 'zhangsan',
+			});
+			// in a live session the state stays
+			fake.kfCustomerSends(KF, 'wmB', text('hi'));
+			fake.kfServicerSends(KF, 'wmB', 'zhangsan', text('在的'));
+			assert.equal(fake.kfSessionState(KF, 'wmB').service_state, 0);
+		});
+
+		it('servicer_status_change has the documented fields, no customer, and servicer/list follows it', async () => {
+			const { token } = fake.kfEvent(KF, '', {
+				event_type: 'servicer_status_change',
+				servicer_userid: 'zhangsan',
+				status: 2,
+				stop_type: 1,
+			});
+			const list = (await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, token })).msg_list as Array<Record<string, unknown>>;
+			assert.deepEqual(list[0].event, {
+				event_type: 'servicer_status_change',
+				servicer_userid: 'zhangsan',
+				status: 2,
+				stop_type: 1,
+				open_kfid: KF,
+			});
+			const servicers = await call(`/cgi-bin/kf/servicer/list?open_kfid=${KF}`, undefined, 'GET');
+			assert.deepEqual(servicers.servicer_list, [{ userid: 'zhangsan', status: 1, stop_type: 1 }]);
+		});
+
+		it('location needs latitude and longitude, ca_link its link_url (required fields of doc 94677)', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			const send = (msgtype: string, part: Record<string, unknown>) =>
+				call('/cgi-bin/kf/send_msg', { touser: 'wmA', open_kfid: KF, msgtype, [msgtype]: part });
+			assert.equal((await send('location', { name: '门店', latitude: 23.1 })).errcode, 40058);
+			assert.equal((await send('location', { longitude: 113.3 })).errcode, 40058);
+			assert.equal((await send('location', { latitude: 23.1, longitude: 113.3 })).errcode, 0);
+			assert.equal((await send('ca_link', {})).errcode, 40058);
+			assert.equal((await send('ca_link', { link_url: 'https://work.weixin.qq.com/ca/x' })).errcode, 0);
+		});
+	});
+
 	describe('accounts, servicers, customers', () => {
 		it('account/list: offset and limit 1–100', async () => {
 			for (let i = 2; i <= 150; i++) fake.addKfAccount({ open_kfid: `wk${String(i).padStart(4, '0')}`, name: `客服${i}` });
@@ -510,7 +571,7 @@ describe('fake WeCom API: kf', () => {
 		});
 	});
 
-	describe('faults per customer and the attempt log (issue 7, hole 2)', () => {
+	describe('faults per customer and the attempt log (what a failure after Pull Messages meets)', () => {
 		const SEND = '/cgi-bin/kf/send_msg';
 		const TRANS = '/cgi-bin/kf/service_state/trans';
 

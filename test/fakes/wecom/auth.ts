@@ -48,7 +48,7 @@ export interface FakeAuthApi {
 const DEFAULT_APP: FakeWeComApp = { agentId: 1000002, secret: 'fake-secret' };
 /** OAuth code: "code只能使用一次，5分钟未被使用自动过期" [doc 91023]. */
 const OAUTH_CODE_TTL = 5 * MINUTE;
-/** jsapi tickets: "一小时内，一个企业最多可获取400次，且单个应用不能超过100次" (doc 90506). */
+/** jsapi tickets: "一小时内，一个企业最多可获取400次，且单个应用不能超过100次" [doc 90454]. */
 const TICKET_LIMIT_PER_CORP_PER_HOUR = 400;
 const TICKET_LIMIT_PER_APP_PER_HOUR = 100;
 const TICKET_TTL_SECONDS = 7200;

@@ -322,6 +322,18 @@ export class KfMessages implements FakeKfMessagesApi {
 				cut(part, 'title', 64);
 				break;
 			}
+			case 'location': {
+				// "location.latitude 是", "location.longitude 是" (required) [doc 94677]; the errcode for their
+				// absence is not documented: 40058, a guess.
+				if (typeof part.latitude !== 'number') return missingField('location.latitude');
+				if (typeof part.longitude !== 'number') return missingField('location.longitude');
+				break;
+			}
+			case 'ca_link': {
+				// "ca_link.link_url 是" [doc 94677]; 40058 when missing, a guess likewise.
+				if (!nonEmpty(part.link_url)) return missingField('ca_link.link_url');
+				break;
+			}
 			case 'msgmenu': {
 				const list = part.list === undefined ? [] : part.list;
 				if (!Array.isArray(list)) return { errcode: 95009 };

@@ -59,11 +59,15 @@ export type FakeKfEvent =
 	  }
 	| { event_type: 'msg_send_fail'; fail_msgid: string; fail_type: number }
 	| {
-			event_type:
-				| 'servicer_status_change'
-				| 'user_recall_msg'
-				| 'servicer_recall_msg'
-				| 'reject_customer_msg_switch_change';
+			/** A servicer starts (status 1 接待中) or stops (2 停止接待; stop_type 0 停止接待, 1 暂时挂起)
+			 * receiving; servicer/list follows (status 0 / 1 there). The event names no customer. */
+			event_type: 'servicer_status_change';
+			servicer_userid: string;
+			status: 1 | 2;
+			stop_type?: 0 | 1;
+	  }
+	| {
+			event_type: 'user_recall_msg' | 'servicer_recall_msg' | 'reject_customer_msg_switch_change';
 			[key: string]: unknown;
 	  };
 
@@ -104,7 +108,8 @@ export interface FakeKfWorldApi {
 	kfCustomerSends(open_kfid: string, external_userid: string, message: FakeKfMessage): FakeKfPulled;
 	/** A system event (origin 4); applies its state change and issues codes as the doc says. */
 	kfEvent(open_kfid: string, external_userid: string, event: FakeKfEvent): FakeKfPulled;
-	/** A servicer writes from the WeCom client (origin 5). */
+	/** A servicer writes from the WeCom client (origin 5). Into an ended session (state 4) this brings the
+	 * customer back to that servicer (state 3) with a session_status_change event, change_type 4 [doc 94669]. */
 	kfServicerSends(
 		open_kfid: string,
 		external_userid: string,
@@ -287,22 +292,57 @@ export class KfState implements FakeKfWorldApi {
 			servicer_userid: servicerUserId,
 			...structuredClone(message),
 		});
+		// "接待人员通过客户端在已结束会话中成功发送消息后，会话状态变为“由人工接待”，此时会产生会话状态变更回调事件
+		// （4-重新接入已结束/已转接会话）" [doc 94669].
+		const session = this.existingSession(openKfId, externalUserId);
+		if (session?.state === 4) {
+			session.state = 3;
+			session.servicer_userid = servicerUserId;
+			session.reached.add(3);
+			this.store(openKfId, {
+				origin: 4,
+				msgtype: 'event',
+				event: {
+					event_type: 'session_status_change',
+					open_kfid: openKfId,
+					external_userid: externalUserId,
+					change_type: 4,
+					new_servicer_userid: servicerUserId,
+				},
+			});
+		}
 		return { msgid, token: this.kfCallbackToken(openKfId) };
 	}
 
 	kfEvent(openKfId: string, externalUserId: string, input: FakeKfEvent): FakeKfPulled {
 		this.requireAccount(openKfId);
-		const session = this.session(openKfId, externalUserId);
 		const now = this.now();
 		// open_kfid and external_userid of an event are inside `event` only [doc 94670].
-		const event: JsonObject = {
+		let event: JsonObject = {
 			event_type: input.event_type,
 			open_kfid: openKfId,
 			external_userid: externalUserId,
 		};
 		let code: string | undefined;
 		switch (input.event_type) {
+			case 'servicer_status_change': {
+				// The doc's fields, in its order; no customer.
+				event = {
+					event_type: input.event_type,
+					servicer_userid: input.servicer_userid,
+					status: input.status,
+					stop_type: input.stop_type ?? 0,
+					open_kfid: openKfId,
+				};
+				const servicer = this.servicer(openKfId, input.servicer_userid);
+				if (servicer) {
+					servicer.status = input.status === 1 ? 0 : 1;
+					servicer.stop_type = input.stop_type ?? 0;
+				}
+				break;
+			}
 			case 'enter_session': {
+				const session = this.session(openKfId, externalUserId);
 				const { welcome, ...fields } = input;
 				session.enterContext = withoutUndefined({
 					scene: fields.scene,
@@ -321,6 +361,7 @@ export class KfState implements FakeKfWorldApi {
 				break;
 			}
 			case 'session_status_change': {
+				const session = this.session(openKfId, externalUserId);
 				event.change_type = input.change_type;
 				if (input.old_servicer_userid) event.old_servicer_userid = input.old_servicer_userid;
 				if (input.new_servicer_userid) event.new_servicer_userid = input.new_servicer_userid;
@@ -374,7 +415,7 @@ export class KfState implements FakeKfWorldApi {
 		return this.kfAccounts.find((account) => account.open_kfid === openKfId);
 	}
 
-	servicer(openKfId: string, userid: string): { userid: string; status?: 0 | 1 } | undefined {
+	servicer(openKfId: string, userid: string): Extract<FakeKfServicer, { userid: string }> | undefined {
 		for (const servicer of this.servicers.get(openKfId) ?? [])
 			if ('userid' in servicer && servicer.userid === userid) return servicer;
 		return undefined;
