@@ -34,7 +34,7 @@ import {
 	textMessageXml,
 	urlVerification,
 	withQuery,
-} from '../test/support/wecom-callback';
+} from '../test/fakes/wecom/callback';
 
 // ---------------------------------------------------------------------------------------------- options
 

@@ -10,14 +10,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { startFakeOpenAi } from '../fakes/openai';
-import { startFakeWeComApi } from '../fakes/wecom-api';
+import { startFakeWeComApi } from '../fakes/wecom';
 import {
 	encryptedCallback,
 	newSecrets,
 	textMessageXml,
 	urlVerification,
 	withQuery,
-} from '../support/wecom-callback';
+} from '../fakes/wecom/callback';
 import {
 	createTemplateCredentials,
 	importTemplate,

@@ -12,8 +12,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { startFakeOpenAi } from '../fakes/openai';
-import { startFakeWeComApi } from '../fakes/wecom-api';
-import { encryptedCallback, kfEventXml, newSecrets, urlVerification, withQuery } from '../support/wecom-callback';
+import { startFakeWeComApi } from '../fakes/wecom';
+import { encryptedCallback, kfEventXml, newSecrets, urlVerification, withQuery } from '../fakes/wecom/callback';
 import {
 	createTemplateCredentials,
 	importTemplate,

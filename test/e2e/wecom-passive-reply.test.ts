@@ -13,7 +13,7 @@ import {
 	textMessageXml,
 	urlVerification,
 	withQuery,
-} from '../support/wecom-callback';
+} from '../fakes/wecom/callback';
 import { type N8nInstance, startN8n, waitForWebhook, type WorkflowJson } from './harness';
 
 const webhookId = '0f8e51d2-6c3b-4f7e-8a43-2b9d5c1e7a10';

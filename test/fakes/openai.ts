@@ -4,8 +4,9 @@
 // shape `{ error: { message, type, param, code } }`. Any model name is accepted, so that a workflow's
 // default model runs unchanged. Listens on 127.0.0.1 only and uses node:http only.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import { closeServer, listenOnLoopback, readRequestBody, sleep } from './wecom-api';
+import type http from 'node:http';
+
+import { parseJsonBody, readBody, requestTarget, sendJson, serveOnLoopback, sleep, type LoopbackServer } from './loopback';
 
 export interface FakeOpenAiMessage {
 	role: string;
@@ -112,18 +113,8 @@ function failureFor(status: number): OpenAiError {
 }
 
 class FakeOpenAiServer implements FakeOpenAi {
-	url = '';
 	readonly requests: FakeOpenAiRequestRecord[] = [];
-	private readonly server = http.createServer((req, res) => {
-		this.serve(req, res).catch((error: unknown) => {
-			if (res.headersSent) return void res.destroy();
-			this.send(
-				res,
-				500,
-				errorBody({ ...failureFor(500), message: `fake OpenAI failed: ${String(error)}` }),
-			);
-		});
-	});
+	private loopback: LoopbackServer | undefined;
 	private reply: string | FakeOpenAiReply;
 	private latencyMs: number;
 	private failure: { status: number; remaining: number } | undefined;
@@ -134,11 +125,15 @@ class FakeOpenAiServer implements FakeOpenAi {
 	}
 
 	async listen(port: number): Promise<void> {
-		this.url = `http://127.0.0.1:${await listenOnLoopback(this.server, port)}/v1`;
+		this.loopback = await serveOnLoopback('OpenAI', (req, res) => this.serve(req, res), port);
 	}
 
-	close(): Promise<void> {
-		return closeServer(this.server);
+	get url(): string {
+		return this.loopback ? `${this.loopback.url}/v1` : '';
+	}
+
+	async close(): Promise<void> {
+		await this.loopback?.close();
 	}
 
 	setReply(reply: string | FakeOpenAiReply): void {
@@ -161,31 +156,17 @@ class FakeOpenAiServer implements FakeOpenAi {
 	}
 
 	private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+		const { path } = requestTarget(req);
 		const method = req.method ?? 'GET';
-		const { data } = await readRequestBody(req, MAX_BODY_BYTES);
-		const record: FakeOpenAiRequestRecord = {
-			method,
-			path: url.pathname,
-			status: 200,
-			time: Date.now(),
-		};
+		const json = parseJsonBody(await readBody(req, MAX_BODY_BYTES));
+		const record: FakeOpenAiRequestRecord = { method, path, status: 200, time: Date.now() };
 		if (req.headers.authorization !== undefined) record.authorization = req.headers.authorization;
-		let body: unknown;
-		let brokenJson = false;
-		if (data.length > 0) {
-			try {
-				body = JSON.parse(data.toString('utf8'));
-			} catch {
-				body = data.toString('utf8');
-				brokenJson = true;
-			}
-			record.body = body;
-		}
+		const body = json.kind === 'json' ? json.value : json.kind === 'broken' ? json.text : undefined;
+		if (body !== undefined) record.body = body;
 		this.requests.push(record);
 		if (this.latencyMs > 0) await sleep(this.latencyMs);
 
-		record.status = await this.route(req, res, url.pathname, method, body, brokenJson);
+		record.status = await this.route(req, res, path, method, body, json.kind === 'broken');
 		this.options.onRequest?.(record);
 	}
 
@@ -404,13 +385,10 @@ class FakeOpenAiServer implements FakeOpenAi {
 	}
 
 	private send(res: http.ServerResponse, status: number, body: unknown): number {
-		const text = JSON.stringify(body);
-		res.writeHead(status, {
+		sendJson(res, status, body, {
 			'Content-Type': 'application/json',
-			'Content-Length': Buffer.byteLength(text),
 			'x-request-id': `req_${randomBytes(16).toString('hex')}`,
 		});
-		res.end(text);
 		return status;
 	}
 }

@@ -3,7 +3,7 @@
 //   node .test-build/test/fakes/run-fakes.js
 //   FAKE_WECOM_PORT=5701 FAKE_OPENAI_PORT=5702 (the defaults)
 import { startFakeOpenAi } from './openai';
-import { startFakeWeComApi } from './wecom-api';
+import { startFakeWeComApi } from './wecom';
 
 function portFromEnv(name: string, fallback: number): number {
 	const value = process.env[name];

@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom-api';
+import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom';
 import { cleanupHarness, requireBuilt, runNode, type RunNodeOptions } from './harness';
 import { everything } from '../support/errors';
 

@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { startFakeWeComApi, type FakeRequestRecord, type FakeWeComApi } from '../fakes/wecom-api';
+import { startFakeWeComApi, type FakeRequestRecord, type FakeWeComApi } from '../fakes/wecom';
 import { cleanupHarness, requireBuilt, runNode } from './harness';
 
 type State = typeof import('../../nodes/shared/workflowState');

@@ -1,7 +1,7 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports -- test code, never shipped */
 /**
  * The kf (微信客服) resources of the WeCom node, executed by n8n-core against the loopback fake WeCom API
- * (kf part: test/fakes/wecom-api.ts). Needs `npm run build` first (the harness loads dist/ as n8n does).
+ * (kf part: test/fakes/wecom/kf/). Needs `npm run build` first (the harness loads dist/ as n8n does).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 
 import type { ExecutionError, IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom-api';
+import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom';
 import { cleanupHarness, requireBuilt, runNode, type RunNodeOptions, type RunNodeResult } from './harness';
 import { everything } from '../support/errors';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
-import { newSecrets, openPassiveReply } from '../support/wecom-callback';
+import { newSecrets, openPassiveReply } from '../fakes/wecom/callback';
 import { cleanupHarness, runNode } from './harness';
 
 const secrets = newSecrets('ww_reply_corp');

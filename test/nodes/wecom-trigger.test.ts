@@ -12,7 +12,7 @@ import {
 	newSecrets,
 	textMessageXml,
 	urlVerification,
-} from '../support/wecom-callback';
+} from '../fakes/wecom/callback';
 
 const secrets = newSecrets('ww_trigger_corp');
 const credentials = { weComCallbackApi: { ...secrets } };

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { ICredentialTestFunctions } from 'n8n-workflow';
 
 import { weComCallbackApiTest } from '../../nodes/WeCom/callback/credentialTest';
-import { newEncodingAesKey } from '../support/wecom-callback';
+import { newEncodingAesKey } from '../fakes/wecom/callback';
 
 const test = (data: Record<string, string>) =>
 	weComCallbackApiTest.call({} as ICredentialTestFunctions, { id: '1', name: 'c', type: 'weComCallbackApi', data });

@@ -1,9 +1,9 @@
 // The kf (微信客服) part of the fake WeCom API behaves as docs 94670/94677/95122/94669/94661/94645/95159
-// describe it (shared/notes/wecom-and-miniprogram.md §3), so node tests built on it prove something.
+// describe it (docs/test-fakes.md lists the sources and the fake's guesses), so node tests built on it prove something.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 
-import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom-api';
+import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom';
 
 type Answer = Record<string, unknown> & { errcode: number; errmsg: string };
 
@@ -457,6 +457,67 @@ describe('fake WeCom API: kf', () => {
 		});
 	});
 
+	describe('documented behaviour the fake used to skip', () => {
+		it('a servicer writing into an ended session takes the customer back (4 → 3, change_type 4) [doc 94669]', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			fake.kfEvent(KF, 'wmA', { event_type: 'session_status_change', change_type: 3 });
+			assert.equal(fake.kfSessionState(KF, 'wmA').service_state, 4);
+			const said = fake.kfServicerSends(KF, 'wmA', 'zhangsan', text('还有问题吗？'));
+			assert.deepEqual(fake.kfSessionState(KF, 'wmA'), { service_state: 3, servicer_userid: 'zhangsan' });
+			const list = (await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, token: said.token })).msg_list as Array<
+				Record<string, unknown>
+			>;
+			assert.deepEqual(
+				list.slice(-2).map((m) => [m.origin, m.msgtype]),
+				[
+					[5, 'text'],
+					[4, 'event'],
+				],
+			);
+			assert.deepEqual(list.at(-1)?.event, {
+				event_type: 'session_status_change',
+				open_kfid: KF,
+				external_userid: 'wmA',
+				change_type: 4,
+				new_servicer_userid: 'zhangsan',
+			});
+			// in a live session the state stays
+			fake.kfCustomerSends(KF, 'wmB', text('hi'));
+			fake.kfServicerSends(KF, 'wmB', 'zhangsan', text('在的'));
+			assert.equal(fake.kfSessionState(KF, 'wmB').service_state, 0);
+		});
+
+		it('servicer_status_change has the documented fields, no customer, and servicer/list follows it', async () => {
+			const { token } = fake.kfEvent(KF, '', {
+				event_type: 'servicer_status_change',
+				servicer_userid: 'zhangsan',
+				status: 2,
+				stop_type: 1,
+			});
+			const list = (await call('/cgi-bin/kf/sync_msg', { open_kfid: KF, token })).msg_list as Array<Record<string, unknown>>;
+			assert.deepEqual(list[0].event, {
+				event_type: 'servicer_status_change',
+				servicer_userid: 'zhangsan',
+				status: 2,
+				stop_type: 1,
+				open_kfid: KF,
+			});
+			const servicers = await call(`/cgi-bin/kf/servicer/list?open_kfid=${KF}`, undefined, 'GET');
+			assert.deepEqual(servicers.servicer_list, [{ userid: 'zhangsan', status: 1, stop_type: 1 }]);
+		});
+
+		it('location needs latitude and longitude, ca_link its link_url (required fields of doc 94677)', async () => {
+			fake.kfCustomerSends(KF, 'wmA', text('hi'));
+			const send = (msgtype: string, part: Record<string, unknown>) =>
+				call('/cgi-bin/kf/send_msg', { touser: 'wmA', open_kfid: KF, msgtype, [msgtype]: part });
+			assert.equal((await send('location', { name: '门店', latitude: 23.1 })).errcode, 40058);
+			assert.equal((await send('location', { longitude: 113.3 })).errcode, 40058);
+			assert.equal((await send('location', { latitude: 23.1, longitude: 113.3 })).errcode, 0);
+			assert.equal((await send('ca_link', {})).errcode, 40058);
+			assert.equal((await send('ca_link', { link_url: 'https://work.weixin.qq.com/ca/x' })).errcode, 0);
+		});
+	});
+
 	describe('accounts, servicers, customers', () => {
 		it('account/list: offset and limit 1–100', async () => {
 			for (let i = 2; i <= 150; i++) fake.addKfAccount({ open_kfid: `wk${String(i).padStart(4, '0')}`, name: `客服${i}` });
@@ -507,6 +568,218 @@ describe('fake WeCom API: kf', () => {
 			assert.equal((await call('/cgi-bin/kf/customer/batchget', { external_userid_list: [] })).errcode, 40058);
 			const tooMany = Array.from({ length: 101 }, (_, i) => `wm${i}`);
 			assert.equal((await call('/cgi-bin/kf/customer/batchget', { external_userid_list: tooMany })).errcode, 40058);
+		});
+	});
+
+	describe('faults per customer and the attempt log (what a failure after Pull Messages meets)', () => {
+		const SEND = '/cgi-bin/kf/send_msg';
+		const TRANS = '/cgi-bin/kf/service_state/trans';
+
+		/** A fetch that may get no answer: resolves to the WeCom JSON, or rejects as fetch does. */
+		async function raw(path: string, body: unknown, signal?: AbortSignal): Promise<Answer> {
+			const response = await fetch(`${fake.url}${path}?access_token=${token}`, {
+				method: 'POST',
+				headers: { 'Content-Type': 'application/json' },
+				body: JSON.stringify(body),
+				...(signal ? { signal } : {}),
+			});
+			return (await response.json()) as Answer;
+		}
+
+		function customersWrite(...customers: string[]): void {
+			for (const customer of customers) fake.kfCustomerSends(KF, customer, text(`question of ${customer}`));
+		}
+
+		it("'busy' once: -1 for that customer only, nothing sent; the retry goes through", async () => {
+			customersWrite('wm1', 'wm2');
+			fake.injectKfFault(SEND, 'wm2', 'busy');
+			assert.equal((await call(SEND, reply('wm1', 'a1'))).errcode, 0, 'another customer is not touched');
+			const busy = await call(SEND, reply('wm2', 'a2', { msgid: 'reply-wm2' }));
+			assert.equal(busy.errcode, -1);
+			assert.match(busy.errmsg, /^system busy/);
+			assert.deepEqual(fake.kfSent.map((m) => m.external_userid), ['wm1']);
+			const retry = await call(SEND, reply('wm2', 'a2', { msgid: 'reply-wm2' }));
+			assert.equal(retry.errcode, 0, 'a refused msgid is not used up');
+			assert.deepEqual(
+				fake.kfAttempts.map((a) => [a.path, a.external_userid, a.msgid, a.errcode, a.answered, a.fault]),
+				[
+					[SEND, 'wm1', fake.kfSent[0].msgid, 0, true, undefined],
+					[SEND, 'wm2', 'reply-wm2', -1, true, 'busy'],
+					[SEND, 'wm2', 'reply-wm2', 0, true, undefined],
+				],
+			);
+		});
+
+		it("'always' fails every call until cleared with times 0; a given errcode is answered as is", async () => {
+			customersWrite('wm1');
+			fake.injectKfFault(SEND, 'wm1', { errcode: 95018 }, 'always');
+			for (let i = 0; i < 3; i++) assert.equal((await call(SEND, reply('wm1', `a${i}`))).errcode, 95018);
+			assert.equal(fake.kfSessionState(KF, 'wm1').service_state, 0, 'the session is left as it was');
+			fake.injectKfFault(SEND, 'wm1', 'busy', 0);
+			assert.equal((await call(SEND, reply('wm1', 'now'))).errcode, 0);
+			assert.equal(fake.kfSent.length, 1);
+			assert.equal(fake.kfAttempts.filter((a) => a.errcode === 95018).length, 3);
+		});
+
+		it('faults queue in order: once busy, then once a given errcode, then normal', async () => {
+			customersWrite('wm1');
+			fake.injectKfFault(SEND, 'wm1', 'busy');
+			fake.injectKfFault(SEND, 'wm1', { errcode: 45009, errmsg: 'api freq out of limit' });
+			const answers = [];
+			for (let i = 0; i < 3; i++) answers.push(await call(SEND, reply('wm1', `a${i}`)));
+			assert.deepEqual(
+				answers.map((a) => a.errcode),
+				[-1, 45009, 0],
+			);
+			assert.equal(answers[1].errmsg, 'api freq out of limit');
+		});
+
+		it("'drop': the connection ends without an answer and nothing is sent", async () => {
+			customersWrite('wm1');
+			fake.injectKfFault(SEND, 'wm1', 'drop');
+			await assert.rejects(raw(SEND, reply('wm1', 'lost', { msgid: 'm-1' })), TypeError);
+			assert.equal(fake.kfSent.length, 0);
+			const [attempt] = fake.kfAttempts;
+			assert.equal(attempt.answered, false);
+			assert.equal(attempt.errcode, undefined, 'WeCom reached no verdict');
+			assert.equal(attempt.msgid, 'm-1');
+			const record = fake.requests.find((r) => r.path === SEND);
+			assert.equal(record?.status, 0);
+			assert.equal(record?.noAnswer, 'dropped');
+			// the msgid was never used: the retry with it is sent
+			assert.equal((await raw(SEND, reply('wm1', 'lost', { msgid: 'm-1' }))).errcode, 0);
+			assert.equal(fake.kfSent.length, 1);
+		});
+
+		it("'drop-after': the message is sent, the answer lost; a retry with the same msgid sends nothing twice", async () => {
+			customersWrite('wm1');
+			fake.injectKfFault(SEND, 'wm1', 'drop-after');
+			await assert.rejects(raw(SEND, reply('wm1', 'once', { msgid: 'once-1' })), TypeError);
+			assert.deepEqual(fake.kfSent.map((m) => m.msgid), ['once-1'], 'it reached the customer');
+			const retry = await call(SEND, reply('wm1', 'once', { msgid: 'once-1' }));
+			assert.equal(retry.errcode, 40058, 'a reused msgid is refused (40058: the fake’s choice, see kf/messages.ts)');
+			assert.equal(fake.kfSent.length, 1, 'exactly once at the source');
+			assert.deepEqual(
+				fake.kfAttempts.map((a) => [a.msgid, a.errcode, a.answered]),
+				[
+					['once-1', 0, false],
+					['once-1', 40058, true],
+				],
+			);
+		});
+
+		it("'stall': the request is accepted and never answered until the client gives up", async () => {
+			customersWrite('wm1');
+			fake.injectKfFault(SEND, 'wm1', 'stall');
+			const controller = new AbortController();
+			const pending = raw(SEND, reply('wm1', 'hanging'), controller.signal);
+			await fake.waitFor((api) => api.kfAttempts.length === 1);
+			assert.equal(fake.requests.at(-1)?.noAnswer, 'stalled');
+			controller.abort();
+			await assert.rejects(pending, { name: 'AbortError' });
+			assert.equal(fake.kfSent.length, 0);
+			assert.equal(fake.kfAttempts[0].answered, false);
+			assert.equal((await call(SEND, reply('wm1', 'next'))).errcode, 0, 'only one call stalls');
+		});
+
+		it('refusals by the rules are attempts too (95018 for a customer who never wrote)', async () => {
+			assert.equal((await call(SEND, reply('wmNEVER', 'x', { msgid: 'never-1' }))).errcode, 95018);
+			assert.deepEqual(
+				fake.kfAttempts.map((a) => [a.external_userid, a.msgid, a.errcode, a.fault]),
+				[['wmNEVER', 'never-1', 95018, undefined]],
+			);
+		});
+
+		it('service_state/trans: busy leaves the state, drop-after moves it without an answer', async () => {
+			customersWrite('wm1', 'wm2');
+			const toQueue = (customer: string) => ({ open_kfid: KF, external_userid: customer, service_state: 2 });
+			fake.injectKfFault(TRANS, 'wm1', 'busy');
+			assert.equal((await call(TRANS, toQueue('wm1'))).errcode, -1);
+			assert.equal(fake.kfSessionState(KF, 'wm1').service_state, 0);
+			assert.equal((await call(TRANS, toQueue('wm1'))).errcode, 0);
+			assert.equal(fake.kfSessionState(KF, 'wm1').service_state, 2);
+
+			fake.injectKfFault(TRANS, 'wm2', 'drop-after');
+			await assert.rejects(raw(TRANS, toQueue('wm2')), TypeError);
+			assert.equal(fake.kfSessionState(KF, 'wm2').service_state, 2, 'the transfer took effect');
+			assert.equal((await call(TRANS, toQueue('wm2'))).errcode, 95016, 'a retry meets 2 → 2');
+			assert.deepEqual(
+				fake.kfAttempts.map((a) => [a.path, a.external_userid, a.service_state, a.errcode, a.answered]),
+				[
+					[TRANS, 'wm1', 2, -1, true],
+					[TRANS, 'wm1', 2, 0, true],
+					[TRANS, 'wm2', 2, 0, false],
+					[TRANS, 'wm2', 2, 95016, true],
+				],
+			);
+		});
+
+		it('send_msg_on_event: the fault follows the customer of the code', async () => {
+			const { code } = fake.kfEvent(KF, 'wm1', { event_type: 'enter_session' });
+			fake.injectKfFault('/cgi-bin/kf/send_msg_on_event', 'wm1', 'busy');
+			const welcome = { code, msgtype: 'text', text: { content: '欢迎' } };
+			assert.equal((await call('/cgi-bin/kf/send_msg_on_event', welcome)).errcode, -1);
+			assert.equal((await call('/cgi-bin/kf/send_msg_on_event', welcome)).errcode, 0, 'the code was not used up');
+			assert.deepEqual(
+				fake.kfAttempts.map((a) => [a.external_userid, a.errcode]),
+				[
+					['wm1', -1],
+					['wm1', 0],
+				],
+			);
+		});
+
+		it('a fault for one path does not touch another', async () => {
+			customersWrite('wm1');
+			fake.injectKfFault(TRANS, 'wm1', 'busy', 'always');
+			assert.equal((await call(SEND, reply('wm1', 'hi'))).errcode, 0);
+		});
+
+		it('reset() clears faults and attempts', async () => {
+			customersWrite('wm1');
+			fake.injectKfFault(SEND, 'wm1', 'busy', 'always');
+			await call(SEND, reply('wm1', 'x'));
+			fake.reset();
+			token = await freshToken();
+			assert.deepEqual(fake.kfAttempts, []);
+			customersWrite('wm1');
+			assert.equal((await call(SEND, reply('wm1', 'x'))).errcode, 0);
+		});
+	});
+
+	describe('stall per path', () => {
+		it('stalls the next call of a path, logs it, and answers the one after', async () => {
+			fake.kfCustomerSends(KF, 'wm1', text('hi'));
+			fake.stall('/cgi-bin/kf/sync_msg');
+			const controller = new AbortController();
+			const pending = fetch(`${fake.url}/cgi-bin/kf/sync_msg?access_token=${token}`, {
+				method: 'POST',
+				body: JSON.stringify({ open_kfid: KF }),
+				signal: controller.signal,
+			});
+			await fake.waitFor((api) => api.requests.some((r) => r.noAnswer === 'stalled'));
+			const stalled = fake.requests.find((r) => r.noAnswer === 'stalled');
+			assert.equal(stalled?.path, '/cgi-bin/kf/sync_msg');
+			assert.deepEqual(stalled?.body, { open_kfid: KF });
+			controller.abort();
+			await assert.rejects(pending, { name: 'AbortError' });
+			const next = await call('/cgi-bin/kf/sync_msg', { open_kfid: KF });
+			assert.equal((next.msg_list as unknown[]).length, 1, 'the stalled call consumed nothing');
+		});
+
+		it("'always' stalls until cleared with times 0; reset() ends what hangs", async () => {
+			fake.stall('/cgi-bin/kf/account/list', 'always');
+			const first = fetch(`${fake.url}/cgi-bin/kf/account/list?access_token=${token}`, { method: 'POST', body: '{}' });
+			const second = fetch(`${fake.url}/cgi-bin/kf/account/list?access_token=${token}`, { method: 'POST', body: '{}' });
+			await fake.waitFor((api) => api.requests.filter((r) => r.noAnswer === 'stalled').length === 2);
+			fake.stall('/cgi-bin/kf/account/list', 0);
+			assert.equal((await call('/cgi-bin/kf/account/list', {})).errcode, 0);
+			const ended = Promise.allSettled([first, second]);
+			fake.reset();
+			assert.deepEqual(
+				(await ended).map((result) => result.status),
+				['rejected', 'rejected'],
+			);
 		});
 	});
 

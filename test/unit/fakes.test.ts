@@ -2,8 +2,10 @@
 // so that tests built on them prove something about the real thing.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { parseJsonBody, readBody, serveOnLoopback } from '../fakes/loopback';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/openai';
-import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom-api';
+import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom';
+import { encryptedCallback, newSecrets, openPassiveReply, readXml } from '../fakes/wecom/callback';
 
 type WeComAnswer = Record<string, unknown> & { errcode: number; errmsg: string };
 
@@ -636,5 +638,85 @@ describe('fake OpenAI API', () => {
 		} finally {
 			await strict.close();
 		}
+	});
+});
+
+describe('loopback helper', () => {
+	it('listens on 127.0.0.1, reads bodies up to a bound, and never parses a cut body', async () => {
+		const seen: Array<{ size: number; kept: number; overflow: boolean; kind: string }> = [];
+		const server = await serveOnLoopback('test', async (req, res) => {
+			const body = await readBody(req, 8);
+			seen.push({ size: body.size, kept: body.data.length, overflow: body.overflow, kind: parseJsonBody(body).kind });
+			res.end();
+		});
+		try {
+			assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+			for (const body of ['{"a":1}', '{"a":"123456789"}', '', 'not json']) {
+				await fetch(server.url, { method: 'POST', body });
+			}
+			assert.deepEqual(seen, [
+				{ size: 7, kept: 7, overflow: false, kind: 'json' },
+				{ size: 17, kept: 8, overflow: true, kind: 'broken' },
+				{ size: 0, kept: 0, overflow: false, kind: 'empty' },
+				{ size: 8, kept: 8, overflow: false, kind: 'broken' },
+			]);
+		} finally {
+			await server.close();
+		}
+	});
+
+	it('answers a handler that throws with HTTP 500 naming the fake', async () => {
+		const server = await serveOnLoopback('Broken', () => Promise.reject(new Error('bug in the fake')));
+		try {
+			const response = await fetch(server.url);
+			assert.equal(response.status, 500);
+			assert.match(await response.text(), /^fake Broken failed: Error: bug in the fake/);
+		} finally {
+			await server.close();
+		}
+	});
+});
+
+describe("fake WeCom callbacks (WeCom's side, on @wecom/crypto, never the product's code)", () => {
+	// The worked example of doc 90968, a reply envelope in the shape WeCom opens.
+	const docSecrets = { token: 'QDG6eK', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', corpId: 'wx5823bf96d3bd56c7' };
+	const docEnvelope =
+		'<xml><Encrypt><![CDATA[RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3QczcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q==]]></Encrypt>' +
+		'<MsgSignature><![CDATA[477715d11cdb4164915debcba66cb864d751f3e6]]></MsgSignature>' +
+		'<TimeStamp>1409659813</TimeStamp><Nonce><![CDATA[1372623149]]></Nonce></xml>';
+
+	it('opens the doc 90968 example and checks its signature and receive ID', () => {
+		assert.deepEqual(openPassiveReply(docSecrets, docEnvelope), {
+			ToUserName: 'wx5823bf96d3bd56c7',
+			FromUserName: 'mycreate',
+			CreateTime: '1409659813',
+			MsgType: 'text',
+			Content: 'hello',
+			MsgId: '4561255354251345929',
+			AgentID: '218',
+		});
+		assert.throws(
+			() => openPassiveReply(docSecrets, docEnvelope.replace('477715d1', '477715d2')),
+			/MsgSignature/,
+		);
+		assert.throws(() => openPassiveReply({ ...docSecrets, corpId: 'ww_other' }, docEnvelope), /receive ID/);
+	});
+
+	it('signs and encrypts a callback that opens again to the same XML', () => {
+		const secrets = newSecrets();
+		const signed = encryptedCallback(secrets, '<xml><Content><![CDATA[你好]]></Content></xml>', { timestamp: '1', nonce: '2' });
+		const encrypt = /<Encrypt><!\[CDATA\[(.*)\]\]><\/Encrypt>/.exec(signed.body)?.[1] ?? '';
+		const asReply = `<xml><Encrypt><![CDATA[${encrypt}]]></Encrypt><MsgSignature><![CDATA[${signed.query.msg_signature}]]></MsgSignature><TimeStamp>1</TimeStamp><Nonce><![CDATA[2]]></Nonce></xml>`;
+		assert.deepEqual(openPassiveReply(secrets, asReply), { Content: '你好' });
+	});
+
+	it('reads CDATA split around "]]>", entities, repeated and empty elements', () => {
+		assert.deepEqual(
+			readXml(
+				'<?xml version="1.0"?><xml>\n<C><![CDATA[a]]]]><![CDATA[>b]]></C><D>&lt;&amp;&#x4E2D;&#25991;</D>' +
+					'<Articles><item><Title>A</Title></item><item><Title>B</Title></item></Articles><E/><F></F></xml>',
+			),
+			{ C: 'a]]>b', D: '<&中文', Articles: { item: [{ Title: 'A' }, { Title: 'B' }] }, E: '', F: '' },
+		);
 	});
 });
