@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { NodeApiError, NodeOperationError, type INode } from 'n8n-workflow';
 
 import {
+	clientFailure,
 	describeWeComError,
 	ipFromErrmsg,
 	isTransientWeComError,
@@ -134,6 +135,31 @@ describe('a call that timed out', () => {
 		assert.equal(second.message, 'WeCom error 40001: invalid secret');
 		assert.match(String(second.description), /Remembered\.$/);
 		assert.doesNotMatch(String(first.description), /Remembered/);
+	});
+});
+
+describe('clientFailure: what an HTTP client error says', () => {
+	const send = { timeoutMs: 15_000, safeToRepeat: false };
+	const read = { timeoutMs: 20_000, safeToRepeat: true };
+
+	it('a time-out: our deadline or the client\'s own timeout code', () => {
+		assert.equal(clientFailure({ message: 'canceled', code: 'ERR_CANCELED' }, send, true).timeoutSeconds, 15);
+		assert.equal(clientFailure({ message: 'timeout of 20000ms exceeded', code: 'ECONNABORTED' }, read, false).timeoutSeconds, 20);
+		assert.equal(clientFailure({ message: 'socket hang up', code: 'ECONNRESET' }, send, false).timeoutSeconds, undefined);
+	});
+
+	it('may have been applied: a call that changes something and whose connection had opened', () => {
+		assert.equal(clientFailure({ code: 'ECONNRESET' }, send, false).mayHaveBeenApplied, true);
+		assert.equal(clientFailure({}, send, true).mayHaveBeenApplied, true);
+		assert.equal(clientFailure({ code: 'ECONNREFUSED' }, send, false).mayHaveBeenApplied, false, 'never connected');
+		assert.equal(clientFailure({ code: 'ENOTFOUND' }, send, false).mayHaveBeenApplied, false);
+		assert.equal(clientFailure({ code: 'ECONNRESET' }, read, false).mayHaveBeenApplied, false, 'a read');
+	});
+
+	it('keeps only the message and the code of whatever was thrown', () => {
+		const failure = clientFailure({ message: 'boom', code: 'EPIPE', config: { params: { access_token: 'T' } } }, send, false);
+		assert.deepEqual(Object.keys(failure).sort(), ['code', 'mayHaveBeenApplied', 'message', 'timeoutSeconds']);
+		assert.equal(clientFailure('not an error', send, false).message, 'request failed');
 	});
 });
 

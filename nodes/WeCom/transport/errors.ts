@@ -1,6 +1,8 @@
 import type { Failure, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import type { CallLimit } from './timeouts';
+
 /**
  * WeCom errcodes an operator can act on, from the global errcode page (doc 90313; generated
  * table in xen0n/go-workwx errcodes/mod.go). Match on errcode, never on errmsg: WeCom appends
@@ -435,6 +437,28 @@ export function weComTransportError(
 	if (failure.timeoutSeconds !== undefined) error.context.timeoutSeconds = failure.timeoutSeconds;
 	error.context.mayHaveBeenApplied = failure.mayHaveBeenApplied === true;
 	return error;
+}
+
+/** Codes of a connection that never opened: the request cannot have reached WeCom. */
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** The HTTP client's own timeout codes (axios: ECONNABORTED, or ETIMEDOUT when told to say so). */
+const CLIENT_TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
+
+/**
+ * What an error of the HTTP client says about a call with this `limit`, secret-free fields only.
+ * `deadlineHit`: the transport's own abort signal ended the call.
+ */
+export function clientFailure(thrown: unknown, limit: CallLimit, deadlineHit: boolean): TransportFailure {
+	const error = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as { message?: unknown; code?: unknown };
+	const code = typeof error.code === 'string' ? error.code : undefined;
+	const timedOut = deadlineHit || (code !== undefined && CLIENT_TIMEOUT_CODES.has(code));
+	return {
+		message: typeof error.message === 'string' ? error.message : 'request failed',
+		code,
+		timeoutSeconds: timedOut ? Math.round(limit.timeoutMs / 100) / 10 : undefined,
+		mayHaveBeenApplied: !limit.safeToRepeat && !(code !== undefined && NOT_CONNECTED_CODES.has(code)),
+	};
 }
 
 /**

@@ -7,7 +7,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { isTransientWeComError, WeComCallFailure, weComApiError, weComCallError } from './errors';
+import { clientFailure, isTransientWeComError, WeComCallFailure, weComApiError, weComCallError } from './errors';
 import { buildMediaMultipart, mediaProblem, type MediaFile, type WeComMediaType } from './media';
 import { callLimit, WECOM_TIMEOUTS } from './timeouts';
 import {
@@ -86,12 +86,6 @@ function itemIndexOf(options: WeComRequestOptions | undefined): number | undefin
 	return options?.itemIndex;
 }
 
-/** Codes of a connection that never opened: the request cannot have reached WeCom. */
-const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
-
-/** The HTTP client's own timeout codes (axios: ECONNABORTED, or ETIMEDOUT when it is told to say so). */
-const CLIENT_TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
-
 function parseBody(body: unknown): IDataObject | undefined {
 	let value = body;
 	if (Buffer.isBuffer(value)) value = value.toString('utf8');
@@ -127,18 +121,9 @@ async function sendRequest(this: WeComContext, request: IHttpRequestOptions, end
 		})
 		.then(
 			(response) => ({ response: response as { body: unknown; statusCode: number } }),
-			(error: unknown) => ({ error: error as { message?: unknown; code?: unknown } }),
+			(error: unknown) => ({ error }),
 		);
-	if ('error' in outcome) {
-		const code = typeof outcome.error.code === 'string' ? outcome.error.code : undefined;
-		const timedOut = deadline.aborted || (code !== undefined && CLIENT_TIMEOUT_CODES.has(code));
-		throw new WeComCallFailure(endpoint, {
-			message: typeof outcome.error.message === 'string' ? outcome.error.message : 'request failed',
-			code,
-			timeoutSeconds: timedOut ? Math.round(limit.timeoutMs / 100) / 10 : undefined,
-			mayHaveBeenApplied: !limit.safeToRepeat && !(code !== undefined && NOT_CONNECTED_CODES.has(code)),
-		});
-	}
+	if ('error' in outcome) throw new WeComCallFailure(endpoint, clientFailure(outcome.error, limit, deadline.aborted));
 	const { response } = outcome;
 	const parsed = parseBody(response.body);
 	// WeCom answers HTTP 200 with an errcode; a proxy may pass an errcode on with another status.
