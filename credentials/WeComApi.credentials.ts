@@ -4,6 +4,12 @@ import type { ICredentialTestRequest, ICredentialType, Icon, INodeProperties } f
  * A self-built WeCom app (自建应用): the company's Corp ID plus the app's AgentId and Secret. The
  * WeCom node fetches and caches the access_token itself (nodes/WeCom/transport), so this type has
  * no `authenticate`; its "Test" asks gettoken (doc 91039), which checks Corp ID, Secret and IP.
+ *
+ * The test is declarative on purpose: n8n sends it itself, so it always reaches WeCom and is never
+ * answered from the transport's memory of a refused gettoken (an admin who just fixed the trusted IP
+ * sees the real answer). n8n's credentials tester gives it n8n's own 300 s time limit, which a
+ * declarative test cannot change; a function test could, but only through the deprecated
+ * `helpers.request`.
  */
 export class WeComApi implements ICredentialType {
 	name = 'weComApi';

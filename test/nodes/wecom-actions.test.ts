@@ -527,4 +527,15 @@ describe('WeCom API credential: the "Test" button', () => {
 		api.injectError('/cgi-bin/gettoken', 60020);
 		assert.match(String((await testCredential({ corpId: CORP_ID, secret: SECRET, baseUrl: api.url })).message), /企业可信IP/);
 	});
+
+	it('asks WeCom even while executions get a remembered refusal of the same secret', async () => {
+		const wrong = randomBytes(20).toString('hex');
+		const gettokens = () => api.requests.filter((request) => request.path === '/cgi-bin/gettoken').length;
+		const refused = await runNode({ nodeType: 'weCom', parameters: sendText(), credentials: credentials({ secret: wrong }) });
+		assert.match(String(refused.error?.description), /without asking WeCom/);
+		assert.equal(gettokens(), 1);
+		const result = await testCredential({ corpId: CORP_ID, secret: wrong, baseUrl: api.url });
+		assert.match(String(result.message), /Invalid Secret/);
+		assert.equal(gettokens(), 2, 'the Test button is not answered from the memory of executions');
+	});
 });

@@ -2,14 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { NodeApiError, type INode } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, type INode } from 'n8n-workflow';
 
 import {
+	clientFailure,
 	describeWeComError,
 	ipFromErrmsg,
+	isTransientWeComError,
 	stripSecrets,
 	WECOM_ERRORS,
 	weComApiError,
+	WeComCallFailure,
+	weComCallError,
 	weComTransportError,
 } from '../../nodes/WeCom/transport/errors';
 
@@ -91,5 +95,120 @@ describe('WeCom errcodes', () => {
 		assert.ok(!serialized.includes('SECRET'));
 		// n8n swaps the message of a known network error for its own wording; the hint stays ours
 		assert.match(String(error.description), /Base URL/);
+	});
+});
+
+describe('a call that timed out', () => {
+	it('says which call, after how long, and whether it may have been carried out', () => {
+		const send = weComTransportError(
+			node,
+			{ message: 'canceled', code: 'ERR_CANCELED', timeoutSeconds: 15, mayHaveBeenApplied: true },
+			{ endpoint: '/cgi-bin/kf/send_msg?access_token=TOKEN_abc', itemIndex: 2 },
+		);
+		assert.equal(send.message, 'WeCom did not answer within 15 s: /cgi-bin/kf/send_msg');
+		assert.match(String(send.description), /may or may not have been applied/);
+		assert.equal(send.context.mayHaveBeenApplied, true);
+		assert.equal(send.context.timeoutSeconds, 15);
+		assert.equal(send.context.itemIndex, 2);
+		assert.ok(!JSON.stringify({ ...send, message: send.message }).includes('TOKEN_abc'));
+
+		const read = weComTransportError(
+			node,
+			{ message: 'timeout of 20000ms exceeded', code: 'ECONNABORTED', timeoutSeconds: 20 },
+			{ endpoint: '/cgi-bin/kf/sync_msg' },
+		);
+		// n8n would replace a message mentioning ECONNABORTED with its generic "connection was aborted".
+		assert.equal(read.message, 'WeCom did not answer within 20 s: /cgi-bin/kf/sync_msg');
+		assert.doesNotMatch(String(read.description), /may or may not/);
+		assert.equal(read.context.mayHaveBeenApplied, false);
+	});
+
+	it('a WeComCallFailure becomes the error of the node and item that asked', () => {
+		const failure = new WeComCallFailure('/cgi-bin/gettoken', { errcode: 40001, errmsg: 'invalid credential' });
+		const other: INode = { ...node, name: 'Other node' };
+		const first = weComCallError(node, failure, { itemIndex: 0 });
+		const second = weComCallError(other, failure, { itemIndex: 4, note: 'Remembered.' });
+		assert.notEqual(first, second);
+		assert.equal(first.node.name, 'WeCom');
+		assert.equal(second.node.name, 'Other node');
+		assert.equal(second.context.itemIndex, 4);
+		assert.equal(second.message, 'WeCom error 40001: invalid secret');
+		assert.match(String(second.description), /Remembered\.$/);
+		assert.doesNotMatch(String(first.description), /Remembered/);
+	});
+});
+
+describe('clientFailure: what an HTTP client error says', () => {
+	const send = { timeoutMs: 15_000, safeToRepeat: false };
+	const read = { timeoutMs: 20_000, safeToRepeat: true };
+
+	it('a time-out: our deadline or the client\'s own timeout code', () => {
+		assert.equal(clientFailure({ message: 'canceled', code: 'ERR_CANCELED' }, send, true).timeoutSeconds, 15);
+		assert.equal(clientFailure({ message: 'timeout of 20000ms exceeded', code: 'ECONNABORTED' }, read, false).timeoutSeconds, 20);
+		assert.equal(clientFailure({ message: 'socket hang up', code: 'ECONNRESET' }, send, false).timeoutSeconds, undefined);
+	});
+
+	it('may have been applied: a call that changes something and whose connection had opened', () => {
+		assert.equal(clientFailure({ code: 'ECONNRESET' }, send, false).mayHaveBeenApplied, true);
+		assert.equal(clientFailure({}, send, true).mayHaveBeenApplied, true);
+		assert.equal(clientFailure({ code: 'ECONNREFUSED' }, send, false).mayHaveBeenApplied, false, 'never connected');
+		assert.equal(clientFailure({ code: 'ENOTFOUND' }, send, false).mayHaveBeenApplied, false);
+		assert.equal(clientFailure({ code: 'ECONNRESET' }, read, false).mayHaveBeenApplied, false, 'a read');
+	});
+
+	it('keeps only the message and the code of whatever was thrown', () => {
+		const failure = clientFailure({ message: 'boom', code: 'EPIPE', config: { params: { access_token: 'T' } } }, send, false);
+		assert.deepEqual(Object.keys(failure).sort(), ['code', 'mayHaveBeenApplied', 'message', 'timeoutSeconds']);
+		assert.equal(clientFailure('not an error', send, false).message, 'request failed');
+	});
+});
+
+describe('isTransientWeComError', () => {
+	const api = (errcode: number) => weComApiError(node, { errcode, errmsg: 'x' }, { endpoint: '/cgi-bin/kf/send_msg' });
+	const transport = (failure: Parameters<typeof weComTransportError>[1]) =>
+		weComTransportError(node, failure, { endpoint: '/cgi-bin/kf/send_msg' });
+
+	it('true for WeCom busy and too many concurrent calls', () => {
+		assert.equal(isTransientWeComError(api(-1)), true);
+		assert.equal(isTransientWeComError(api(45033)), true);
+	});
+
+	it('false for errcodes a pause of seconds does not change', () => {
+		// wrong secret / corp ID / IP, rate limit of a minute to a day, 5-message limit, expired token
+		// (already retried), invalid parameter, duplicate msgid, no permission
+		for (const errcode of [40001, 40013, 40091, 60020, 45009, 95001, 95018, 42001, 40014, 40058, 48002, 81013, 123456]) {
+			assert.equal(isTransientWeComError(api(errcode)), false, `errcode ${errcode}`);
+		}
+	});
+
+	it('true for our timeouts, dropped or refused connections, HTTP 408, 429 and 5xx', () => {
+		assert.equal(isTransientWeComError(transport({ message: 'canceled', timeoutSeconds: 15 })), true);
+		for (const code of ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN']) {
+			assert.equal(isTransientWeComError(transport({ message: code, code })), true, code);
+		}
+		for (const statusCode of [408, 429, 500, 502, 503, 504]) {
+			assert.equal(isTransientWeComError(transport({ message: 'bad gateway', statusCode })), true, `HTTP ${statusCode}`);
+		}
+	});
+
+	it('false for an unknown host, a non-JSON answer and HTTP 4xx', () => {
+		assert.equal(isTransientWeComError(transport({ message: 'getaddrinfo ENOTFOUND', code: 'ENOTFOUND' })), false);
+		assert.equal(isTransientWeComError(transport({ message: 'the answer is not JSON', statusCode: 200 })), false);
+		assert.equal(isTransientWeComError(transport({ message: 'not found', statusCode: 404 })), false);
+	});
+
+	it('reads a WeComCallFailure and a raw network error as well', () => {
+		assert.equal(isTransientWeComError(new WeComCallFailure('/x', { errcode: -1, errmsg: 'busy' })), true);
+		assert.equal(isTransientWeComError(new WeComCallFailure('/x', { errcode: 40001, errmsg: 'no' })), false);
+		assert.equal(isTransientWeComError(new WeComCallFailure('/x', { message: 'slow', timeoutSeconds: 10 })), true);
+		assert.equal(isTransientWeComError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), true);
+		assert.equal(isTransientWeComError(Object.assign(new Error('x'), { response: { status: 503 } })), true);
+	});
+
+	it('false for refusals before any call and for things that are not errors of a call', () => {
+		assert.equal(isTransientWeComError(new NodeOperationError(node, 'The WeCom API credential has no Corp ID or Secret')), false);
+		assert.equal(isTransientWeComError(new Error('boom')), false);
+		assert.equal(isTransientWeComError(undefined), false);
+		assert.equal(isTransientWeComError('ECONNRESET'), false);
 	});
 });

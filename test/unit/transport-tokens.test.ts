@@ -127,6 +127,88 @@ describe('ExpiringValueCache', () => {
 	});
 });
 
+describe('ExpiringValueCache: a remembered failure', () => {
+	class Refused extends Error {}
+
+	/** A fetch that fails with `Refused` (remembered) or a plain Error (not), counting its calls. */
+	function refusing(kind: 'refused' | 'network' = 'refused') {
+		let calls = 0;
+		return {
+			get calls() {
+				return calls;
+			},
+			fetch: async (): Promise<FetchedValue> => {
+				calls += 1;
+				throw kind === 'refused' ? new Refused(`refused #${calls}`) : new Error(`network #${calls}`);
+			},
+		};
+	}
+
+	function cacheAt(clock: { now: number }, rememberMs = 60_000) {
+		return new ExpiringValueCache({
+			now: () => clock.now,
+			rememberFailureMs: (error) => (error instanceof Refused ? rememberMs : 0),
+		});
+	}
+
+	it('serves the same error to every caller inside the window, without fetching; after it, fetches once more', async () => {
+		const clock = { now: 1_000_000 };
+		const cache = cacheAt(clock);
+		const source = refusing();
+		const concurrent = await Promise.allSettled(Array.from({ length: 10 }, async () => await cache.get('k', source.fetch)));
+		const errors = concurrent.map((result) => (result.status === 'rejected' ? (result.reason as Error) : undefined));
+		for (let i = 0; i < 10; i++) {
+			clock.now += 1000;
+			errors.push(await cache.get('k', source.fetch).then(() => undefined, (error: Error) => error));
+		}
+		assert.equal(source.calls, 1);
+		assert.equal(new Set(errors).size, 1, 'one and the same error for all 20 callers');
+		assert.equal(errors[0]?.message, 'refused #1');
+		assert.equal(cache.failureUntil('k'), 1_000_000 + 60_000);
+
+		clock.now = 1_000_000 + 60_000 - 1;
+		await assert.rejects(cache.get('k', source.fetch), /refused #1/);
+		clock.now += 1;
+		assert.equal(cache.failureUntil('k'), undefined);
+		await assert.rejects(cache.get('k', source.fetch), /refused #2/);
+		assert.equal(source.calls, 2);
+	});
+
+	it('keeps keys apart: another key is fetched at once', async () => {
+		const cache = cacheAt({ now: 0 });
+		await assert.rejects(cache.get('wrong', refusing().fetch), Refused);
+		assert.equal(await cache.get('fixed', counter(['token']).fetch), 'token');
+	});
+
+	it('forgets the failure once a fetch after the window succeeds', async () => {
+		const clock = { now: 0 };
+		const cache = cacheAt(clock, 1000);
+		await assert.rejects(cache.get('k', refusing().fetch), Refused);
+		clock.now = 1000;
+		const source = counter(['token']);
+		assert.equal(await cache.get('k', source.fetch), 'token');
+		assert.equal(cache.failureUntil('k'), undefined);
+		assert.equal(await cache.get('k', source.fetch), 'token');
+		assert.equal(source.calls, 1);
+	});
+
+	it('does not remember what the policy says not to (a network error)', async () => {
+		const cache = cacheAt({ now: 0 });
+		const source = refusing('network');
+		await assert.rejects(cache.get('k', source.fetch), /network #1/);
+		await assert.rejects(cache.get('k', source.fetch), /network #2/);
+		assert.equal(cache.failureUntil('k'), undefined);
+	});
+
+	it('clear() forgets remembered failures too', async () => {
+		const cache = cacheAt({ now: 0 });
+		const source = refusing();
+		await assert.rejects(cache.get('k', source.fetch), Refused);
+		cache.clear();
+		await assert.rejects(cache.get('k', source.fetch), /refused #2/);
+	});
+});
+
 describe('cache keys', () => {
 	const secret = randomBytes(20).toString('hex');
 

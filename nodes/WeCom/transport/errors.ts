@@ -1,6 +1,8 @@
 import type { Failure, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import type { CallLimit } from './timeouts';
+
 /**
  * WeCom errcodes an operator can act on, from the global errcode page (doc 90313; generated
  * table in xen0n/go-workwx errcodes/mod.go). Match on errcode, never on errmsg: WeCom appends
@@ -343,6 +345,12 @@ export interface WeComErrorContext {
 	/** The API path, e.g. /cgi-bin/message/send (never the full URL: it would carry the token). */
 	endpoint: string;
 	itemIndex?: number;
+	/** A sentence added to the description (e.g. that a refused token fetch is being remembered). */
+	note?: string;
+}
+
+function withNote(description: string, note: string | undefined): string {
+	return note ? `${description} ${note}` : description;
 }
 
 /**
@@ -359,7 +367,7 @@ export function weComApiError(
 	const body: JsonObject = { errcode: described.errcode, errmsg: described.errmsg, endpoint };
 	const error = new NodeApiError(node, body, {
 		message: described.message,
-		description: described.description,
+		description: withNote(described.description, context.note),
 		httpCode: String(described.errcode),
 		itemIndex: context.itemIndex,
 		failure: described.failure,
@@ -370,30 +378,200 @@ export function weComApiError(
 	return error;
 }
 
+/** A request that got no WeCom answer: a network error, a timeout, a proxy's error page. */
+export interface TransportFailure {
+	message: string;
+	/** Node's or the HTTP client's error code (ECONNRESET, ENOTFOUND, …). */
+	code?: string;
+	statusCode?: number;
+	body?: string;
+	/** Set when the transport's own time limit ended the call (seconds). */
+	timeoutSeconds?: number;
+	/** WeCom may have carried the call out although no answer arrived (not for reads, see timeouts.ts). */
+	mayHaveBeenApplied?: boolean;
+}
+
+function transportWording(failure: TransportFailure, endpoint: string): { message: string; description: string } {
+	const maybeApplied = failure.mayHaveBeenApplied
+		? ' The request may or may not have been applied: WeCom may have carried it out (a message sent, a session moved) without the answer arriving, so repeating it can do it twice.'
+		: '';
+	if (failure.timeoutSeconds !== undefined) {
+		return {
+			message: `WeCom did not answer within ${failure.timeoutSeconds} s: ${endpoint}`,
+			description: `The node gives up after ${failure.timeoutSeconds} s rather than wait for n8n's 5-minute limit.${maybeApplied} If this repeats, check that this server reaches WeCom, or the proxy in the Base URL of the WeCom API credential.`,
+		};
+	}
+	const status = failure.statusCode ? `HTTP ${failure.statusCode}` : (failure.code ?? 'no answer');
+	return {
+		message: `WeCom request failed (${status}): ${stripSecrets(failure.message)}`,
+		description: `WeCom could not be reached or answered with something other than JSON. Check the Base URL of the WeCom API credential (default https://qyapi.weixin.qq.com) and, if it points at a proxy, that the proxy is up and forwards to WeCom.${maybeApplied}`,
+	};
+}
+
 /**
- * A NodeApiError for a request that got no WeCom answer (network error, proxy error page). Only
- * the status, the error code and a secret-free message survive: the underlying HTTP client error
- * holds the request configuration, URL and query included, so it is not kept as the cause.
+ * A NodeApiError for a request that got no WeCom answer (network error, timeout, proxy error page).
+ * Only the status, the error code and a secret-free message survive: the underlying HTTP client
+ * error holds the request configuration, URL and query included, so it is not kept as the cause.
  */
 export function weComTransportError(
 	node: INode,
-	failure: { message: string; code?: string; statusCode?: number; body?: string },
+	failure: TransportFailure,
 	context: WeComErrorContext,
 ): NodeApiError {
 	const endpoint = stripSecrets(context.endpoint.split('?')[0]);
-	const status = failure.statusCode ? `HTTP ${failure.statusCode}` : (failure.code ?? 'no answer');
-	const body: JsonObject = { endpoint, message: stripSecrets(failure.message) };
-	if (failure.code) body.code = failure.code;
+	const wording = transportWording(failure, endpoint);
+	// No `code` of Node's in the body: n8n would swap our message for its generic one (ECONNABORTED…).
+	const body: JsonObject = { endpoint, message: wording.message };
 	if (failure.statusCode) body.statusCode = failure.statusCode;
 	if (failure.body) body.body = stripSecrets(failure.body).slice(0, 500);
 	const error = new NodeApiError(node, body, {
-		message: `WeCom request failed (${status}): ${stripSecrets(failure.message)}`,
-		description:
-			'WeCom could not be reached or answered with something other than JSON. Check the Base URL of the WeCom API credential (default https://qyapi.weixin.qq.com) and, if it points at a proxy, that the proxy is up and forwards to WeCom.',
+		message: wording.message,
+		description: withNote(wording.description, context.note),
 		httpCode: failure.statusCode ? String(failure.statusCode) : undefined,
 		itemIndex: context.itemIndex,
 		failure: { cause: 'temporarily-unavailable' },
 	});
 	error.context.endpoint = endpoint;
+	if (failure.code) error.context.code = failure.code;
+	if (failure.statusCode) error.context.statusCode = failure.statusCode;
+	if (failure.timeoutSeconds !== undefined) error.context.timeoutSeconds = failure.timeoutSeconds;
+	error.context.mayHaveBeenApplied = failure.mayHaveBeenApplied === true;
 	return error;
+}
+
+/** Codes of a connection that never opened: the request cannot have reached WeCom. */
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** The HTTP client's own timeout codes (axios: ECONNABORTED, or ETIMEDOUT when told to say so). */
+const CLIENT_TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
+
+/**
+ * What an error of the HTTP client says about a call with this `limit`, secret-free fields only.
+ * `deadlineHit`: the transport's own abort signal ended the call.
+ */
+export function clientFailure(thrown: unknown, limit: CallLimit, deadlineHit: boolean): TransportFailure {
+	const error = (typeof thrown === 'object' && thrown !== null ? thrown : {}) as { message?: unknown; code?: unknown };
+	const code = typeof error.code === 'string' ? error.code : undefined;
+	const timedOut = deadlineHit || (code !== undefined && CLIENT_TIMEOUT_CODES.has(code));
+	return {
+		message: typeof error.message === 'string' ? error.message : 'request failed',
+		code,
+		timeoutSeconds: timedOut ? Math.round(limit.timeoutMs / 100) / 10 : undefined,
+		mayHaveBeenApplied: !limit.safeToRepeat && !(code !== undefined && NOT_CONNECTED_CODES.has(code)),
+	};
+}
+
+/**
+ * A failed WeCom call as plain data, before it meets a node: an errcode answer or a transport
+ * failure. The transport turns it into a NodeApiError for whichever node asked, so one failure
+ * (a gettoken shared by concurrent callers, or remembered for a while) reaches every execution as
+ * an error of its own node and item.
+ */
+export class WeComCallFailure extends Error {
+	constructor(
+		readonly endpoint: string,
+		readonly detail: { errcode: number; errmsg: string } | TransportFailure,
+	) {
+		super('errcode' in detail ? `WeCom error ${detail.errcode}` : stripSecrets(detail.message));
+		this.name = 'WeComCallFailure';
+	}
+}
+
+/** The NodeApiError of `failure` for `node`. */
+export function weComCallError(
+	node: INode,
+	failure: WeComCallFailure,
+	context: Omit<WeComErrorContext, 'endpoint'>,
+): NodeApiError {
+	const full = { ...context, endpoint: failure.endpoint };
+	return 'errcode' in failure.detail
+		? weComApiError(node, failure.detail, full)
+		: weComTransportError(node, failure.detail, full);
+}
+
+/**
+ * Errcodes after which the same call may succeed a few seconds later: -1 (系统繁忙, WeCom busy) and
+ * 45033 (too many concurrent calls). Not 45009: its limits run from a minute to a day (and an IP
+ * blocked after wrong secrets stays blocked for an hour), so a quick retry only adds to the count;
+ * nor 95001 (the 5-message limit lifts when the customer writes, not with time).
+ */
+const TRANSIENT_ERRCODES = new Set([-1, 45033]);
+
+/**
+ * Node's network error codes after which the connection may work again: dropped, refused (a proxy
+ * restarting), timed out, DNS temporarily failing, and the HTTP client's own timeout. ENOTFOUND is
+ * left out: an unknown host is almost always a mistyped Base URL.
+ */
+const TRANSIENT_NETWORK_CODES = new Set([
+	'ECONNRESET',
+	'ECONNREFUSED',
+	'ECONNABORTED',
+	'ETIMEDOUT',
+	'ESOCKETTIMEDOUT',
+	'EPIPE',
+	'ENETUNREACH',
+	'EHOSTUNREACH',
+	'EAI_AGAIN',
+]);
+
+interface FailureFacts {
+	errcode?: number;
+	code?: string;
+	statusCode?: number;
+	timedOut?: boolean;
+}
+
+function objectOf(value: unknown): Record<string, unknown> | undefined {
+	return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+function factsOf(error: unknown): FailureFacts {
+	if (error instanceof WeComCallFailure) {
+		const detail = error.detail;
+		if ('errcode' in detail) return { errcode: detail.errcode };
+		return { code: detail.code, statusCode: detail.statusCode, timedOut: detail.timeoutSeconds !== undefined };
+	}
+	const thrown = objectOf(error);
+	if (!thrown) return {};
+	// Errors built by this file keep their facts in `context`; other errors (a raw network error) on themselves.
+	const context = objectOf(thrown.context);
+	const source = context && ('errcode' in context || 'endpoint' in context) ? context : thrown;
+	const errcode = source.errcode;
+	const code = source.code;
+	const statusCode = source.statusCode ?? objectOf(thrown.response)?.status;
+	return {
+		errcode: typeof errcode === 'number' ? errcode : undefined,
+		code: typeof code === 'string' ? code : undefined,
+		statusCode: typeof statusCode === 'number' ? statusCode : undefined,
+		timedOut: typeof source.timeoutSeconds === 'number',
+	};
+}
+
+/**
+ * Whether a failed WeCom call is worth making again, unchanged, after a pause of seconds.
+ *
+ * Contract, for any error a caller of this transport can catch (the NodeApiErrors of weComApiRequest
+ * and weComUploadMedia, a WeComCallFailure, or a raw Node/HTTP-client error):
+ * - true: WeCom busy (-1) or too many concurrent calls (45033); no answer within the transport's time
+ *   limit (timeouts.ts); a dropped, refused or timed-out connection or a DNS hiccup (ECONNRESET,
+ *   ECONNREFUSED, ETIMEDOUT, EAI_AGAIN, …); HTTP 408, 429 or 5xx from WeCom or a proxy.
+ * - false: every other errcode (a wrong field, a missing permission, a wrong secret, an untrusted IP,
+ *   a limit a pause of seconds does not lift: 45009, 95001); an expired token (42001/40014: the
+ *   transport already fetched a new one and tried once more); a gettoken failure being remembered
+ *   (timeouts.ts refusedTokenMemoryMs); refusals before any call (no Corp ID, a file WeCom would
+ *   refuse); an unknown host; anything that is not an error of a WeCom call.
+ *
+ * Worth repeating is not harmless to repeat: after a timeout or a dropped connection WeCom may have
+ * carried the first call out (the NodeApiError's `context.mayHaveBeenApplied` says so for calls that
+ * are not reads). A kf send retried with the same Message ID (msgid) cannot reach the customer twice:
+ * WeCom refuses the second with 40058.
+ */
+export function isTransientWeComError(error: unknown): boolean {
+	const facts = factsOf(error);
+	if (facts.errcode !== undefined) return TRANSIENT_ERRCODES.has(facts.errcode);
+	if (facts.timedOut) return true;
+	if (facts.statusCode !== undefined) {
+		return facts.statusCode === 408 || facts.statusCode === 429 || facts.statusCode >= 500;
+	}
+	return facts.code !== undefined && TRANSIENT_NETWORK_CODES.has(facts.code);
 }

@@ -7,12 +7,12 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { weComApiError, weComTransportError } from './errors';
+import { clientFailure, isTransientWeComError, WeComCallFailure, weComApiError, weComCallError } from './errors';
 import { buildMediaMultipart, mediaProblem, type MediaFile, type WeComMediaType } from './media';
+import { callLimit, WECOM_TIMEOUTS } from './timeouts';
 import {
-	accessTokenCache,
 	accessTokenKey,
-	jsApiTicketCache,
+	ExpiringValueCache,
 	jsApiTicketKey,
 	type FetchedValue,
 	type JsApiTicketType,
@@ -20,9 +20,24 @@ import {
 
 /**
  * The one place that builds a WeCom request: base URL from the credential, access_token from the
- * shared cache, JSON answer parsed, errcode turned into a NodeApiError, one retry with a fresh
- * token when WeCom says the token is invalid or expired.
+ * shared cache, a time limit per call (timeouts.ts), JSON answer parsed, errcode turned into a
+ * NodeApiError, one retry with a fresh token when WeCom says the token is invalid or expired.
  */
+
+/**
+ * Access tokens of every WeCom credential used in this process. A gettoken that WeCom refused is
+ * remembered for a minute (timeouts.ts explains why); one that got no answer is not, so a retry after
+ * a network error or WeCom being busy asks again.
+ */
+export const accessTokenCache = new ExpiringValueCache({
+	rememberFailureMs: (error) =>
+		error instanceof WeComCallFailure && 'errcode' in error.detail && !isTransientWeComError(error)
+			? WECOM_TIMEOUTS.refusedTokenMemoryMs
+			: 0,
+});
+
+/** JS-SDK tickets (7200 s, same refresh rule as tokens). */
+export const jsApiTicketCache = new ExpiringValueCache();
 
 export type WeComContext = IExecuteFunctions | ILoadOptionsFunctions;
 
@@ -85,49 +100,48 @@ function parseBody(body: unknown): IDataObject | undefined {
 }
 
 /**
- * Sends one HTTP request and returns WeCom's JSON answer (errcode not yet checked). Errors of the
- * HTTP client are replaced, not wrapped: they carry the request with its access_token.
+ * Sends one HTTP request within its time limit and returns WeCom's JSON answer (errcode not yet
+ * checked). Throws a WeComCallFailure when no WeCom answer arrived. Errors of the HTTP client are
+ * replaced, not wrapped: they carry the request with its access_token.
  */
-async function sendRequest(
-	this: WeComContext,
-	request: IHttpRequestOptions,
-	endpoint: string,
-	itemIndex: number | undefined,
-): Promise<IDataObject> {
-	let response: { body: unknown; statusCode: number };
-	try {
-		response = (await this.helpers.httpRequest({
+async function sendRequest(this: WeComContext, request: IHttpRequestOptions, endpoint: string): Promise<IDataObject> {
+	const bodyBytes = Buffer.isBuffer(request.body) ? request.body.length : 0;
+	const limit = callLimit(endpoint, bodyBytes);
+	// Two bounds of the same length: the client's `timeout` ends a call that gets no answer (or a
+	// silent socket), the signal ends one whose answer trickles in, whatever the client does.
+	const deadline = AbortSignal.timeout(limit.timeoutMs);
+	const outcome = await this.helpers
+		.httpRequest({
 			...request,
 			json: request.json ?? true,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
-		})) as { body: unknown; statusCode: number };
-	} catch (error) {
-		const failure = error as { message?: unknown; code?: unknown };
-		throw weComTransportError(
-			this.getNode(),
-			{
-				message: typeof failure.message === 'string' ? failure.message : 'request failed',
-				code: typeof failure.code === 'string' ? failure.code : undefined,
-			},
-			{ endpoint, itemIndex },
+			timeout: limit.timeoutMs,
+			abortSignal: deadline,
+		})
+		.then(
+			(response) => ({ response: response as { body: unknown; statusCode: number } }),
+			(error: unknown) => ({ error }),
 		);
-	}
+	if ('error' in outcome) throw new WeComCallFailure(endpoint, clientFailure(outcome.error, limit, deadline.aborted));
+	const { response } = outcome;
 	const parsed = parseBody(response.body);
 	// WeCom answers HTTP 200 with an errcode; a proxy may pass an errcode on with another status.
 	const isWeComAnswer = parsed !== undefined && (parsed.errcode !== undefined || response.statusCode < 300);
 	if (!parsed || !isWeComAnswer || response.statusCode < 200) {
-		throw weComTransportError(
-			this.getNode(),
-			{
-				message: parsed ? 'unexpected HTTP status' : 'the answer is not JSON',
-				statusCode: response.statusCode,
-				body: typeof response.body === 'string' ? response.body : undefined,
-			},
-			{ endpoint, itemIndex },
-		);
+		throw new WeComCallFailure(endpoint, {
+			message: parsed ? 'unexpected HTTP status' : 'the answer is not JSON',
+			statusCode: response.statusCode,
+			body: typeof response.body === 'string' ? response.body : undefined,
+			mayHaveBeenApplied: !limit.safeToRepeat,
+		});
 	}
 	return parsed;
+}
+
+/** A WeComCallFailure as the NodeApiError of this node and item; anything else unchanged. */
+function forThisNode(this: WeComContext, error: unknown, itemIndex: number | undefined, note?: string): unknown {
+	return error instanceof WeComCallFailure ? weComCallError(this.getNode(), error, { itemIndex, note }) : error;
 }
 
 function errcodeOf(answer: IDataObject): number {
@@ -135,19 +149,12 @@ function errcodeOf(answer: IDataObject): number {
 	return Number.isFinite(code) ? code : -1;
 }
 
-/** GET /cgi-bin/gettoken (doc 91039). Its errors are never retried: a wrong secret stays wrong. */
-async function fetchAccessToken(
-	this: WeComContext,
-	credentials: WeComApiCredentials,
-	itemIndex: number | undefined,
-): Promise<FetchedValue> {
+/**
+ * GET /cgi-bin/gettoken (doc 91039). Throws a WeComCallFailure, never a node's error: the failure may
+ * be shared with concurrent callers and remembered for later ones (accessTokenCache).
+ */
+async function fetchAccessToken(this: WeComContext, credentials: WeComApiCredentials): Promise<FetchedValue> {
 	const endpoint = '/cgi-bin/gettoken';
-	if (!credentials.corpId || !credentials.secret) {
-		throw new NodeOperationError(this.getNode(), 'The WeCom API credential has no Corp ID or Secret', {
-			description: 'Open the credential and fill in Corp ID (企业ID) and the Secret of the app.',
-			itemIndex,
-		});
-	}
 	const answer = await sendRequest.call(
 		this,
 		{
@@ -156,17 +163,21 @@ async function fetchAccessToken(
 			qs: { corpid: credentials.corpId, corpsecret: credentials.secret },
 		},
 		endpoint,
-		itemIndex,
 	);
 	const errcode = errcodeOf(answer);
 	if (errcode !== 0 || typeof answer.access_token !== 'string' || !answer.access_token) {
-		throw weComApiError(
-			this.getNode(),
-			{ errcode: errcode || -1, errmsg: answer.errmsg ?? 'gettoken returned no access_token' },
-			{ endpoint, itemIndex },
-		);
+		throw new WeComCallFailure(endpoint, {
+			errcode: errcode || -1,
+			errmsg: String(answer.errmsg ?? 'gettoken returned no access_token'),
+		});
 	}
 	return { value: answer.access_token, expiresInSeconds: Number(answer.expires_in ?? 7200) };
+}
+
+/** What a refused, remembered gettoken adds to its error: why the node did not ask again, and until when. */
+function rememberedTokenNote(until: number): string {
+	const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+	return `To keep WeCom from blocking this server's IP (45009), the node gives this same answer for the next ${seconds} s without asking WeCom; a changed Corp ID, Secret or Base URL is tried at once, and the credential's "Test" button always asks WeCom.`;
 }
 
 async function getAccessToken(
@@ -174,8 +185,19 @@ async function getAccessToken(
 	credentials: WeComApiCredentials,
 	itemIndex: number | undefined,
 ): Promise<string> {
+	if (!credentials.corpId || !credentials.secret) {
+		throw new NodeOperationError(this.getNode(), 'The WeCom API credential has no Corp ID or Secret', {
+			description: 'Open the credential and fill in Corp ID (企业ID) and the Secret of the app.',
+			itemIndex,
+		});
+	}
 	const key = accessTokenKey(credentials.baseUrl, credentials.corpId, credentials.secret);
-	return await accessTokenCache.get(key, async () => await fetchAccessToken.call(this, credentials, itemIndex));
+	try {
+		return await accessTokenCache.get(key, async () => await fetchAccessToken.call(this, credentials));
+	} catch (error) {
+		const until = accessTokenCache.failureUntil(key);
+		throw forThisNode.call(this, error, itemIndex, until === undefined ? undefined : rememberedTokenNote(until));
+	}
 }
 
 /**
@@ -207,7 +229,12 @@ export async function weComApiRequest(
 		} else if (body !== undefined) {
 			request.body = body;
 		}
-		const answer = await sendRequest.call(this, request, endpoint, itemIndex);
+		let answer: IDataObject;
+		try {
+			answer = await sendRequest.call(this, request, endpoint);
+		} catch (error) {
+			throw forThisNode.call(this, error, itemIndex);
+		}
 		const errcode = errcodeOf(answer);
 		if (errcode === 0) return answer;
 		if (TOKEN_ERRCODES.has(errcode) && attempt === 0) {
@@ -273,6 +300,6 @@ export function resetWeComCaches(): void {
 	jsApiTicketCache.clear();
 }
 
-export { accessTokenCache, jsApiTicketCache } from './tokens';
-export { describeWeComError, stripSecrets, WECOM_ERRORS } from './errors';
+export { describeWeComError, isTransientWeComError, stripSecrets, WECOM_ERRORS } from './errors';
+export { WECOM_TIMEOUTS } from './timeouts';
 export type { MediaFile, WeComMediaType } from './media';

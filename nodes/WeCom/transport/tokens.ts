@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
  *
  * Why a cache at all: WeCom rate-limits gettoken ("不能频繁调用gettoken接口，否则会受到频率拦截",
  * doc 91039) and jsapi tickets (400/h per corp, 100/h per app, doc 90454), so every caller in this
- * process shares one value per key, and concurrent callers share one in-flight fetch.
+ * process shares one value per key, and concurrent callers share one in-flight fetch. A refused
+ * fetch can be remembered for a while too (`rememberFailureMs`): repeated refused gettoken calls get
+ * the server's IP blocked (45009), so they must not be repeated by every execution.
  *
  * The cache lives in the n8n process: in queue mode each worker fetches its own token. WeCom's
  * gettoken does not invalidate tokens other processes hold, so that is safe.
@@ -23,6 +25,11 @@ export interface ExpiringCacheOptions {
 	refreshBeforeSeconds?: number;
 	/** Clock in milliseconds; tests inject their own. */
 	now?: () => number;
+	/**
+	 * How long (ms) a failed fetch is remembered for its key; 0 or none: not at all. Meanwhile every
+	 * caller of that key gets the same error at once, without a fetch.
+	 */
+	rememberFailureMs?: (error: unknown) => number;
 }
 
 interface Entry {
@@ -31,27 +38,46 @@ interface Entry {
 	refreshAt: number;
 }
 
+interface RememberedFailure {
+	error: unknown;
+	/** Until this instant (ms) the error is served instead of a fetch. */
+	until: number;
+}
+
 export class ExpiringValueCache {
 	private readonly entries = new Map<string, Entry>();
 
 	private readonly inFlight = new Map<string, Promise<string>>();
 
+	private readonly failures = new Map<string, RememberedFailure>();
+
 	private readonly refreshBeforeMs: number;
 
 	private readonly now: () => number;
 
+	private readonly rememberFailureMs: (error: unknown) => number;
+
 	constructor(options: ExpiringCacheOptions = {}) {
 		this.refreshBeforeMs = (options.refreshBeforeSeconds ?? 300) * 1000;
-		this.now = options.now ?? Date.now;
+		// Read Date.now at each call, not once: a test that mocks the clock replaces it later.
+		this.now = options.now ?? (() => Date.now());
+		this.rememberFailureMs = options.rememberFailureMs ?? (() => 0);
 	}
 
 	/**
 	 * The cached value for `key`, or the result of `fetch()`. While a fetch for `key` is running,
-	 * every other caller waits for that same fetch; a failed fetch is not cached.
+	 * every other caller waits for that same fetch. A failed fetch is not cached, unless
+	 * `rememberFailureMs` says to remember it: until then its error is thrown without a fetch.
 	 */
 	async get(key: string, fetch: () => Promise<FetchedValue>): Promise<string> {
 		const entry = this.entries.get(key);
 		if (entry && this.now() < entry.refreshAt) return entry.value;
+
+		const failed = this.failures.get(key);
+		if (failed) {
+			if (this.now() < failed.until) throw failed.error;
+			this.failures.delete(key);
+		}
 
 		const running = this.inFlight.get(key);
 		if (running) return await running;
@@ -68,7 +94,12 @@ export class ExpiringValueCache {
 		const settled = () => {
 			if (this.inFlight.get(key) === started) this.inFlight.delete(key);
 		};
-		started.then(settled, settled);
+		// Registered before any caller awaits `started`, so a failure is remembered before they see it.
+		started.then(settled, (error: unknown) => {
+			settled();
+			const rememberMs = this.rememberFailureMs(error);
+			if (rememberMs > 0) this.failures.set(key, { error, until: this.now() + rememberMs });
+		});
 		return await started;
 	}
 
@@ -88,6 +119,12 @@ export class ExpiringValueCache {
 		return this.entries.get(key)?.value;
 	}
 
+	/** Until when (ms) a failed fetch for `key` is served instead of a new one; undefined if none is. */
+	failureUntil(key: string): number | undefined {
+		const failed = this.failures.get(key);
+		return failed && this.now() < failed.until ? failed.until : undefined;
+	}
+
 	keys(): string[] {
 		return [...this.entries.keys()];
 	}
@@ -95,6 +132,7 @@ export class ExpiringValueCache {
 	clear(): void {
 		this.entries.clear();
 		this.inFlight.clear();
+		this.failures.clear();
 	}
 
 	/**
@@ -126,9 +164,3 @@ export type JsApiTicketType = 'corp' | 'agent';
 export function jsApiTicketKey(tokenKey: string, ticketType: JsApiTicketType): string {
 	return `${tokenKey}|ticket:${ticketType}`;
 }
-
-/** Access tokens of every WeCom credential used in this process. */
-export const accessTokenCache = new ExpiringValueCache();
-
-/** JS-SDK tickets (7200 s, same refresh rule as tokens). */
-export const jsApiTicketCache = new ExpiringValueCache();
