@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { TEXT_LIMITS } from '../shared/channels';
-import { failedItem } from '../shared/failedItem';
+import { failedItem, reportFailedItems } from '../shared/failedItem';
 import { openWorkflowState, type WorkflowState } from '../shared/workflowState';
 import { fitToLimit, type TextLimit } from '../shared/text';
 import { isValidTimezone, parseTimeOfDay, WEEKDAYS, type BusinessHours, type Weekday } from './engine/businessHours';
@@ -329,6 +329,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
 	const state = openWorkflowState<AutoReplyState>(this, STATE_NAMESPACE, emptyState, reviveState);
 	const memo: ExecutionMemo = new Map();
+	const failed: INodeExecutionData[] = [];
 
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const item = items[itemIndex];
@@ -336,7 +337,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		try {
 			routed = run(this, itemIndex, state, memo);
 		} catch (error) {
-			outputs[0].push(failedItem(this, error, itemIndex, item.json));
+			const failure = failedItem(this, error, itemIndex, item.json);
+			failed.push(failure);
+			outputs[0].push(failure);
 			continue;
 		}
 		outputs[routed.output].push({
@@ -345,5 +348,6 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			pairedItem: { item: itemIndex },
 		});
 	}
+	reportFailedItems(this, failed, items.length);
 	return outputs;
 }

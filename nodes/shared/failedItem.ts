@@ -39,3 +39,17 @@ export function failedItem(
 			: { ...input, error: error.message, ...details };
 	return { json, pairedItem: { item: itemIndex } };
 }
+
+/**
+ * After a node let items fail and went on: one hint in the execution (and one line in n8n's log) that
+ * says how many and why the first failed, so the operator who opens the execution sees it without
+ * looking for the error items, and a log reader sees it without opening executions.
+ */
+export function reportFailedItems(context: IExecuteFunctions, failed: INodeExecutionData[], total: number): void {
+	if (failed.length === 0) return;
+	const first = String(failed[0].json.error ?? '');
+	const where = context.getNode().onError === 'continueErrorOutput' ? 'left by the error output' : 'went on with an error field';
+	const message = `${failed.length} of ${total} item(s) failed and ${where}. First: ${first}`;
+	context.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
+	context.logger.warn(`${context.getNode().name}: ${message}`, { workflowId: context.getWorkflow().id });
+}

@@ -204,6 +204,80 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		for (const c of customers) assert.equal(sentTo(c).length, 1, `${c} got ${sentTo(c).length} answers`);
 	});
 
+	it('a send that fails for one customer of a pull: the others are answered, that one is retried or handed to a human, nothing is pulled twice', async () => {
+		const customers = ['wm_fail_1', 'wm_fail_2', 'wm_fail_3', 'wm_fail_4', 'wm_fail_5'];
+		const SEND = '/cgi-bin/kf/send_msg';
+		// wm_fail_2: WeCom busy once (the send's own retry answers it); wm_fail_4: busy on every send.
+		wecom.injectKfFault(SEND, 'wm_fail_2', 'busy', 1);
+		wecom.injectKfFault(SEND, 'wm_fail_4', 'busy', 'always');
+		try {
+			const known = new Set((await n8n.executions(workflowId)).map((e) => e.id));
+			const attemptsBefore = wecom.kfAttempts.length;
+			let token = '';
+			const msgids = customers.map((c) => {
+				const sent = wecom.kfCustomerSends(KF, c, { msgtype: 'text', text: { content: '请问价格是多少' } });
+				token = sent.token;
+				return sent.msgid;
+			});
+			// One callback announces all five: one pull, five items.
+			const signed = signedCallback(token);
+			assert.equal((await deliver(signed)).status, 200);
+			await wecom.waitFor(
+				() =>
+					wecom.kfAttempts
+						.slice(attemptsBefore)
+						.some((a) => a.path === '/cgi-bin/kf/service_state/trans' && a.external_userid === 'wm_fail_4'),
+				60_000,
+			);
+			const runs = (await n8n.settledExecutions(workflowId)).filter((e) => !known.has(e.id));
+			// The same callback again (WeCom's retry) and a later one pull nothing new.
+			assert.equal((await deliver(signed)).status, 200);
+			const { token: later } = wecom.kfEvent(KF, 'wm_fail_6', { event_type: 'enter_session', welcome: false });
+			assert.equal((await deliver(signedCallback(later))).status, 200);
+			const all = (await n8n.settledExecutions(workflowId)).filter((e) => !known.has(e.id));
+
+			// No execution stopped: the failure went down the error path, not through the workflow's end.
+			for (const run of all) assert.equal(run.status, 'success', `execution ${run.id} ended ${run.status}`);
+			assert.equal(runs.length, 1, 'one callback, one execution');
+			// Every message was pulled exactly once, across all these executions.
+			const pulled: string[] = [];
+			for (const run of all) {
+				const data = await n8n.execution(run.id);
+				const pull = (data.data?.resultData.runData['Pull Messages'] ?? []) as Array<{
+					data?: { main?: Array<Array<{ json: { msgid?: string } }> | null> };
+				}>;
+				for (const task of pull) for (const item of task.data?.main?.[0] ?? []) pulled.push(String(item.json.msgid));
+			}
+			assert.deepEqual(
+				pulled.filter((id) => msgids.includes(id)).sort(),
+				[...msgids].sort(),
+			);
+
+			// At the source: what WeCom accepted for each customer.
+			const attempts = wecom.kfAttempts.slice(attemptsBefore);
+			const accepted = (c: string, path: string) =>
+				attempts.filter((a) => a.external_userid === c && a.path === path && a.errcode === 0);
+			for (const c of ['wm_fail_1', 'wm_fail_2', 'wm_fail_3', 'wm_fail_5']) {
+				assert.equal(accepted(c, SEND).length, 1, `${c}: ${accepted(c, SEND).length} replies accepted`);
+				assert.match(textOf(sentTo(c).at(-1)!), /价格/);
+			}
+			// wm_fail_2 needed a second attempt, with the same Message ID.
+			const second = attempts.filter((a) => a.external_userid === 'wm_fail_2' && a.path === SEND);
+			assert.equal(second.length, 2);
+			assert.equal(second[0].msgid, second[1].msgid);
+			// wm_fail_4: no reply got through (3 attempts), nor the hand-off text, but the session is in the
+			// queue, where a servicer finds the customer.
+			assert.equal(accepted('wm_fail_4', SEND).length, 0);
+			assert.equal(attempts.filter((a) => a.external_userid === 'wm_fail_4' && a.path === SEND).length, 6);
+			assert.equal(accepted('wm_fail_4', '/cgi-bin/kf/service_state/trans').length, 1);
+			assert.equal(wecom.kfSessionState(KF, 'wm_fail_4').service_state, 2);
+			// And no send was refused as a reused Message ID: nothing was answered twice.
+			assert.equal(attempts.filter((a) => a.errcode === 40058).length, 0);
+		} finally {
+			wecom.injectKfFault(SEND, 'wm_fail_4', 'busy', 0);
+		}
+	});
+
 	it('pages with has_more = 1 and an empty msg_list are followed to the end', async () => {
 		wecom.setKfSyncPaging({ pageSize: 2, emptyPagesWithHasMore: 2 });
 		try {

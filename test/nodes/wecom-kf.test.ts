@@ -239,6 +239,40 @@ describe('WeCom node: Kf Message', () => {
 		assert.equal(api.kfSent.length, 1, 'a retried execution does not send twice');
 	});
 
+	it('WeCom busy (-1) once: sent on the second attempt with the same Message ID, made by the node when none is set', async () => {
+		customerWrites();
+		api.injectError('/cgi-bin/kf/send_msg', -1, 'system busy', 1);
+		const { outputs, error } = await run(kfText('hello'));
+		assert.equal(error, undefined);
+		const attempts = sendRequests();
+		assert.equal(attempts.length, 2);
+		const [first, second] = attempts.map((request) => (request.body as IDataObject).msgid);
+		assert.match(String(first), /^[0-9a-f]{32}$/);
+		assert.equal(second, first);
+		assert.equal(outputs[0][0].json.sent, true);
+		assert.equal(outputs[0][0].json.attempts, 2);
+		assert.equal(api.kfSent.length, 1);
+	});
+
+	it('WeCom busy on every attempt: fails after 3 and says so; other errors and Retries 0 fail at once', async () => {
+		customerWrites();
+		api.injectError('/cgi-bin/kf/send_msg', -1, 'system busy', 3);
+		const busy = await run(kfText('hello'));
+		assert.match(String(busy.error?.message), /^WeCom error -1/);
+		assert.match(String(busy.error?.description), /^Tried 3 times\./);
+		assert.equal(sendRequests().length, 3);
+
+		api.injectError('/cgi-bin/kf/send_msg', 95001, undefined, 1);
+		await run(kfText('hello'));
+		assert.equal(sendRequests().length, 4, 'a rule WeCom enforces is not retried');
+
+		api.injectError('/cgi-bin/kf/send_msg', -1, 'system busy', 1);
+		const once = await run(kfText('hello', { options: { retries: 0 } }));
+		assert.match(String(once.error?.message), /^WeCom error -1/);
+		assert.equal(sendRequests().length, 5);
+		assert.equal(api.kfSent.length, 0);
+	});
+
 	it('sendImage: uploads the binary, then sends its media_id', async () => {
 		customerWrites();
 		const { outputs, error } = await run(

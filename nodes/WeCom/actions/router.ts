@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { failedItem } from '../../shared/failedItem';
+import { failedItem, reportFailedItems } from '../../shared/failedItem';
 import { resources } from './node.description';
 
 const operations = new Map(resources.map((resource) => [resource.value, resource.operations]));
@@ -17,6 +17,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	const returnData: INodeExecutionData[] = [];
+	const failed: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const result = await run.execute.call(this, itemIndex);
@@ -24,8 +25,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				returnData.push({ json, pairedItem: { item: itemIndex } });
 			}
 		} catch (error) {
-			returnData.push(failedItem(this, error, itemIndex));
+			const item = failedItem(this, error, itemIndex);
+			failed.push(item);
+			returnData.push(item);
 		}
 	}
+	reportFailedItems(this, failed, items.length);
 	return [returnData];
 }

@@ -1,8 +1,10 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { randomBytes } from 'node:crypto';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
 import { weComApiRequest } from '../../transport';
-import { kfTargetOf, msgidOf, type KfTarget } from './fields';
+import { isTransientWeComError } from '../../transport/errors';
+import { kfTargetOf, MAX_SEND_RETRIES, msgidOf, type KfTarget } from './fields';
 import { describeKfState, isSendableState, kfStateOutput } from './states';
 
 /**
@@ -39,6 +41,41 @@ export async function attemptKfRequest(
 	}
 }
 
+/** Pauses before the 2nd and 3rd attempt of a send. */
+const RETRY_DELAYS_MS = [1_000, 3_000];
+
+export function retriesOf(this: IExecuteFunctions, itemIndex: number): number {
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const retries = Number(options.retries ?? MAX_SEND_RETRIES);
+	return Number.isFinite(retries) ? Math.min(Math.max(Math.trunc(retries), 0), MAX_SEND_RETRIES) : MAX_SEND_RETRIES;
+}
+
+/**
+ * A kf call (attemptKfRequest) made again after a pause while its failure is one a pause can cure
+ * (WeCom busy, no answer: isTransientWeComError), at most `retries` more times. Callers send the same
+ * body each time, so a call that did arrive while its answer was lost is not carried out twice: WeCom
+ * refuses a reused msgid, an event code used once, a transfer to where the session already is.
+ */
+export async function attemptKfRequestWithRetries(
+	this: IExecuteFunctions,
+	endpoint: string,
+	body: IDataObject,
+	itemIndex: number,
+	retries: number,
+): Promise<{ attempt: KfAttempt; attempts: number }> {
+	let attempt = await attemptKfRequest.call(this, 'POST', endpoint, body, itemIndex);
+	let attempts = 1;
+	while (!attempt.ok && attempts <= retries && isTransientWeComError(attempt.error)) {
+		await sleep(RETRY_DELAYS_MS[Math.min(attempts - 1, RETRY_DELAYS_MS.length - 1)]);
+		attempt = await attemptKfRequest.call(this, 'POST', endpoint, body, itemIndex);
+		attempts++;
+	}
+	if (!attempt.ok && attempts > 1) {
+		attempt.error.description = `Tried ${attempts} times. ${attempt.error.description ?? ''}`.trim();
+	}
+	return { attempt, attempts };
+}
+
 /** POST /cgi-bin/kf/service_state/get (doc 94669). */
 export async function getKfSessionState(
 	this: IExecuteFunctions,
@@ -70,9 +107,21 @@ export async function sendKfMessage(
 ): Promise<IDataObject> {
 	const where = { open_kfid: target.openKfId, external_userid: target.externalUserId };
 	const body: IDataObject = { touser: target.externalUserId, open_kfid: target.openKfId, ...payload };
-	if (msgid) body.msgid = msgid;
-	const attempt = await attemptKfRequest.call(this, 'POST', '/cgi-bin/kf/send_msg', body, itemIndex);
-	if (attempt.ok) return { sent: true, msgid: attempt.answer.msgid, msgtype: payload.msgtype, ...where };
+	const retries = retriesOf.call(this, itemIndex);
+	// A retry must carry the msgid of the first attempt: if that one did reach WeCom (the answer was
+	// lost), WeCom refuses the copy instead of showing the customer the message twice.
+	body.msgid = msgid ?? (retries > 0 ? randomBytes(16).toString('hex') : undefined);
+	if (body.msgid === undefined) delete body.msgid;
+	const { attempt, attempts } = await attemptKfRequestWithRetries.call(this, '/cgi-bin/kf/send_msg', body, itemIndex, retries);
+	if (attempt.ok) {
+		return {
+			sent: true,
+			msgid: attempt.answer.msgid ?? body.msgid,
+			msgtype: payload.msgtype,
+			...where,
+			...(attempts > 1 ? { attempts } : {}),
+		};
+	}
 	if (attempt.errcode !== 95018) throw attempt.error;
 
 	const state = await getKfSessionState.call(this, target, itemIndex);

@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { contentFields, contentOf, requiredText } from '../fields';
 import { kfSendOptions, msgidOf } from '../kf/fields';
-import { attemptKfRequest } from '../kf/requests';
+import { attemptKfRequestWithRetries, retriesOf } from '../kf/requests';
 import { MAX_EVENT_MENU_ITEMS } from '../kf/rules';
 import { menuFields, menuOf } from './menu';
 
@@ -55,7 +55,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		body.text = { content: text.content };
 		notice = text.notice;
 	}
-	const attempt = await attemptKfRequest.call(this, 'POST', '/cgi-bin/kf/send_msg_on_event', body, itemIndex);
+	const { attempt } = await attemptKfRequestWithRetries.call(
+		this,
+		'/cgi-bin/kf/send_msg_on_event',
+		body,
+		itemIndex,
+		retriesOf.call(this, itemIndex),
+	);
 	if (attempt.ok) return { sent: true, msgid: attempt.answer.msgid, msgtype, ...notice };
 
 	const error = attempt.error;

@@ -2,8 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { requiredText } from '../fields';
-import { kfTargetFields, kfTargetOf } from '../kf/fields';
-import { attemptKfRequest, getKfSessionState } from '../kf/requests';
+import { kfTargetFields, kfTargetOf, MAX_SEND_RETRIES } from '../kf/fields';
+import { attemptKfRequestWithRetries, getKfSessionState } from '../kf/requests';
 import { describeKfState, kfStateName } from '../kf/states';
 
 /** The target states service_state/trans takes (doc 94669). */
@@ -74,7 +74,14 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	};
 	if (serviceState === 3) body.servicer_userid = requiredText.call(this, itemIndex, 'servicerUserId', 'Servicer User ID');
 
-	const attempt = await attemptKfRequest.call(this, 'POST', '/cgi-bin/kf/service_state/trans', body, itemIndex);
+	// A hand-off must not fail on a busy moment: a transfer that did arrive is found in place (95016 below).
+	const { attempt } = await attemptKfRequestWithRetries.call(
+		this,
+		'/cgi-bin/kf/service_state/trans',
+		body,
+		itemIndex,
+		MAX_SEND_RETRIES,
+	);
 	if (attempt.ok) {
 		const output: IDataObject = {
 			transferred: true,
