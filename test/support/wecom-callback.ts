@@ -34,6 +34,8 @@ export function newSecrets(corpId = 'ww_fake_corp'): CallbackSecrets {
 export interface SignedRequest {
 	query: Record<string, string>;
 	body: string;
+	/** The Encrypt value inside the body, as signed. */
+	encrypted: string;
 }
 
 export function encryptedCallback(
@@ -53,6 +55,7 @@ export function encryptedCallback(
 			nonce,
 		},
 		body: `<xml><ToUserName><![CDATA[${secrets.corpId}]]></ToUserName>${agent}<Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`,
+		encrypted,
 	};
 }
 
