@@ -34,7 +34,7 @@ const DEFAULT_MESSAGES: Record<WeComCallbackErrorReason, string> = {
 	malformedXml: 'The callback body is not well-formed XML of the kind WeCom sends.',
 	bodyTooLarge: 'The callback body is larger than allowed.',
 	notAnEcho:
-		"A URL check's echostr decrypted to something other than the short random token WeCom sends: a signed message was replayed as a URL check, to have it decrypted.",
+		"A URL check's echostr decrypted to something other than the short token WeCom sends: most likely a captured callback replayed as a URL check to have it decrypted.",
 };
 
 /** Every failure of verifying, decrypting or parsing a WeCom callback. Messages never contain the Token or AES key. */
@@ -353,6 +353,11 @@ const URL_CHECK_ECHO = /^[A-Za-z0-9._~-]{1,128}$/;
  * (the signature does not cover the HTTP method) and get the decrypted message back.
  */
 export function urlCheckEcho(plaintext: string): string {
-	if (!URL_CHECK_ECHO.test(plaintext)) throw new WeComCallbackError('notAnEcho');
+	if (!URL_CHECK_ECHO.test(plaintext)) {
+		throw new WeComCallbackError(
+			'notAnEcho',
+			`A URL check's echostr decrypted to ${plaintext.length} characters that are not a short token (at most 128 letters, digits, - . _ ~) as WeCom sends: most likely a captured callback replayed as a URL check to have it decrypted. If WeCom's own URL check in the admin console fails with this, its echo format has changed: report it to this package's maintainers.`,
+		);
+	}
 	return plaintext;
 }
