@@ -287,6 +287,10 @@ exports.MinimalTrigger = MinimalTrigger;
 	);
 }
 
+// Requests are signed before a run that may last up to 10 minutes: the default timestamp window (300 s)
+// would refuse the tail of a slow run, so the bench allows the largest window instead.
+const WECOM_TRIGGER_PARAMETERS = { messageTypes: ['text'], options: { maxClockSkewSeconds: 3600 } };
+
 function workflowFor(key: WfKey, webhookId: string, credential: { id: string; name: string }): WorkflowJson {
 	const trigger: WorkflowJson['nodes'][number] = (() => {
 		const base = { id: randomUUID(), name: 'Trigger', position: [0, 0], webhookId };
@@ -296,7 +300,7 @@ function workflowFor(key: WfKey, webhookId: string, credential: { id: string; na
 					...base,
 					type: 'n8n-nodes-kefu.weComTrigger',
 					typeVersion: 1.1,
-					parameters: { messageTypes: ['text'] },
+					parameters: WECOM_TRIGGER_PARAMETERS,
 					credentials: { weComCallbackApi: credential },
 				};
 			case 'AC':
@@ -304,7 +308,7 @@ function workflowFor(key: WfKey, webhookId: string, credential: { id: string; na
 					...base,
 					type: `${BENCH_PACKAGE}.weComTriggerCached`,
 					typeVersion: 1,
-					parameters: { messageTypes: ['text'] },
+					parameters: WECOM_TRIGGER_PARAMETERS,
 					credentials: { weComCallbackApi: credential },
 				};
 			case 'A11':
@@ -312,7 +316,7 @@ function workflowFor(key: WfKey, webhookId: string, credential: { id: string; na
 					...base,
 					type: `${BENCH_PACKAGE}.weComTriggerBench`,
 					typeVersion: 1.1,
-					parameters: { messageTypes: ['text'] },
+					parameters: WECOM_TRIGGER_PARAMETERS,
 					credentials: { weComCallbackApi: credential },
 				};
 			case 'M1':

@@ -1,5 +1,4 @@
 import type {
-	IDataObject,
 	IHookFunctions,
 	INodeType,
 	INodeTypeDescription,
@@ -9,48 +8,28 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { weComCallbackApiTest } from './callback/credentialTest';
-import { decodeEncodingAesKey, openCallback, WeComCallbackError } from './callback/crypto';
-import { callbackDedupeKey, RecentKeys } from './callback/dedupe';
+import { WeComCallbackError } from './callback/crypto';
+import { callbackDedupeKey, RetryGate, type CallbackAnswer, type RetryVerdict } from './callback/dedupe';
+import { passesFilter } from './callback/filter';
+import {
+	callbackSecretsFrom,
+	DEFAULT_MAX_TIMESTAMP_AGE_SECONDS,
+	MAX_TIMESTAMP_AGE_SECONDS,
+	mayNeedFreshSecrets,
+	openEnvelope,
+	readEnvelope,
+	type CallbackSecrets,
+	type OpenedCallback,
+	type OpenedMessage,
+} from './callback/open';
+import { RefusalLog, refusalAnswer, type RefusalReason, type RefusalSource } from './callback/refusals';
 import { SecretsCache } from './callback/secretsCache';
-import { extractEncrypt, parseXml } from './callback/xml';
 
-/** WeCom's callbacks are a few hundred bytes; kf and batch events stay far below this. */
-const MAX_BODY_BYTES = 64 * 1024;
-
-/**
- * Retries of one callback arrive within seconds (WeCom gives up on a connection after 5 s and retries up to
- * 3 times, doc 90238); an hour is far beyond that and 50,000 keys is a few MB at most.
- */
-const recentCallbacks = new RecentKeys(50_000, 60 * 60 * 1000);
-
-interface CallbackSecrets {
-	token: string;
-	aesKey: Buffer;
-	receiveId: string;
-}
-
+// What the trigger keeps in memory between requests, per n8n process (docs/callbacks.md).
+const retryGate = new RetryGate();
+const refusals = new RefusalLog();
 /** Credential values for 5 minutes; a failed callback may reload them, at most every 10 seconds. */
 const callbackSecrets = new SecretsCache<CallbackSecrets>(5 * 60 * 1000, 10 * 1000);
-
-/** Failures that a changed Token or EncodingAESKey would cause (not a stale timestamp or a bad body). */
-const RELOAD_REASONS = new Set<WeComCallbackError['reason']>([
-	'invalidSignature',
-	'invalidPadding',
-	'invalidLength',
-	'receiveIdMismatch',
-]);
-
-async function loadCallbackSecrets(this: IWebhookFunctions): Promise<CallbackSecrets> {
-	const credentials = await this.getCredentials('weComCallbackApi');
-	return {
-		token: String(credentials.token ?? ''),
-		aesKey: decodeEncodingAesKey(String(credentials.encodingAesKey ?? '')),
-		receiveId: String(credentials.corpId ?? '').trim(),
-	};
-}
-
-/** Callbacks whose first delivery is still being answered by n8n (its execution not yet stored). */
-const pendingCallbacks = new Set<string>();
 
 /**
  * n8n sends a string answer as text/html unless the webhook declares a content type; WeCom's examples answer
@@ -89,42 +68,89 @@ const EVENTS = [
 	{ name: 'Unsubscribe', value: 'unsubscribe', description: 'WeCom event unsubscribe' },
 ];
 
-/** Menu events that come in variants are chosen together in the editor. */
-function eventFilterValue(event: string): string {
-	if (event.startsWith('pic_')) return 'pic';
-	if (event.startsWith('scancode_')) return 'scancode';
-	return event;
-}
-
-function httpStatusFor(reason: WeComCallbackError['reason']): number {
-	switch (reason) {
-		case 'invalidSignature':
-		case 'staleTimestamp':
-		case 'receiveIdMismatch':
-			return 403;
-		default:
-			return 400;
-	}
-}
-
 interface CallbackRequest {
 	rawBody?: Buffer;
 	readRawBody?: () => Promise<void>;
-	headers: Record<string, string | string[] | undefined>;
 }
 
-interface CallbackResponse {
-	statusCode: number;
+interface CallbackResponse extends CallbackAnswer {
 	status(code: number): CallbackResponse;
 	type(contentType: string): CallbackResponse;
 	send(body: string): CallbackResponse;
-	once(event: 'finish' | 'close', listener: () => void): unknown;
-	writableFinished: boolean;
 }
 
-function firstQueryValue(value: unknown): string | undefined {
-	if (Array.isArray(value)) return firstQueryValue(value[0]);
-	return typeof value === 'string' ? value : undefined;
+interface TriggerOptions {
+	deduplicate?: boolean;
+	maxClockSkewSeconds?: number;
+}
+
+function triggerOptions(context: IWebhookFunctions): TriggerOptions {
+	return context.getNodeParameter('options', {}) as TriggerOptions;
+}
+
+function refusalSource(context: IWebhookFunctions): RefusalSource {
+	const node = context.getNode();
+	return { workflowId: String(context.getWorkflow().id ?? ''), nodeId: node.id, nodeName: node.name };
+}
+
+/** Runs one step of opening: a WeComCallbackError is its result (a refusal); any other error is a bug. */
+function refusalOr<T>(context: IWebhookFunctions, step: () => T): T | WeComCallbackError {
+	try {
+		return step();
+	} catch (error) {
+		if (error instanceof WeComCallbackError) return error;
+		throw new NodeOperationError(context.getNode(), error as Error, {
+			message: 'The WeCom Trigger could not read this callback',
+		});
+	}
+}
+
+/**
+ * Open: from the request to a verified, decrypted URL-check echo or message, or the reason to refuse it.
+ * The credential is read only on a cache miss, and read again (rate-limited) when a refusal could come from
+ * values changed since they were cached.
+ */
+async function openRequest(context: IWebhookFunctions): Promise<OpenedCallback | WeComCallbackError> {
+	const kind = context.getWebhookName() === 'setup' ? 'urlCheck' : 'message';
+	const req = context.getRequestObject() as unknown as CallbackRequest;
+	if (kind === 'message' && req.rawBody === undefined && typeof req.readRawBody === 'function') await req.readRawBody();
+	const envelope = refusalOr(context, () => readEnvelope(kind, context.getQueryData() as Record<string, unknown>, req.rawBody));
+	if (envelope instanceof WeComCallbackError) return envelope;
+	const maxTimestampAgeSeconds = triggerOptions(context).maxClockSkewSeconds ?? DEFAULT_MAX_TIMESTAMP_AGE_SECONDS;
+	return await callbackSecrets.useWithReload(
+		context.getNode().credentials?.weComCallbackApi?.id ?? '',
+		async () => callbackSecretsFrom(await context.getCredentials('weComCallbackApi')),
+		(secrets) => refusalOr(context, () => openEnvelope(envelope, secrets, { maxTimestampAgeSeconds })),
+		mayNeedFreshSecrets,
+	);
+}
+
+/**
+ * Gate retries: the retry memory's verdict for a message that passed the filter. Off when the operator turned
+ * deduplication off: then every delivery runs.
+ */
+function gateRetries(context: IWebhookFunctions, opened: OpenedMessage, res: CallbackResponse): RetryVerdict {
+	if (triggerOptions(context).deduplicate === false) return 'run';
+	const key = `${context.getWorkflow().id}:${context.getNode().id}:${callbackDedupeKey(opened.message, opened.plaintext)}`;
+	return retryGate.admit(key, res);
+}
+
+/** Answer at once. Nothing answered here starts an execution, so nothing acknowledged can be lost. */
+function answerNow(res: CallbackResponse, status: number, text: string): IWebhookResponseData {
+	res.status(status).type('text/plain').send(text);
+	return { noWebhookResponse: true };
+}
+
+/** Answer a refusal: a generic text to the caller, the reason to n8n's log and the refusal counts. */
+function refuse(
+	context: IWebhookFunctions,
+	res: CallbackResponse,
+	reason: RefusalReason,
+	detail: string,
+): IWebhookResponseData {
+	refusals.record(refusalSource(context), reason, detail, context.logger);
+	const { status, text } = refusalAnswer(reason);
+	return answerNow(res, status, text);
 }
 
 export class WeComTrigger implements INodeType {
@@ -165,7 +191,7 @@ export class WeComTrigger implements INodeType {
 			},
 			{
 				// The answer goes out through n8n's own path, after n8n has stored the execution: an answer written
-				// by the trigger itself lost acknowledged callbacks under load (notes/n8n-platform.md §8b).
+				// by the trigger itself lost acknowledged callbacks under load (docs/callbacks.md).
 				// responseData '' stops n8n from sending its default text instead of ours.
 				name: 'default',
 				httpMethod: 'POST',
@@ -255,10 +281,11 @@ export class WeComTrigger implements INodeType {
 						displayName: 'Max Timestamp Age (Seconds)',
 						name: 'maxClockSkewSeconds',
 						type: 'number',
-						typeOptions: { minValue: 0 },
-						default: 0,
+						// At most the retry memory: a replay older than that would start a second run (docs/callbacks.md).
+						typeOptions: { minValue: 0, maxValue: MAX_TIMESTAMP_AGE_SECONDS },
+						default: DEFAULT_MAX_TIMESTAMP_AGE_SECONDS,
 						description:
-							'Refuse callbacks whose signed timestamp is older or newer than this, against replayed requests. 0 turns the check off. 300 is a safe value when this server\'s clock is synchronised.',
+							'Refuse callbacks whose signed timestamp is further than this from this server\'s clock: a captured callback cannot be replayed later. WeCom retries within seconds; the margin is for a server clock a few minutes off (better: keep it synchronised with NTP). 0 turns the check off and lets old callbacks be replayed.',
 					},
 				],
 			},
@@ -286,116 +313,29 @@ export class WeComTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const req = this.getRequestObject() as unknown as CallbackRequest;
 		const res = this.getResponseObject() as unknown as CallbackResponse;
-		const query = this.getQueryData() as IDataObject;
-		const options = this.getNodeParameter('options', {}) as {
-			deduplicate?: boolean;
-			maxClockSkewSeconds?: number;
-		};
+		refusals.report(refusalSource(this), this.logger);
 
-		// Anything refused here starts no execution, so the answer may go out at once: nothing can be lost.
-		const refuse = (status: number, message: string): IWebhookResponseData => {
-			res.status(status).type('text/plain').send(message);
-			return { noWebhookResponse: true };
-		};
-		const refuseCallback = (error: WeComCallbackError): IWebhookResponseData => {
-			this.logger.warn(`WeCom Trigger refused a callback: ${error.reason}`, {
-				reason: error.reason,
-				workflowId: this.getWorkflow().id,
-			});
-			return refuse(httpStatusFor(error.reason), error.message);
-		};
-		const acknowledgeWithoutRun = (): IWebhookResponseData => {
-			res.status(200).type('text/plain').send('success');
-			return { noWebhookResponse: true };
-		};
+		const opened = await openRequest(this);
+		if (opened instanceof WeComCallbackError) return refuse(this, res, opened.reason, opened.message);
+		// URL check: the plaintext echo, no quotes, no newline (doc 90930).
+		if (opened.kind === 'urlCheck') return answerNow(res, 200, opened.echo);
 
-		let plaintext: string;
-		let message: IDataObject;
-		try {
-			let encrypted: string | undefined;
-			if (this.getWebhookName() === 'setup') {
-				encrypted = firstQueryValue(query.echostr);
-			} else {
-				if (req.rawBody === undefined && typeof req.readRawBody === 'function') await req.readRawBody();
-				const body = req.rawBody ?? Buffer.alloc(0);
-				if (body.length > MAX_BODY_BYTES) {
-					return refuse(413, `The callback body is ${body.length} bytes; WeCom callbacks are under ${MAX_BODY_BYTES}.`);
-				}
-				encrypted = extractEncrypt(body.toString('utf8')).encrypted;
-			}
-			const open = (secrets: CallbackSecrets): string | WeComCallbackError => {
-				try {
-					return openCallback({
-						...secrets,
-						signature: firstQueryValue(query.msg_signature),
-						timestamp: firstQueryValue(query.timestamp),
-						nonce: firstQueryValue(query.nonce),
-						maxClockSkewSeconds: options.maxClockSkewSeconds || undefined,
-						encrypted,
-					});
-				} catch (error) {
-					if (error instanceof WeComCallbackError) return error;
-					throw new NodeOperationError(this.getNode(), error as Error);
-				}
-			};
-			const credentialKey = this.getNode().credentials?.weComCallbackApi?.id ?? '';
-			// A failure with cached values may come from a Token or EncodingAESKey changed since they were cached.
-			const opened = await callbackSecrets.useWithReload(
-				credentialKey,
-				async () => await loadCallbackSecrets.call(this),
-				open,
-				(result) => result instanceof WeComCallbackError && RELOAD_REASONS.has(result.reason),
-			);
-			if (opened instanceof WeComCallbackError) return refuseCallback(opened);
-			plaintext = opened;
+		const filter = {
+			messageTypes: this.getNodeParameter('messageTypes', []) as string[],
+			events: this.getNodeParameter('events', []) as string[],
+		};
+		if (!passesFilter(opened.message, filter)) return answerNow(res, 200, 'success');
 
-			if (this.getWebhookName() === 'setup') {
-				// URL verification: the plaintext echo, no quotes, no newline (doc 90930).
-				res.status(200).type('text/plain').send(plaintext);
-				return { noWebhookResponse: true };
-			}
-			message = parseXml(plaintext) as IDataObject;
-		} catch (error) {
-			if (error instanceof WeComCallbackError) return refuseCallback(error);
-			throw new NodeOperationError(this.getNode(), error as Error, {
-				message: 'The WeCom Trigger could not read this callback',
-			});
+		const verdict = gateRetries(this, opened, res);
+		if (verdict === 'pending') {
+			return refuse(this, res, 'retryPending', 'A retry came while the first delivery was still being stored; WeCom will retry again.');
 		}
+		if (verdict === 'duplicate') return answerNow(res, 200, 'success');
 
-		const messageTypes = this.getNodeParameter('messageTypes', []) as string[];
-		const msgType = String(message.MsgType ?? '');
-		if (!messageTypes.includes(msgType)) return acknowledgeWithoutRun();
-		if (msgType === 'event') {
-			const events = this.getNodeParameter('events', []) as string[];
-			if (events.length > 0 && !events.includes(eventFilterValue(String(message.Event ?? '')))) {
-				return acknowledgeWithoutRun();
-			}
-		}
-
-		if (options.deduplicate !== false) {
-			const key = `${this.getWorkflow().id}:${this.getNode().id}:${callbackDedupeKey(message, plaintext)}`;
-			if (pendingCallbacks.has(key)) {
-				// The first delivery's execution is not stored yet. Saying "success" now would vouch for work that
-				// may still fail; a 503 keeps WeCom's retry alive, and later retries see the outcome.
-				return refuse(503, 'The first delivery of this callback is still being stored; retry later.');
-			}
-			if (recentCallbacks.checkAndRemember(key)) return acknowledgeWithoutRun();
-			pendingCallbacks.add(key);
-			const settle = () => {
-				if (!pendingCallbacks.delete(key)) return;
-				// n8n answered with an error (e.g. its database refused the execution): let WeCom's retry run.
-				if (res.statusCode >= 300) recentCallbacks.forget(key);
-			};
-			res.once('finish', settle);
-			// A connection closed before the answer (WeCom gave up after 5 s) leaves the outcome unknown; the
-			// execution is almost always stored by then, so the key stays and a retry is acknowledged.
-			res.once('close', () => pendingCallbacks.delete(key));
-		}
-
+		// The "success" goes out through n8n's response path, once n8n has stored the execution (docs/callbacks.md).
 		return {
-			workflowData: [[{ json: message }]],
+			workflowData: [[{ json: opened.message }]],
 			webhookResponse: 'success',
 		};
 	}

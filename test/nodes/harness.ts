@@ -51,6 +51,7 @@ interface Engine {
 
 interface TestCredentialsHelperLike {
 	credentialsByExecution: Map<string, Record<string, ICredentialDataDecryptedObject>>;
+	readsByExecution: Map<string, number>;
 }
 
 let engine: Promise<Engine> | undefined;
@@ -88,6 +89,9 @@ async function loadEngine(): Promise<Engine> {
 	class TestCredentialsHelper extends workflow.ICredentialsHelper {
 		credentialsByExecution = new Map<string, Record<string, ICredentialDataDecryptedObject>>();
 
+		/** How often a node read its credentials, so tests can prove that a cache spares the reads. */
+		readsByExecution = new Map<string, number>();
+
 		getParentTypes(): string[] {
 			return [];
 		}
@@ -117,7 +121,9 @@ async function loadEngine(): Promise<Engine> {
 			_nodeCredentials: unknown,
 			type: string,
 		): Promise<ICredentialDataDecryptedObject> {
-			const credentials = this.credentialsByExecution.get(additionalData.executionId ?? '')?.[type];
+			const executionId = additionalData.executionId ?? '';
+			this.readsByExecution.set(executionId, (this.readsByExecution.get(executionId) ?? 0) + 1);
+			const credentials = this.credentialsByExecution.get(executionId)?.[type];
 			if (!credentials) throw new workflow.UnexpectedError(`No test credentials of type ${type}`);
 			return { ...credentials };
 		}
@@ -316,6 +322,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		return { outputs, error: taskData?.error ?? run.data.resultData.error, run };
 	} finally {
 		credentialsHelper.credentialsByExecution.delete(executionId);
+		credentialsHelper.readsByExecution.delete(executionId);
 	}
 }
 
@@ -410,6 +417,8 @@ export interface CallWebhookOptions {
 export interface CallWebhookResult {
 	response: import('n8n-workflow').IWebhookResponseData;
 	res: FakeResponse;
+	/** How many times webhook() read its credentials. */
+	credentialReads: number;
 }
 
 /** Calls a trigger's webhook() with n8n-core's real WebhookContext, as n8n does for a live webhook. */
@@ -477,8 +486,9 @@ export async function callWebhook(options: CallWebhookOptions): Promise<CallWebh
 		const ctx = new core.WebhookContext(wf, node, additionalData, 'webhook', webhookData, [], null);
 		const webhook = nodeType.webhook as (this: unknown) => Promise<import('n8n-workflow').IWebhookResponseData>;
 		const response = await webhook.call(ctx);
-		return { response, res };
+		return { response, res, credentialReads: credentialsHelper.readsByExecution.get(executionId) ?? 0 };
 	} finally {
 		credentialsHelper.credentialsByExecution.delete(executionId);
+		credentialsHelper.readsByExecution.delete(executionId);
 	}
 }

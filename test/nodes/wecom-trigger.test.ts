@@ -4,11 +4,13 @@
  * how it treats WeCom's retries.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
 
-import { callWebhook, cleanupHarness } from './harness';
+import { callWebhook, cleanupHarness, requireBuilt } from './harness';
 import {
 	encryptedCallback,
+	newEncodingAesKey,
 	newSecrets,
 	textMessageXml,
 	urlVerification,
@@ -19,18 +21,83 @@ const credentials = { weComCallbackApi: { ...secrets } };
 let seq = 5_000_000_000_000_000_000n;
 const nextMsgId = () => String(++seq);
 
-function post(xml: string, extra: { parameters?: Record<string, unknown>; workflowId?: string; query?: Record<string, string>; body?: string } = {}) {
+function post(
+	xml: string,
+	extra: {
+		parameters?: Record<string, unknown>;
+		workflowId?: string;
+		query?: Record<string, string>;
+		body?: string;
+		credentials?: typeof credentials;
+	} = {},
+) {
 	const signed = encryptedCallback(secrets, xml, { agentId: '1000002' });
 	return callWebhook({
 		nodeType: 'weComTrigger',
 		parameters: { messageTypes: ['text', 'event'], events: [], options: {}, ...(extra.parameters ?? {}) },
-		credentials,
+		credentials: extra.credentials ?? credentials,
 		webhookName: 'default',
 		method: 'POST',
 		query: extra.query ?? signed.query,
 		body: extra.body ?? signed.body,
 		workflowId: extra.workflowId,
 	});
+}
+
+function urlCheck(query: Record<string, string>, extra: { options?: Record<string, number>; credentials?: typeof credentials } = {}) {
+	return callWebhook({
+		nodeType: 'weComTrigger',
+		parameters: { messageTypes: ['text'], options: extra.options ?? {} },
+		credentials: extra.credentials ?? credentials,
+		webhookName: 'setup',
+		method: 'GET',
+		query,
+	});
+}
+
+/** What every refusal says to the caller: the status line's own words, nothing about the cause. */
+const GENERIC_REFUSAL: Record<number, string> = {
+	400: 'Bad Request',
+	403: 'Forbidden',
+	413: 'Payload Too Large',
+	503: 'Service Unavailable',
+};
+
+function assertGenericRefusal(res: { statusCode: number; body?: string }, status: number): void {
+	assert.equal(res.statusCode, status);
+	assert.equal(res.body, GENERIC_REFUSAL[status]);
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+interface LogEntry {
+	level: string;
+	message: string;
+	meta: Record<string, unknown>;
+}
+
+/**
+ * n8n's Logger as the trigger's `this.logger` sees it: WebhookContext takes it from n8n-core's DI container,
+ * so a recording logger set there receives what the trigger logs.
+ */
+async function recordN8nLogs(): Promise<LogEntry[]> {
+	await requireBuilt('dist/nodes/WeCom/callback/crypto.js'); // loads n8n-core, as the harness configures it
+	const fromCore = createRequire(require.resolve('n8n-core'));
+	const { Container } = fromCore('@n8n/di') as { Container: { set(type: unknown, value: unknown): void } };
+	const { Logger } = fromCore('@n8n/backend-common') as { Logger: unknown };
+	const entries: LogEntry[] = [];
+	const record = (level: string) => (message: string, meta: Record<string, unknown> = {}) => {
+		entries.push({ level, message, meta });
+	};
+	const logger = {
+		error: record('error'),
+		warn: record('warn'),
+		info: record('info'),
+		debug: record('debug'),
+		scoped: () => logger,
+	};
+	Container.set(Logger, logger);
+	return entries;
 }
 
 const text = (content: string, msgId = nextMsgId()) =>
@@ -54,10 +121,8 @@ describe('WeCom Trigger (in-process, real WebhookContext)', () => {
 		assert.deepEqual(response, { noWebhookResponse: true });
 	});
 
-	it('verifies the official doc-90968 URL check vector', async () => {
-		const { res } = await callWebhook({
-			nodeType: 'weComTrigger',
-			parameters: { messageTypes: ['text'], options: {} },
+	describe('the official doc-90968 URL check vector', () => {
+		const vector = {
 			credentials: {
 				weComCallbackApi: {
 					corpId: 'wx5823bf96d3bd56c7',
@@ -65,17 +130,45 @@ describe('WeCom Trigger (in-process, real WebhookContext)', () => {
 					encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
 				},
 			},
-			webhookName: 'setup',
-			method: 'GET',
 			query: {
 				msg_signature: '5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3',
 				timestamp: '1409659589',
 				nonce: '263014780',
 				echostr: 'P9nAzCzyDtyTWESHep1vC5X9xho/qYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp+4RPcs8TgAE7OaBO+FZXvnaqQ==',
 			},
+		};
+
+		it('is verified and answered when the timestamp age check is off', async () => {
+			const { res } = await urlCheck(vector.query, { credentials: vector.credentials, options: { maxClockSkewSeconds: 0 } });
+			assert.equal(res.statusCode, 200);
+			assert.equal(res.body, '1616140317555161061');
 		});
-		assert.equal(res.statusCode, 200);
-		assert.equal(res.body, '1616140317555161061');
+
+		it('is refused by default: its timestamp is from 2014, so today it can only be a replay', async () => {
+			const { res } = await urlCheck(vector.query, { credentials: vector.credentials });
+			assertGenericRefusal(res, 403);
+		});
+	});
+
+	it('refuses a signed POST\'s Encrypt replayed as a URL check, and shows none of the message', async () => {
+		const signed = encryptedCallback(secrets, text('我的手机号是 13800000000'), { agentId: '1000002' });
+		const { response, res } = await urlCheck({ ...signed.query, echostr: signed.encrypted });
+		assertGenericRefusal(res, 403);
+		assert.equal(response.workflowData, undefined);
+		assert.doesNotMatch(String(res.body), /13800000000|<xml|zhangsan/);
+	});
+
+	it('answers URL checks whose echo is any short token of letters, digits and - . _ ~', async () => {
+		for (const echo of ['1616140317555161061', '7205136330722672511', '1', 'warm-up', 'a.b_c~d', 'x'.repeat(128)]) {
+			const { res } = await urlCheck(urlVerification(secrets, echo));
+			assert.equal(res.statusCode, 200, echo);
+			assert.equal(res.body, echo);
+		}
+		for (const echo of ['<xml/>', '{"a":1}', 'two words', 'line\n', 'x'.repeat(129), '']) {
+			const { res } = await urlCheck(urlVerification(secrets, echo));
+			assert.ok(res.statusCode === 403 || res.statusCode === 400, `${JSON.stringify(echo)} → ${res.statusCode}`);
+			assert.notEqual(res.body, echo);
+		}
 	});
 
 	it('turns a text callback into one item with WeCom\'s tag names, answered "success" by n8n', async () => {
@@ -118,9 +211,8 @@ describe('WeCom Trigger (in-process, real WebhookContext)', () => {
 		it(`refuses ${name} with ${status} and starts no execution`, async () => {
 			const signed = encryptedCallback(secrets, text('x'), { agentId: '1' });
 			const { response, res } = await post('', { query: mutate(signed.query), body: signed.body });
-			assert.equal(res.statusCode, status);
+			assertGenericRefusal(res, status);
 			assert.equal(response.workflowData, undefined);
-			assert.doesNotMatch(String(res.body), new RegExp(secrets.token));
 		});
 	}
 
@@ -128,9 +220,8 @@ describe('WeCom Trigger (in-process, real WebhookContext)', () => {
 		const other = { ...secrets, corpId: 'ww_other_corp' };
 		const signed = encryptedCallback(other, text('x'));
 		const { response, res } = await post('', { query: signed.query, body: signed.body });
-		assert.equal(res.statusCode, 403);
+		assertGenericRefusal(res, 403);
 		assert.equal(response.workflowData, undefined);
-		assert.doesNotMatch(String(res.body), /ww_trigger_corp|ww_other_corp/);
 	});
 
 	it('refuses malformed bodies and oversized bodies with a 4xx', async () => {
@@ -138,26 +229,43 @@ describe('WeCom Trigger (in-process, real WebhookContext)', () => {
 		for (const body of ['not xml', '<xml><Encrypt><![CDATA[%%%]]></Encrypt></xml>', '<xml></xml>']) {
 			const { response, res } = await post('', { query: signed.query, body });
 			assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${body} → ${res.statusCode}`);
+			assertGenericRefusal(res, res.statusCode);
 			assert.equal(response.workflowData, undefined);
 		}
 		const { res } = await post('', { query: signed.query, body: `<xml>${' '.repeat(70 * 1024)}</xml>` });
-		assert.equal(res.statusCode, 413);
+		assertGenericRefusal(res, 413);
 	});
 
 	it('refuses a decrypted payload that is not well-formed XML', async () => {
 		const { response, res } = await post('<xml><MsgType>text</MsgType><Content>unclosed</xml>');
-		assert.equal(res.statusCode, 400);
+		assertGenericRefusal(res, 400);
 		assert.equal(response.workflowData, undefined);
 	});
 
 	it('refuses a stale timestamp when the replay window is set', async () => {
-		const signed = encryptedCallback(secrets, text('old'), { timestamp: String(Math.floor(Date.now() / 1000) - 3600) });
+		const signed = encryptedCallback(secrets, text('old'), { timestamp: String(nowSeconds() - 3600) });
 		const { res } = await post('', {
 			query: signed.query,
 			body: signed.body,
 			parameters: { options: { maxClockSkewSeconds: 300 } },
 		});
-		assert.equal(res.statusCode, 403);
+		assertGenericRefusal(res, 403);
+	});
+
+	it('refuses by default a callback signed an hour ago (older than the retry memory), and allows clock skew', async () => {
+		const captured = encryptedCallback(secrets, text('captured an hour ago'), { timestamp: String(nowSeconds() - 3600) });
+		const replayed = await post('', { query: captured.query, body: captured.body });
+		assertGenericRefusal(replayed.res, 403);
+		assert.equal(replayed.response.workflowData, undefined);
+
+		for (const skew of [-240, 240]) {
+			const signed = encryptedCallback(secrets, text(`clock ${skew}`), { timestamp: String(nowSeconds() + skew) });
+			const { response } = await post('', { query: signed.query, body: signed.body });
+			assert.equal(response.workflowData?.[0].length, 1, `a timestamp ${skew} s away runs`);
+		}
+
+		const off = await post('', { query: captured.query, body: captured.body, parameters: { options: { maxClockSkewSeconds: 0 } } });
+		assert.equal(off.response.workflowData?.[0].length, 1, '0 turns the check off');
 	});
 
 	it('acknowledges filtered-out message types and events without an execution', async () => {
@@ -187,7 +295,7 @@ describe('WeCom Trigger (in-process, real WebhookContext)', () => {
 			assert.equal(first.response.workflowData?.[0].length, 1);
 
 			const whilePending = await post(xml, { workflowId });
-			assert.equal(whilePending.res.statusCode, 503);
+			assertGenericRefusal(whilePending.res, 503);
 			assert.equal(whilePending.response.workflowData, undefined);
 
 			first.res.finish(200); // n8n stored the execution and answered
@@ -230,6 +338,59 @@ describe('WeCom Trigger (in-process, real WebhookContext)', () => {
 			two.res.finish(200);
 			const off = await post(xml, { workflowId: 'wf-a', parameters: { options: { deduplicate: false } } });
 			assert.equal(off.response.workflowData?.[0].length, 1);
+		});
+	});
+	describe('what an unauthenticated caller learns, and what the operator does', () => {
+		let logs: LogEntry[];
+		before(async () => {
+			logs = await recordN8nLogs();
+		});
+
+		const malformedKey = () => ({
+			weComCallbackApi: { ...secrets, encodingAesKey: newEncodingAesKey().slice(0, 42) },
+		});
+
+		it('a malformed EncodingAESKey: the caller gets a generic refusal, the log says what to fix', async () => {
+			const broken = malformedKey();
+			logs.length = 0;
+			const { res, response } = await post(text('hello'), { credentials: broken, workflowId: 'wf-bad-key' });
+			assertGenericRefusal(res, 400);
+			assert.equal(response.workflowData, undefined);
+			assert.doesNotMatch(String(res.body), /42|43|EncodingAESKey/);
+			const logged = JSON.stringify(logs);
+			assert.match(logged, /invalidAesKey/);
+			assert.match(logged, /42 characters/);
+			assert.match(logged, /wf-bad-key/);
+			for (const secret of [secrets.token, broken.weComCallbackApi.encodingAesKey]) assert.ok(!logged.includes(secret));
+		});
+
+		it('the receive ID and signature details stay in the log', async () => {
+			logs.length = 0;
+			const other = encryptedCallback({ ...secrets, corpId: 'ww_other_corp' }, text('x'));
+			const mismatch = await post('', { query: other.query, body: other.body });
+			assertGenericRefusal(mismatch.res, 403);
+			const forged = encryptedCallback({ ...secrets, token: 'not-the-token' }, text('x'));
+			const bad = await post('', { query: forged.query, body: forged.body });
+			assertGenericRefusal(bad.res, 403);
+			const logged = JSON.stringify(logs);
+			assert.match(logged, /receiveIdMismatch/);
+			assert.match(logged, /invalidSignature/);
+			assert.ok(!logged.includes(secrets.token) && !logged.includes(secrets.encodingAesKey));
+		});
+
+		it('forged requests against a malformed key cost no credential read each', async () => {
+			const broken = malformedKey();
+			const forger = { ...secrets, token: 'not-the-token' };
+			let reads = 0;
+			const statuses: number[] = [];
+			for (let i = 0; i < 5; i++) {
+				const forged = encryptedCallback(forger, text(`forged ${i}`));
+				const { res, credentialReads } = await post('', { query: forged.query, body: forged.body, credentials: broken });
+				statuses.push(res.statusCode);
+				reads += credentialReads;
+			}
+			assert.equal(reads, 1, 'one read, then the cached verdict');
+			assert.deepEqual(statuses, [403, 403, 403, 403, 403], 'the signature is judged before the key');
 		});
 	});
 });

@@ -10,7 +10,10 @@ import {
 	decodeEncodingAesKey,
 	decryptMessage,
 	encryptMessage,
+	encodingAesKeyProblem,
 	openCallback,
+	urlCheckEcho,
+	verifyCallback,
 	verifySignature,
 	WeComCallbackError,
 	type WeComCallbackErrorReason,
@@ -193,6 +196,50 @@ describe('official doc-90968 vectors', () => {
 			const decipher = crypto.createDecipheriv('aes-256-cbc', AES_KEY, AES_KEY.subarray(0, 16));
 			Buffer.concat([decipher.update(Buffer.from(POST_VECTOR.encrypted, 'base64')), decipher.final()]);
 		});
+	});
+});
+
+describe('urlCheckEcho', () => {
+	const open = (signature: string, timestamp: string, nonce: string, encrypted: string) =>
+		openCallback({ token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID, signature, timestamp, nonce, encrypted });
+
+	it('passes the echo of the published URL check and refuses the published message', () => {
+		const echo = open(GET_VECTOR.signature, GET_VECTOR.timestamp, GET_VECTOR.nonce, GET_VECTOR.echostr);
+		assert.equal(urlCheckEcho(echo), GET_VECTOR.plaintext);
+		const message = open(POST_VECTOR.signature, POST_VECTOR.timestamp, POST_VECTOR.nonce, POST_VECTOR.encrypted);
+		const refusal = rejects(() => urlCheckEcho(message), 'notAnEcho');
+		assert.doesNotMatch(refusal.message, /hello|mycreate/);
+	});
+
+	it('passes short tokens of URL-unreserved characters, nothing else', () => {
+		for (const echo of ['1', '18446744073709551615', 'warm-up', 'A.b_c~d-9', '9'.repeat(128)]) assert.equal(urlCheckEcho(echo), echo);
+		for (const echo of ['', '<xml/>', '{"encrypt":"x"}', '1 2', '1\n', '\uFEFF1', '"1"', '9'.repeat(129), '一二三']) {
+			rejects(() => urlCheckEcho(echo), 'notAnEcho');
+		}
+	});
+});
+
+describe('verifyCallback', () => {
+	it('returns the signed payload and needs no key', () => {
+		const params = {
+			token: TOKEN,
+			signature: POST_VECTOR.signature,
+			timestamp: POST_VECTOR.timestamp,
+			nonce: POST_VECTOR.nonce,
+			encrypted: POST_VECTOR.encrypted,
+		};
+		assert.equal(verifyCallback(params), POST_VECTOR.encrypted);
+		rejects(() => verifyCallback({ ...params, token: 'QDG6eL' }), 'invalidSignature');
+	});
+});
+
+describe('encodingAesKeyProblem', () => {
+	it('is undefined for a well-formed key and names the length otherwise, without the key', () => {
+		assert.equal(encodingAesKeyProblem(ENCODING_AES_KEY), undefined);
+		const problem = encodingAesKeyProblem(ENCODING_AES_KEY.slice(0, 42));
+		assert.equal(problem?.reason, 'invalidAesKey');
+		assert.match(String(problem?.message), /42 characters/);
+		assert.ok(!String(problem?.message).includes(ENCODING_AES_KEY.slice(0, 42)));
 	});
 });
 

@@ -1,6 +1,6 @@
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
-import { decodeEncodingAesKey } from './crypto';
+import { encodingAesKeyProblem } from './crypto';
 
 /**
  * "Test" of the WeCom Callback API credential, used by every node that takes it (`testedBy`). The callback
@@ -19,11 +19,8 @@ export async function weComCallbackApiTest(
 	if (!/^[A-Za-z0-9]{3,32}$/.test(token)) {
 		return { status: 'Error', message: 'Token must be 3 to 32 letters or digits, as the WeCom admin console shows it.' };
 	}
-	try {
-		decodeEncodingAesKey(String(data.encodingAesKey ?? ''));
-	} catch (error) {
-		return { status: 'Error', message: (error as Error).message };
-	}
+	const keyProblem = encodingAesKeyProblem(String(data.encodingAesKey ?? ''));
+	if (keyProblem) return { status: 'Error', message: keyProblem.message };
 	return {
 		status: 'OK',
 		message: 'The values are well formed. WeCom checks them when you save the callback URL in its admin console.',

@@ -13,7 +13,8 @@ export type WeComCallbackErrorReason =
 	| 'invalidLength'
 	| 'receiveIdMismatch'
 	| 'malformedXml'
-	| 'bodyTooLarge';
+	| 'bodyTooLarge'
+	| 'notAnEcho';
 
 const CONSOLE_PATH = 'WeCom admin console (应用管理 → 接收消息 → API接收)';
 
@@ -32,6 +33,8 @@ const DEFAULT_MESSAGES: Record<WeComCallbackErrorReason, string> = {
 		"The message was encrypted for another receiver: the Corp ID in the WeCom Callback credential differs from the message's receive ID (for third-party apps the receive ID is the Suite ID, for AI bots it is empty).",
 	malformedXml: 'The callback body is not well-formed XML of the kind WeCom sends.',
 	bodyTooLarge: 'The callback body is larger than allowed.',
+	notAnEcho:
+		"A URL check's echostr decrypted to something other than the short token WeCom sends: most likely a captured callback replayed as a URL check to have it decrypted.",
 };
 
 /** Every failure of verifying, decrypting or parsing a WeCom callback. Messages never contain the Token or AES key. */
@@ -47,15 +50,20 @@ export class WeComCallbackError extends Error {
 
 const AES_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
 
+/** Why this EncodingAESKey cannot be one (43 letters and digits), or undefined when it can. */
+export function encodingAesKeyProblem(encodingAesKey: string): WeComCallbackError | undefined {
+	if (typeof encodingAesKey === 'string' && AES_KEY_PATTERN.test(encodingAesKey)) return undefined;
+	const length = typeof encodingAesKey === 'string' ? encodingAesKey.length : 0;
+	return new WeComCallbackError(
+		'invalidAesKey',
+		`The EncodingAESKey must be exactly 43 letters and digits, but it has ${length} characters or other characters: copy it again from the ${CONSOLE_PATH}.`,
+	);
+}
+
 /** AES key from the 43-character EncodingAESKey: base64(key + '=') gives 32 bytes [doc 90968]. */
 export function decodeEncodingAesKey(encodingAesKey: string): Buffer {
-	if (typeof encodingAesKey !== 'string' || !AES_KEY_PATTERN.test(encodingAesKey)) {
-		const length = typeof encodingAesKey === 'string' ? encodingAesKey.length : 0;
-		throw new WeComCallbackError(
-			'invalidAesKey',
-			`The EncodingAESKey must be exactly 43 letters and digits, but it has ${length} characters or other characters: copy it again from the ${CONSOLE_PATH}.`,
-		);
-	}
+	const problem = encodingAesKeyProblem(encodingAesKey);
+	if (problem) throw problem;
 	const key = Buffer.from(encodingAesKey + '=', 'base64');
 	if (key.length !== 32) {
 		throw new WeComCallbackError('invalidAesKey');
@@ -266,11 +274,8 @@ export function buildEncryptedReply(params: EncryptedReplyParams): string {
 	);
 }
 
-export interface OpenCallbackParams {
+export interface VerifyCallbackParams {
 	token: string;
-	aesKey: Buffer;
-	/** corpid for app callbacks, suiteid for third-party apps, '' for AI bots. */
-	receiveId: string;
 	/** msg_signature from the query string (already URL-decoded). */
 	signature?: string;
 	timestamp?: string;
@@ -283,8 +288,17 @@ export interface OpenCallbackParams {
 	now?: number;
 }
 
-/** Verifies and decrypts one callback (GET echostr or POST Encrypt); returns the plaintext. */
-export function openCallback(params: OpenCallbackParams): string {
+export interface OpenCallbackParams extends VerifyCallbackParams {
+	aesKey: Buffer;
+	/** corpid for app callbacks, suiteid for third-party apps, '' for AI bots. */
+	receiveId: string;
+}
+
+/**
+ * Checks that WeCom signed this callback (and, when asked, that it is recent) and returns the encrypted
+ * payload. Needs only the Token: nothing here depends on the EncodingAESKey.
+ */
+export function verifyCallback(params: VerifyCallbackParams): string {
 	const { signature, timestamp, nonce, encrypted } = params;
 	const missing: string[] = [];
 	if (!signature) missing.push('msg_signature');
@@ -317,6 +331,33 @@ export function openCallback(params: OpenCallbackParams): string {
 			);
 		}
 	}
+	return encrypted;
+}
 
-	return decryptMessage(params.aesKey, encrypted, params.receiveId);
+/** Verifies and decrypts one callback (GET echostr or POST Encrypt); returns the plaintext. */
+export function openCallback(params: OpenCallbackParams): string {
+	return decryptMessage(params.aesKey, verifyCallback(params), params.receiveId);
+}
+
+// What a URL check's echostr decrypts to. Doc 90930 only says it is a plaintext to send back as it is, with
+// no quotes, BOM or line break; every echo WeCom is known to send is a random number of 19 or so digits
+// (doc 90968's worked example: 1616140317555161061). Every message WeCom signs with the same Token is XML
+// (doc 90968: "msg：为消息体明文，格式为XML"), and so is every passive reply. Hence: 1 to 128 of the URL's
+// unreserved characters. No message passes (it needs '<'), and an echo that is not all digits, should
+// WeCom ever send one, still does.
+const URL_CHECK_ECHO = /^[A-Za-z0-9._~-]{1,128}$/;
+
+/**
+ * The echo of a URL check, or a refusal when the plaintext cannot be one. Without this, anyone holding a
+ * captured callback could replay its Encrypt as echostr with the same msg_signature, timestamp and nonce
+ * (the signature does not cover the HTTP method) and get the decrypted message back.
+ */
+export function urlCheckEcho(plaintext: string): string {
+	if (!URL_CHECK_ECHO.test(plaintext)) {
+		throw new WeComCallbackError(
+			'notAnEcho',
+			`A URL check's echostr decrypted to ${plaintext.length} characters that are not a short token (at most 128 letters, digits, - . _ ~) as WeCom sends: most likely a captured callback replayed as a URL check to have it decrypted. If WeCom's own URL check in the admin console fails with this, its echo format has changed: report it to this package's maintainers.`,
+		);
+	}
+	return plaintext;
 }

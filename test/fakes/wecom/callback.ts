@@ -27,6 +27,8 @@ export function newSecrets(corpId = 'ww_fake_corp'): CallbackSecrets {
 export interface SignedRequest {
 	query: Record<string, string>;
 	body: string;
+	/** The Encrypt value inside the body, as signed. */
+	encrypted: string;
 }
 
 /** A callback POST as WeCom sends it: AgentID only for app callbacks (the kf event comes without). */
@@ -42,6 +44,7 @@ export function encryptedCallback(
 	return {
 		query: { msg_signature: getSignature(secrets.token, timestamp, nonce, encrypted), timestamp, nonce },
 		body: `<xml><ToUserName><![CDATA[${secrets.corpId}]]></ToUserName>${agent}<Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`,
+		encrypted,
 	};
 }
 
