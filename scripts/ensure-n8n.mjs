@@ -2,7 +2,7 @@
 // Why the steps: n8n 2.41.1 needs Node >= 24; `npm install` of it fails here unless install scripts are
 // skipped (the Kafka node's librdkafka build downloads zlib), so we install with --ignore-scripts and then
 // rebuild only the two native modules n8n needs to start (sqlite3 from source, isolated-vm from prebuilds),
-// against the Node 24 headers. See ../shared/notes/n8n-platform.md §4c.
+// against the Node 24 headers. See docs/n8n-platform.md.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -263,7 +263,7 @@ export class N8nInstance {
 /**
  * Installs the built package (package.json + dist/, as `npm install` of the published tarball would) into
  * `<user folder>/.n8n/nodes/node_modules/n8n-nodes-kefu`, where n8n loads community packages as
- * `n8n-nodes-kefu.<node>` (a custom folder would make them `CUSTOM.<node>`: notes/n8n-platform.md §1).
+ * `n8n-nodes-kefu.<node>` (a custom folder would make them `CUSTOM.<node>`: docs/n8n-platform.md).
  */
 export function installPackageInto(userFolder: string): void {
 	const target = path.join(userFolder, '.n8n', 'nodes', 'node_modules', 'n8n-nodes-kefu');

@@ -1,6 +1,6 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test code, never shipped: it needs process.env and node: modules */
 /**
- * In-process node tests on n8n-core's own engine (shared/notes/n8n-platform.md §4b): the BUILT package
+ * In-process node tests on n8n-core's own engine (docs/n8n-platform.md): the BUILT package
  * (dist/, via package.json "n8n", as n8n loads it; run `npm run build` first) is loaded with
  * PackageDirectoryLoader, a one-node workflow is executed by WorkflowExecute, and the node's output
  * comes back per output. No n8n server, no database; HTTP goes through n8n's real request helpers.
