@@ -9,8 +9,9 @@
 //      as execute.ts saves it (openWorkflowState over static data wrapped by n8n-workflow's
 //      ObservableObject, as n8n hands it to a node);
 // (a2) one write, a new conversation at the cap (something must be evicted);
-// (c)  n8n's save of that static data at the end of the execution: JSON.stringify of the whole
-//      workflow static data, as its database layer does (paid once per execution, not per item);
+// (c)  one write, then n8n's save of that static data as at the end of an execution:
+//      JSON.stringify of the whole workflow static data, as its database layer does ((c) − (a1) is
+//      the save, paid once per execution, not per item);
 // (b)  a 10-item AutoReply execution whose 10 items each write (new conversations, unanswered),
 //      through test/nodes/harness.ts (the built node on n8n-core's WorkflowExecute; the harness
 //      loads the static data with structuredClone and saves it with JSON, as n8n's database would);
@@ -121,7 +122,8 @@ async function main(): Promise<void> {
 		microRow('(a2) one write: new conversation at the cap', () => {
 			writeConversation(state, `wkKf1:wmFresh${fresh++}`, Date.now());
 		}),
-		microRow("(c) n8n's save: JSON.stringify of the static data", () => {
+		microRow("(c) one write + n8n's save (JSON.stringify of the static data)", () => {
+			writeConversation(state, `wkKf1:wmStored${CONVERSATIONS - 1 - (existing++ % 1000)}`, Date.now());
 			sink += JSON.stringify(direct.root).length;
 		}),
 	];
