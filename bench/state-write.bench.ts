@@ -27,8 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { ObservableObject, type IDataObject } from 'n8n-workflow';
 
 import { requireBuilt, runNode, cleanupHarness } from '../test/nodes/harness';
-import { MAX_CONVERSATIONS, STATE_NAMESPACE, type AutoReplyState } from '../nodes/AutoReply/engine/state';
-import * as engineState from '../nodes/AutoReply/engine/state';
+import { emptyState, MAX_CONVERSATIONS, reviveState, snapshotState, STATE_NAMESPACE, type AutoReplyState } from '../nodes/AutoReply/engine/state';
 import { openWorkflowState, type WorkflowState } from '../nodes/shared/workflowState';
 import { measure, median } from './support/measure';
 
@@ -68,14 +67,11 @@ function n8nStaticData(stored: IDataObject) {
 	return { root, global: root.global as IDataObject };
 }
 
-/** What execute.ts does to save one conversation's new state. */
+/** What execute.ts does to read and save one conversation's state (follows execute.ts). */
 function writeConversation(state: WorkflowState<AutoReplyState>, id: string, now: number): void {
-	const current = state.read().conversations[id];
+	const current = state.read().get(id, now);
 	const next = { ...current, updatedAt: now, misses: (current?.misses ?? 0) + 1 };
-	state.update((draft) => {
-		draft.conversations[id] = next;
-		return engineState.pruneState(draft, now);
-	});
+	state.update((draft) => void draft.set(id, next, now));
 }
 
 interface Row {
@@ -110,8 +106,8 @@ async function main(): Promise<void> {
 		getWorkflow: () => ({ id: 'bench-direct', name: 'bench', active: true }),
 		getWorkflowStaticData: () => direct.global,
 	} as unknown as Parameters<typeof openWorkflowState>[0];
-	const state = openWorkflowState<AutoReplyState>(context, STATE_NAMESPACE, engineState.emptyState, engineState.reviveState);
-	assert.equal(Object.keys(state.read().conversations).length, CONVERSATIONS);
+	const state = openWorkflowState<AutoReplyState>(context, STATE_NAMESPACE, emptyState, reviveState, snapshotState);
+	assert.equal(state.read().size, CONVERSATIONS);
 	let existing = 0;
 	let fresh = 0;
 	let sink = 0;
