@@ -87,4 +87,19 @@ describe('AutoReply node: state at the cap', () => {
 		assert.ok(hint, 'the operator is told the cap was reached');
 		assert.match(hint.message, /3 out-of-hours mark\(s\).*0 unanswered count\(s\)/);
 	});
+
+	it('keeps pauses beyond the cap up to 10,000, then warns about the one it loses', async () => {
+		const now = Date.now();
+		const conversations: Record<string, IDataObject> = {};
+		for (let i = 0; i < 2 * CAP; i++) conversations[`wkKf1:wmHuman${i}`] = { pausedUntil: now + 3_600_000, updatedAt: now - 3_600_000 + i };
+		const staticData = stored(conversations);
+		const workflowId = `wf-cap-${++workflowCounter}`;
+
+		const result = await run(workflowId, staticData, [kf('wmLate', 'AI failed')], { operation: 'handOff' });
+		const saved = savedConversations(staticData);
+		assert.equal(Object.keys(saved).length, 2 * CAP);
+		assert.ok(!('wkKf1:wmHuman0' in saved) && 'wkKf1:wmHuman1' in saved && 'wkKf1:wmLate' in saved);
+		const warning = hintsOf(result).find((h) => h.type === 'warning');
+		assert.match(warning?.message ?? '', /forgot the hand-off pause of 1 conversation/);
+	});
 });
