@@ -12,11 +12,12 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
  * and the static data of every execution of that workflow that may still be running in this
  * process reads the newest state, so whichever execution saves last saves the newest state.
  *
- * Why a getter: copying the whole state into every execution's static data on every change cost
- * ~14-25 ms per item at 5,000 AutoReply conversations (bench/state-write.bench.ts). The namespace
- * key of each execution's static data is a getter instead: a write only bumps a version and tells
- * n8n that the static data changed, and the copy n8n serialises is made when it is read, once per
- * version. What a read returned never changes afterwards (a copy, not the process's state).
+ * Why a getter: a JSON copy of the whole state for the static data on every change (with the
+ * AutoReply state's rebuild) cost ~18-25 ms of CPU per item at 5,000 conversations
+ * (bench/state-write.bench.ts). The namespace key of each execution's static data is a getter
+ * instead: a write only bumps a version and tells n8n that the static data changed, and the copy
+ * n8n serialises is made when it is read, once per version. What a read returned never changes
+ * afterwards (a copy, not the process's state).
  */
 
 export interface WorkflowState<T> {
