@@ -13,12 +13,16 @@ import { getCompiledRules, type CompiledRules, type KeywordRuleSpec, type MatchT
 import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, routeMessage, type Route, type RouteDecision } from './engine/route';
 import {
 	emptyState,
+	KINDS,
+	MAX_CONVERSATIONS,
+	MAX_PAUSED_CONVERSATIONS,
 	pausedUntil,
-	pruneState,
 	reviveState,
+	snapshotState,
 	STATE_NAMESPACE,
 	type AutoReplyState,
 	type ConversationState,
+	type Evicted,
 } from './engine/state';
 
 /** By the value of Reply Length Limit. */
@@ -207,13 +211,40 @@ function candidateJson(candidate: FaqCandidate): IDataObject {
 	return { question: candidate.question, answer: candidate.answer, score: Math.round(candidate.score * 1000) / 1000 };
 }
 
-/** Saves the conversation's new state (and drops what expired) when there is one. */
-function save(state: WorkflowState<AutoReplyState>, conversationId: string, next: ConversationState | undefined, now: number) {
+/** The conversation state and what this execution's writes evicted that still mattered. */
+interface Conversations {
+	state: WorkflowState<AutoReplyState>;
+	evicted: Evicted;
+}
+
+function conversationOf({ state }: Conversations, conversationId: string, now: number): ConversationState | undefined {
+	return state.read().get(conversationId, now);
+}
+
+/** Saves the conversation's new state when there is one. */
+function save(conversations: Conversations, conversationId: string, next: ConversationState | undefined, now: number) {
 	if (!next) return;
-	state.update((draft) => {
-		draft.conversations[conversationId] = next;
-		return pruneState(draft, now);
+	conversations.state.update((draft) => {
+		const evicted = draft.set(conversationId, next, now);
+		for (const kind of KINDS) conversations.evicted[kind] += evicted[kind];
 	});
+}
+
+/**
+ * Says (warning on the output, n8n's log) when the caps made the node forget something that still
+ * mattered: operators must know when a customer may be answered while with a human.
+ */
+function reportEvicted(context: IExecuteFunctions, { evicted }: Conversations): void {
+	if (evicted.paused > 0) {
+		const message = `AutoReply forgot the hand-off pause of ${evicted.paused} conversation(s): more than ${MAX_PAUSED_CONVERSATIONS} conversations are with a human at once, and the bot may answer them again. Release conversations when agents close them, or shorten Pause Minutes.`;
+		context.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
+		context.logger.warn(message, { workflowId: context.getWorkflow().id });
+	}
+	if (evicted.outOfHours + evicted.misses > 0) {
+		const message = `AutoReply keeps at most ${MAX_CONVERSATIONS} conversations and forgot the oldest: ${evicted.outOfHours} out-of-hours mark(s) (those customers may get the out-of-hours reply again today) and ${evicted.misses} unanswered count(s) (handed to a human a few messages later).`;
+		context.addExecutionHints({ message, type: 'info', location: 'outputPane' });
+		context.logger.info(message, { workflowId: context.getWorkflow().id });
+	}
 }
 
 interface Routed {
@@ -230,7 +261,7 @@ function replyFields(context: IExecuteFunctions, itemIndex: number, reply: strin
 function routeItem(
 	context: IExecuteFunctions,
 	itemIndex: number,
-	state: WorkflowState<AutoReplyState>,
+	state: Conversations,
 	memo: ExecutionMemo,
 ): Routed {
 	const conversationId = conversationIdOf(context, itemIndex);
@@ -241,7 +272,7 @@ function routeItem(
 	const decision: RouteDecision = routeMessage({
 		text,
 		now,
-		conversation: state.read().conversations[conversationId],
+		conversation: conversationOf(state, conversationId, now),
 		handOffWords: handOffWordsOf(context, itemIndex),
 		pauseMinutes: Number(context.getNodeParameter('pauseMinutes', itemIndex, 240)),
 		businessHours: businessHoursOf(context, itemIndex),
@@ -293,10 +324,10 @@ function routeItem(
 	return { output: OUTPUT[decision.route], autoReply };
 }
 
-function handOffItem(context: IExecuteFunctions, itemIndex: number, state: WorkflowState<AutoReplyState>): Routed {
+function handOffItem(context: IExecuteFunctions, itemIndex: number, state: Conversations): Routed {
 	const conversationId = conversationIdOf(context, itemIndex);
 	const now = Date.now();
-	const next = handOff(state.read().conversations[conversationId], now, Number(context.getNodeParameter('pauseMinutes', itemIndex, 240)));
+	const next = handOff(conversationOf(state, conversationId, now), now, Number(context.getNodeParameter('pauseMinutes', itemIndex, 240)));
 	save(state, conversationId, next, now);
 	return {
 		output: OUTPUT.handoff,
@@ -310,10 +341,10 @@ function handOffItem(context: IExecuteFunctions, itemIndex: number, state: Workf
 	};
 }
 
-function releaseItem(context: IExecuteFunctions, itemIndex: number, state: WorkflowState<AutoReplyState>): Routed {
+function releaseItem(context: IExecuteFunctions, itemIndex: number, state: Conversations): Routed {
 	const conversationId = conversationIdOf(context, itemIndex);
 	const now = Date.now();
-	const conversation = state.read().conversations[conversationId];
+	const conversation = conversationOf(state, conversationId, now);
 	const wasPaused = pausedUntil(conversation, now) !== undefined;
 	if (conversation) save(state, conversationId, release(conversation, now), now);
 	return { output: 0, autoReply: { route: 'released', wasPaused, conversationId } };
@@ -327,7 +358,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const operation = this.getNodeParameter('operation', 0, 'route') as string;
 	const run = operations[operation];
 	if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
-	const state = openWorkflowState<AutoReplyState>(this, STATE_NAMESPACE, emptyState, reviveState);
+	const state: Conversations = {
+		state: openWorkflowState<AutoReplyState>(this, STATE_NAMESPACE, emptyState, reviveState, snapshotState),
+		evicted: { outOfHours: 0, misses: 0, paused: 0 },
+	};
 	const memo: ExecutionMemo = new Map();
 	const failed: INodeExecutionData[] = [];
 
@@ -337,6 +371,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		try {
 			routed = run(this, itemIndex, state, memo);
 		} catch (error) {
+			// failedItem throws when the node does not continue on fail: say first what the state lost.
+			if (!this.continueOnFail()) reportEvicted(this, state);
 			const failure = failedItem(this, error, itemIndex, item.json);
 			failed.push(failure);
 			outputs[0].push(failure);
@@ -349,5 +385,6 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		});
 	}
 	reportFailedItems(this, failed, items.length);
+	reportEvicted(this, state);
 	return outputs;
 }

@@ -2,20 +2,22 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 /**
  * State a node keeps per workflow across executions and restarts (kf cursors, hand-off pauses):
- * n8n's workflow static data, which n8n saves to its database at the end of every production
- * execution, with this process's copy as the truth while the process runs.
+ * n8n's workflow static data, with this process's copy as the truth while the process runs.
+ * docs/state.md says what n8n does with static data and what holds in queue mode.
  *
  * Why not static data alone: each execution gets its own copy, loaded when it starts and saved
- * whole when it ends, and the last save wins. Two executions that overlap (two customers writing
- * at once) would each save what they saw, so the one that ends last could write back an older
- * cursor or forget a hand-off. Here every change goes to the process's copy and into the static
- * data of every execution of that workflow that may still be running in this process, so
- * whichever execution saves last saves the newest state.
+ * whole when it ends (also when it failed), and the last save wins. Two executions that overlap
+ * (two customers writing at once) would each save what they saw, so the one that ends last could
+ * write back an older cursor or forget a hand-off. Here every change goes to the process's copy,
+ * and the static data of every execution of that workflow that may still be running in this
+ * process reads the newest state, so whichever execution saves last saves the newest state.
  *
- * What holds where: one n8n process (the default) — exact. Queue mode — each worker has its own
- * copy; overlapping executions on different workers can still overwrite each other's save (the
- * README says how to run kf and hand-off workflows there). Manual runs from the editor share the
- * process's copy but n8n never saves their static data.
+ * Why a getter: a JSON copy of the whole state for the static data on every change (with the
+ * AutoReply state's rebuild) cost ~18-25 ms of CPU per item at 5,000 conversations
+ * (bench/state-write.bench.ts). The namespace key of each execution's static data is a getter
+ * instead: a write only bumps a version and tells n8n that the static data changed, and the copy
+ * n8n serialises is made when it is read, once per version. What a read returned never changes
+ * afterwards (a copy, not the process's state).
  */
 
 export interface WorkflowState<T> {
@@ -27,12 +29,24 @@ export interface WorkflowState<T> {
 
 interface Entry {
 	value: unknown;
+	/** Bumped by every update: the copy below is reused until the state changes. */
+	version: number;
+	copy?: { version: number; value: unknown };
+	/** The getter installed on every execution's static data: reads a copy of the newest state. */
+	read: () => unknown;
 	/** Static data of this workflow's recent executions in this process (weakly held). */
 	live: Array<WeakRef<IDataObject>>;
 }
 
 /** How many executions of one workflow may overlap and still all get the newest state. */
 const MAX_LIVE_EXECUTIONS = 256;
+
+/**
+ * Assigned through n8n's ObservableObject proxy, whose `set` trap marks the workflow's static
+ * data as changed (`__dataChanged`), the only signal n8n saves it on; the getter's setter then
+ * ignores it, so the getter stays.
+ */
+const CHANGED = Symbol('changed');
 
 const entries = new Map<string, Entry>();
 
@@ -41,15 +55,35 @@ function clone<T>(value: T): T {
 }
 
 /**
+ * Makes `data[namespace]` read the newest state. Anything else assigned to it later (a Code node
+ * writing the static data, n8n wrapping it) becomes a plain value again, as before the getter.
+ */
+function install(entry: Entry, data: IDataObject, namespace: string): void {
+	if (Object.getOwnPropertyDescriptor(data, namespace)?.get === entry.read) return;
+	Object.defineProperty(data, namespace, {
+		get: entry.read,
+		set(this: IDataObject, value: unknown) {
+			if (value === CHANGED) return;
+			Object.defineProperty(this, namespace, { value, writable: true, enumerable: true, configurable: true });
+		},
+		enumerable: true,
+		configurable: true,
+	});
+}
+
+/**
  * Opens the state `namespace` (a key of the workflow's global static data, e.g. 'kefuKfCursors')
  * for this execution. `initial` makes the state when neither this process nor n8n's database has
  * one; `revive` checks what was loaded from the database (it may come from an older version).
+ * `snapshot` copies the state for n8n to save: a copy that shares nothing the state may change
+ * later (default: a JSON round trip, which also calls a class's `toJSON`).
  */
 export function openWorkflowState<T>(
 	context: Pick<IExecuteFunctions, 'getWorkflow' | 'getWorkflowStaticData'>,
 	namespace: string,
 	initial: () => T,
 	revive: (stored: unknown) => T | undefined = (stored) => stored as T,
+	snapshot: (state: T) => unknown = clone,
 ): WorkflowState<T> {
 	const workflowId = context.getWorkflow().id ?? '';
 	const staticData = context.getWorkflowStaticData('global');
@@ -58,7 +92,18 @@ export function openWorkflowState<T>(
 	if (!entry) {
 		const stored = staticData[namespace];
 		const loaded = stored === undefined || stored === null ? undefined : revive(clone(stored));
-		entry = { value: loaded ?? initial(), live: [] };
+		const created: Entry = {
+			value: loaded ?? initial(),
+			version: 0,
+			live: [],
+			read: () => {
+				if (created.copy?.version !== created.version) {
+					created.copy = { version: created.version, value: snapshot(created.value as T) };
+				}
+				return created.copy.value;
+			},
+		};
+		entry = created;
 		entries.set(key, entry);
 	}
 	const current = entry;
@@ -67,6 +112,9 @@ export function openWorkflowState<T>(
 		current.live.push(new WeakRef(staticData));
 		if (current.live.length > MAX_LIVE_EXECUTIONS) current.live.shift();
 	}
+	// Without marking it changed: should n8n save this execution's static data for another reason
+	// (another namespace changed), it saves the newest state rather than the older one it loaded.
+	install(current, staticData, namespace);
 
 	return {
 		read: () => current.value as T,
@@ -74,11 +122,12 @@ export function openWorkflowState<T>(
 			const draft = current.value as T;
 			const result = change(draft);
 			current.value = result === undefined ? draft : result;
-			// One snapshot shared by every execution's static data: n8n only serialises it.
-			const snapshot = clone(current.value) as IDataObject;
+			current.version++;
 			for (const ref of current.live) {
 				const data = ref.deref();
-				if (data) data[namespace] = snapshot;
+				if (!data) continue;
+				install(current, data, namespace);
+				(data as Record<string, unknown>)[namespace] = CHANGED;
 			}
 			return current.value as T;
 		},

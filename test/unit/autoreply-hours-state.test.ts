@@ -4,7 +4,13 @@ import { describe, it } from 'node:test';
 import { isWithinBusinessHours, localTime, parseTimeOfDay, type BusinessHours } from '../../nodes/AutoReply/engine/businessHours';
 import { compileKeywordRules, type CompiledRules } from '../../nodes/AutoReply/engine/keywordRules';
 import { release, routeMessage, type RouteInput } from '../../nodes/AutoReply/engine/route';
-import { MAX_CONVERSATIONS, pruneState, reviveState, type ConversationState } from '../../nodes/AutoReply/engine/state';
+import {
+	AutoReplyState,
+	MAX_CONVERSATIONS,
+	MAX_PAUSED_CONVERSATIONS,
+	reviveState,
+	type ConversationState,
+} from '../../nodes/AutoReply/engine/state';
 
 const WEEKDAYS_9_TO_18: BusinessHours = {
 	timezone: 'Asia/Shanghai',
@@ -121,22 +127,93 @@ describe('routing state', () => {
 		assert.deepEqual([two.route, two.reason, two.conversation?.misses], ['handoff', 'unanswered', undefined]);
 	});
 
-	it('prunes expired entries and keeps the newest beyond the cap', () => {
+	it('drops what expired: pauses that ended, unanswered counts after a day, old out-of-hours marks', () => {
 		const now = at('2026-11-20T02:00:00Z');
-		const state = reviveState({
-			conversations: {
-				expired: { pausedUntil: now - 1, updatedAt: now - 5 * 3_600_000 },
-				paused: { pausedUntil: now + 1, updatedAt: now - 1 },
-				oldDay: { outOfHoursDay: '2026-11-17', updatedAt: now - 3 * 86_400_000 },
-				junk: 'x',
+		const state = reviveState(
+			{
+				conversations: {
+					expired: { pausedUntil: now - 1, updatedAt: now - 5 * 3_600_000 },
+					paused: { pausedUntil: now + 1, updatedAt: now - 1 },
+					oldDay: { outOfHoursDay: '2026-11-17', updatedAt: now - 3 * 86_400_000 },
+					misses: { misses: 2, updatedAt: now - 3_600_000 },
+					junk: 'x',
+				},
 			},
-		});
+			now,
+		);
 		assert.ok(state);
-		assert.deepEqual(Object.keys(pruneState(state, now).conversations), ['paused']);
-		const many = { conversations: Object.fromEntries(Array.from({ length: MAX_CONVERSATIONS + 10 }, (_, i) => [`c${i}`, { pausedUntil: now + 1, updatedAt: i }])) };
-		const pruned = pruneState(many, now);
-		assert.equal(Object.keys(pruned.conversations).length, MAX_CONVERSATIONS);
-		assert.ok(!('c0' in pruned.conversations) && `c${MAX_CONVERSATIONS + 9}` in pruned.conversations);
+		assert.deepEqual(Object.keys(state.toJSON().conversations).sort(), ['misses', 'paused']);
+		assert.equal(state.get('misses', now)?.misses, 2);
+		// A day of silence later the count is gone when read, before any sweep.
+		assert.equal(state.get('misses', now + 86_400_000), undefined);
 		assert.equal(reviveState('nonsense'), undefined);
+	});
+
+	/** `count` conversations of one kind, written one ms apart from `from` on. */
+	function fill(kind: 'paused' | 'misses' | 'outOfHours', prefix: string, count: number, from: number, now: number): Array<[string, ConversationState]> {
+		return Array.from({ length: count }, (_, i): [string, ConversationState] => {
+			const updatedAt = from + i;
+			const conversation: ConversationState =
+				kind === 'paused' ? { pausedUntil: now + 3_600_000, updatedAt } : kind === 'misses' ? { misses: 1, updatedAt } : { outOfHoursDay: '2026-11-20', updatedAt };
+			return [`${prefix}${i}`, conversation];
+		});
+	}
+
+	it('at the cap, an older live pause outlives 5,000 newer unanswered marks', () => {
+		const now = at('2026-11-20T02:00:00Z');
+		const state = new AutoReplyState(
+			[['withHuman', { pausedUntil: now + 3_600_000, updatedAt: now - 7_200_000 }], ...fill('misses', 'miss', MAX_CONVERSATIONS, now - 3_600_000, now)],
+			now,
+		);
+		const evicted = state.set('new', { misses: 1, updatedAt: now }, now);
+		assert.equal(state.size, MAX_CONVERSATIONS);
+		assert.ok(state.get('withHuman', now)?.pausedUntil);
+		assert.equal(state.get('miss0', now), undefined);
+		assert.equal(state.get('miss1', now), undefined);
+		assert.deepEqual(evicted, { outOfHours: 0, misses: 2, paused: 0 });
+	});
+
+	it('evicts out-of-hours marks, then unanswered counts, then pauses; oldest first within each', () => {
+		const now = at('2026-11-20T02:00:00Z');
+		// Written oldest first: pauses, then unanswered counts, then out-of-hours marks.
+		const state = new AutoReplyState(
+			[...fill('paused', 'p', 2, now - 30_000, now), ...fill('misses', 'm', 3, now - 20_000, now), ...fill('outOfHours', 'o', MAX_CONVERSATIONS - 5, now - 10_000, now)],
+			now,
+		);
+		const ids = () => new Set(Object.keys(state.toJSON().conversations));
+		state.set('n0', { misses: 1, updatedAt: now }, now);
+		assert.ok(!ids().has('o0') && ids().has('o1') && ids().has('m0') && ids().has('p0'));
+		for (let i = 1; i < MAX_CONVERSATIONS - 5; i++) state.set(`n${i}`, { pausedUntil: now + 3_600_000, updatedAt: now }, now);
+		assert.equal([...ids()].filter((id) => id.startsWith('o')).length, 0, 'every out-of-hours mark went first');
+		assert.deepEqual([...ids()].filter((id) => /^[mp]/.test(id)).sort(), ['m0', 'm1', 'm2', 'p0', 'p1']);
+		const evicted = state.set('more', { pausedUntil: now + 3_600_000, updatedAt: now }, now);
+		assert.deepEqual(evicted, { outOfHours: 0, misses: 1, paused: 0 });
+		assert.ok(!ids().has('m0') && ids().has('m1'));
+	});
+
+	it('keeps live pauses beyond the cap up to their own cap, then reports the oldest it loses', () => {
+		const now = at('2026-11-20T02:00:00Z');
+		const state = new AutoReplyState(fill('paused', 'p', MAX_PAUSED_CONVERSATIONS, now - 100_000, now), now);
+		assert.equal(state.size, MAX_PAUSED_CONVERSATIONS);
+		const evicted = state.set('one more', { pausedUntil: now + 3_600_000, updatedAt: now }, now);
+		assert.deepEqual(evicted, { outOfHours: 0, misses: 0, paused: 1 });
+		assert.equal(state.get('p0', now), undefined);
+		assert.ok(state.get('p1', now) && state.get('one more', now));
+		// A pause that ended costs nothing to lose and is not reported.
+		const later = now + 2 * 3_600_000;
+		assert.deepEqual(state.set('after', { pausedUntil: later + 3_600_000, updatedAt: later }, later), { outOfHours: 0, misses: 0, paused: 0 });
+		assert.equal(state.size, 1);
+	});
+
+	it('stores the shape older versions stored and revives it', () => {
+		const now = at('2026-11-20T02:00:00Z');
+		const state = new AutoReplyState([], now);
+		state.set('a', { pausedUntil: now + 60_000, updatedAt: now }, now);
+		state.set('b', { misses: 2, outOfHoursDay: '2026-11-20', updatedAt: now }, now);
+		const stored = JSON.parse(JSON.stringify(state)) as unknown;
+		assert.deepEqual(stored, {
+			conversations: { a: { pausedUntil: now + 60_000, updatedAt: now }, b: { misses: 2, outOfHoursDay: '2026-11-20', updatedAt: now } },
+		});
+		assert.deepEqual(reviveState(stored, now)?.toJSON(), stored);
 	});
 });

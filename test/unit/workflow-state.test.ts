@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 
-import type { IDataObject } from 'n8n-workflow';
+import { Workflow, type IDataObject, type INodeTypes } from 'n8n-workflow';
 
 import { openWorkflowState, resetWorkflowStates } from '../../nodes/shared/workflowState';
 
@@ -26,6 +26,27 @@ function execution(workflowId: string, loaded: IDataObject = {}) {
 
 interface Cursor {
 	cursor: number;
+}
+
+/**
+ * One execution as n8n runs it: a Workflow made from what the database holds (n8n-workflow wraps
+ * the static data in its ObservableObject and saves it only when `__dataChanged` is set).
+ */
+function n8nExecution(workflowId: string, database: IDataObject) {
+	const nodeTypes = { getByName: () => undefined, getByNameAndVersion: () => undefined, getKnownTypes: () => ({}) } as unknown as INodeTypes;
+	const workflow = new Workflow({ id: workflowId, nodes: [], connections: {}, active: true, nodeTypes, staticData: structuredClone(database) });
+	return {
+		workflow,
+		context: { getWorkflow: () => workflow, getWorkflowStaticData: (type: 'global') => workflow.getStaticData(type) },
+		/** What n8n does at the end of the execution: write the whole static data if it changed. */
+		save() {
+			if (workflow.staticData.__dataChanged !== true) return false;
+			const saved = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
+			for (const key of Object.keys(database)) delete database[key];
+			Object.assign(database, saved);
+			return true;
+		},
+	};
 }
 
 beforeEach(() => resetWorkflowStates());
@@ -74,6 +95,62 @@ describe('workflow state', () => {
 		const saved = one.global.ns;
 		state.update((d) => void (d.cursor = 2));
 		assert.deepEqual(saved, { cursor: 1 });
+		assert.deepEqual(one.global.ns, { cursor: 2 });
+	});
+
+	it('n8n sees the change in every execution still running, and saves the newest state', () => {
+		const database: IDataObject = { global: { ns: { cursor: 0 } } };
+		const reader = n8nExecution('wf5', database);
+		const writer = n8nExecution('wf5', database);
+		openWorkflowState<Cursor>(reader.context, 'ns', () => ({ cursor: 0 }));
+		const state = openWorkflowState<Cursor>(writer.context, 'ns', () => ({ cursor: 0 }));
+		assert.equal(reader.workflow.staticData.__dataChanged, false, 'opening the state changes nothing');
+		state.update((d) => void (d.cursor = 3));
+		assert.equal(writer.workflow.staticData.__dataChanged, true);
+		assert.equal(reader.workflow.staticData.__dataChanged, true);
+		assert.ok(writer.save() && reader.save());
+		assert.deepEqual(database, { global: { ns: { cursor: 3 } } });
+	});
+
+	it('an execution saved last for another reason saves the newest state, not the one it loaded', () => {
+		const database: IDataObject = { global: { ns: { cursor: 0 } } };
+		const late = n8nExecution('wf6', database); // loaded before the other execution saved
+		const early = n8nExecution('wf6', database);
+		openWorkflowState<Cursor>(early.context, 'ns', () => ({ cursor: 0 })).update(() => ({ cursor: 5 }));
+		assert.ok(early.save());
+		// The later execution only reads this state, and changes another key of the static data.
+		assert.equal(openWorkflowState<Cursor>(late.context, 'ns', () => ({ cursor: 0 })).read().cursor, 5);
+		late.workflow.getStaticData('global').other = 'x';
+		assert.ok(late.save());
+		assert.deepEqual(database, { global: { ns: { cursor: 5 }, other: 'x' } });
+	});
+
+	it('a write copies nothing: the state is copied when n8n reads it, once per change', () => {
+		let copies = 0;
+		class Counter {
+			count = 0;
+			toJSON() {
+				copies++;
+				return { count: this.count };
+			}
+		}
+		const one = n8nExecution('wf7', {});
+		const state = openWorkflowState<Counter>(one.context, 'ns', () => new Counter());
+		for (let i = 0; i < 100; i++) state.update((d) => void d.count++);
+		assert.equal(copies, 0);
+		assert.ok(one.save());
+		assert.equal(JSON.stringify(one.workflow.staticData), '{"global":{"ns":{"count":100}}}');
+		assert.equal(copies, 1, 'read twice, copied once');
+	});
+
+	it('a value written to the namespace by someone else is kept until the next update', () => {
+		const one = execution('wf8');
+		const state = openWorkflowState<Cursor>(one.context, 'ns', () => ({ cursor: 0 }));
+		state.update(() => ({ cursor: 1 }));
+		one.global.ns = { cursor: 42 }; // e.g. a Code node writing the workflow's static data
+		assert.deepEqual(one.global.ns, { cursor: 42 });
+		assert.deepEqual(JSON.parse(JSON.stringify(one.global)), { ns: { cursor: 42 } });
+		state.update((d) => void (d.cursor = 2));
 		assert.deepEqual(one.global.ns, { cursor: 2 });
 	});
 });
