@@ -103,6 +103,13 @@ describe('openEnvelope', () => {
 		assert.doesNotMatch(error.message, /6222020000000000/);
 	});
 
+	it('refuses a passive reply of this app posted back as a callback (from the Corp ID itself)', () => {
+		const reply = `<xml><ToUserName><![CDATA[zhangsan]]></ToUserName><FromUserName><![CDATA[${secrets.corpId}]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[您好]]></Content></xml>`;
+		refusal(() => openEnvelope(postEnvelope(reply), opened, options), 'ownReply');
+		// A member's message, and an event from sys, still open.
+		assert.equal(openEnvelope(postEnvelope(message('hi')), opened, options).kind, 'message');
+	});
+
 	it('refuses by default a timestamp further than 5 minutes from the clock, either way', () => {
 		for (const seconds of [-299, 0, 299]) assert.equal(openEnvelope(postEnvelope(message('ok'), at(seconds)), opened, options).kind, 'message');
 		for (const seconds of [-3600, -301, 301]) {

@@ -14,7 +14,8 @@ export type WeComCallbackErrorReason =
 	| 'receiveIdMismatch'
 	| 'malformedXml'
 	| 'bodyTooLarge'
-	| 'notAnEcho';
+	| 'notAnEcho'
+	| 'ownReply';
 
 const CONSOLE_PATH = 'WeCom admin console (应用管理 → 接收消息 → API接收)';
 
@@ -35,6 +36,8 @@ const DEFAULT_MESSAGES: Record<WeComCallbackErrorReason, string> = {
 	bodyTooLarge: 'The callback body is larger than allowed.',
 	notAnEcho:
 		"A URL check's echostr decrypted to something other than the short token WeCom sends: most likely a captured callback replayed as a URL check to have it decrypted.",
+	ownReply:
+		'The decrypted message comes from the Corp ID itself, as only a passive reply of this app does: most likely a captured passive reply posted back as a callback.',
 };
 
 /** Every failure of verifying, decrypting or parsing a WeCom callback. Messages never contain the Token or AES key. */

@@ -142,5 +142,10 @@ export function openEnvelope(envelope: CallbackEnvelope, secrets: CallbackSecret
 	if (secrets.aesKey instanceof WeComCallbackError) throw secrets.aesKey;
 	const plaintext = decryptMessage(secrets.aesKey, encrypted, secrets.receiveId);
 	if (envelope.kind === 'urlCheck') return { kind: 'urlCheck', echo: urlCheckEcho(plaintext) };
-	return { kind: 'message', message: parseXml(plaintext), plaintext };
+	const message = parseXml(plaintext);
+	// A passive reply (Passive Reply → Build) is signed with the same Token and encrypted with the same key,
+	// from the Corp ID to the member (doc 90241). Captured on its way to WeCom, it would otherwise pass
+	// every check above as a callback; WeCom's own callbacks come from a member, an external contact or sys.
+	if (secrets.receiveId !== '' && message.FromUserName === secrets.receiveId) throw new WeComCallbackError('ownReply');
+	return { kind: 'message', message, plaintext };
 }

@@ -15,6 +15,7 @@ const STATUS: Record<RefusalReason, RefusalStatus> = {
 	invalidSignature: 403,
 	staleTimestamp: 403,
 	notAnEcho: 403,
+	ownReply: 403,
 	receiveIdMismatch: 403,
 	invalidAesKey: 400,
 	invalidBase64: 400,
