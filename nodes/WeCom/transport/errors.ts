@@ -564,7 +564,8 @@ function factsOf(error: unknown): FailureFacts {
  * Worth repeating is not harmless to repeat: after a timeout or a dropped connection WeCom may have
  * carried the first call out (the NodeApiError's `context.mayHaveBeenApplied` says so for calls that
  * are not reads). A kf send retried with the same Message ID (msgid) cannot reach the customer twice:
- * WeCom refuses the second with 40058.
+ * WeCom refuses a second message with the same msgid (doc 94677; the errcode it gives is not
+ * documented, so a refused retry is reported as a failure, not taken for a delivery).
  */
 export function isTransientWeComError(error: unknown): boolean {
 	const facts = factsOf(error);
