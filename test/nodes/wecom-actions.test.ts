@@ -146,6 +146,39 @@ describe('WeCom node: message', () => {
 		assert.equal(typeof outputs[0][0].json.msgid, 'string');
 	});
 
+	it('WeCom busy (-1) once: sent on the second attempt; with Retries 0 it fails at once', async () => {
+		api.injectError('/cgi-bin/message/send', -1, 'system busy', 1);
+		const { outputs, error } = await run(sendText());
+		assert.equal(error, undefined);
+		assert.equal(api.requests.filter((r) => r.path === '/cgi-bin/message/send').length, 2);
+		assert.equal(api.sentMessages.length, 1);
+		assert.equal(typeof outputs[0][0].json.msgid, 'string');
+
+		api.injectError('/cgi-bin/message/send', -1, 'system busy', 1);
+		const once = await run(sendText({ options: { retries: 0 } }));
+		assert.match(String(once.error?.message), /^WeCom error -1/);
+		assert.equal(api.sentMessages.length, 1);
+	});
+
+	it('no answer: sent again only with Duplicate Check on, which lets WeCom drop a copy', async () => {
+		const saved = { ...transport.WECOM_TIMEOUTS };
+		Object.assign(transport.WECOM_TIMEOUTS, { callMs: 300 });
+		try {
+			api.stall('/cgi-bin/message/send', 1);
+			const unchecked = await run(sendText());
+			assert.match(String(unchecked.error?.message), /did not answer/);
+			assert.equal(api.requests.filter((r) => r.path === '/cgi-bin/message/send').length, 1);
+
+			api.stall('/cgi-bin/message/send', 1);
+			const checked = await run(sendText({ options: { enableDuplicateCheck: true } }));
+			assert.equal(checked.error, undefined);
+			assert.equal(api.requests.filter((r) => r.path === '/cgi-bin/message/send').length, 3);
+			assert.equal((api.sentMessages.at(-1)?.body as IDataObject | undefined)?.enable_duplicate_check, 1);
+		} finally {
+			Object.assign(transport.WECOM_TIMEOUTS, saved);
+		}
+	});
+
 	it('81013 (no valid recipient) is a NodeApiError with the platform hint', async () => {
 		const { error } = await run(sendText({ toUser: 'ghost|phantom' }));
 		assert.ok(error);

@@ -4,6 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { TEXT_LIMITS } from '../../shared/channels';
 import { truncateUtf8 } from '../../shared/text';
 import type { MediaFile } from '../transport';
+import { MAX_RETRIES, retriesFrom } from '../transport/retry';
 
 /**
  * Fields that several resources of the WeCom node share, each with the function that reads it for an
@@ -102,4 +103,21 @@ export function contentOf(this: IExecuteFunctions, itemIndex: number): { content
 		location: 'outputPane',
 	});
 	return { content: cut, notice: { truncated: true, originalBytes: bytes } };
+}
+
+/** The send option "Retries After a Transient Error" (read with retriesOf). */
+export function retriesOption(sameMessage: string): INodeProperties {
+	return {
+		displayName: 'Retries After a Transient Error',
+		name: 'retries',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: MAX_RETRIES },
+		default: MAX_RETRIES,
+		description: `How often to send again when WeCom answers -1 (system busy) or 45033, or does not answer at all (a network error or time-out): after 1 s, then 3 s. ${sameMessage} Other errors fail at once.`,
+	};
+}
+
+export function retriesOf(this: IExecuteFunctions, itemIndex: number): number {
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	return retriesFrom(options.retries);
 }

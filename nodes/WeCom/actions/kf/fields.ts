@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { requiredText } from '../fields';
+import { requiredText, retriesOption } from '../fields';
 import { MAX_MSGID_BYTES, msgidProblem } from './rules';
 
 /**
@@ -65,19 +65,6 @@ const msgidOption: INodeProperties = {
 	description: `Your own ID for this message (msgid): at most ${MAX_MSGID_BYTES} letters, digits, _ or -, unique per kf account. WeCom refuses a second message with the same ID, so a retried execution cannot send twice. Empty: the node makes one for this send, so its own retries cannot deliver twice either.`,
 };
 
-/** Attempts after the first when WeCom is busy or does not answer; its errcode page advises at most 3 in all. */
-export const MAX_SEND_RETRIES = 2;
-
-const retriesOption: INodeProperties = {
-	displayName: 'Retries After a Transient Error',
-	name: 'retries',
-	type: 'number',
-	typeOptions: { minValue: 0, maxValue: MAX_SEND_RETRIES },
-	default: MAX_SEND_RETRIES,
-	description:
-		'How often to send again, with the same Message ID, when WeCom answers -1 (system busy) or 45033, or does not answer at all (a network error or time-out): after 1 s, then 3 s. Other errors fail at once.',
-};
-
 export function kfSendOptions(withSessionChoice: boolean): INodeProperties {
 	return {
 		displayName: 'Options',
@@ -87,7 +74,7 @@ export function kfSendOptions(withSessionChoice: boolean): INodeProperties {
 		default: {},
 		options: [
 			msgidOption,
-			retriesOption,
+			retriesOption('The copy carries the same Message ID, so WeCom refuses it if the first did arrive.'),
 			...(withSessionChoice
 				? [
 						{

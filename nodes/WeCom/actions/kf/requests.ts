@@ -1,10 +1,11 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods } from 'n8n-workflow';
 import { randomBytes } from 'node:crypto';
-import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { weComApiRequest } from '../../transport';
-import { isTransientWeComError } from '../../transport/errors';
-import { kfTargetOf, MAX_SEND_RETRIES, msgidOf, type KfTarget } from './fields';
+import { withTransientRetries } from '../../transport/retry';
+import { retriesOf } from '../fields';
+import { kfTargetOf, msgidOf, type KfTarget } from './fields';
 import { describeKfState, isSendableState, kfStateOutput } from './states';
 
 /**
@@ -29,32 +30,27 @@ export async function attemptKfRequest(
 	try {
 		return { ok: true, answer: await weComApiRequest.call(this, method, endpoint, body, qs, { itemIndex }) };
 	} catch (caught) {
-		if (caught instanceof NodeApiError) {
-			const errcode = caught.context.errcode;
-			return { ok: false, error: caught, errcode: typeof errcode === 'number' ? errcode : undefined };
-		}
-		if (caught instanceof NodeOperationError) return { ok: false, error: caught };
-		return {
-			ok: false,
-			error: new NodeOperationError(this.getNode(), caught instanceof Error ? caught : String(caught), { itemIndex }),
-		};
+		return failedAttempt.call(this, caught, itemIndex);
 	}
 }
 
-/** Pauses before the 2nd and 3rd attempt of a send. */
-const RETRY_DELAYS_MS = [1_000, 3_000];
-
-export function retriesOf(this: IExecuteFunctions, itemIndex: number): number {
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const retries = Number(options.retries ?? MAX_SEND_RETRIES);
-	return Number.isFinite(retries) ? Math.min(Math.max(Math.trunc(retries), 0), MAX_SEND_RETRIES) : MAX_SEND_RETRIES;
+function failedAttempt(this: IExecuteFunctions, caught: unknown, itemIndex: number): KfAttempt {
+	if (caught instanceof NodeApiError) {
+		const errcode = caught.context.errcode;
+		return { ok: false, error: caught, errcode: typeof errcode === 'number' ? errcode : undefined };
+	}
+	if (caught instanceof NodeOperationError) return { ok: false, error: caught };
+	return {
+		ok: false,
+		error: new NodeOperationError(this.getNode(), caught instanceof Error ? caught : String(caught), { itemIndex }),
+	};
 }
 
 /**
- * A kf call (attemptKfRequest) made again after a pause while its failure is one a pause can cure
- * (WeCom busy, no answer: isTransientWeComError), at most `retries` more times. Callers send the same
- * body each time, so a call that did arrive while its answer was lost is not carried out twice: WeCom
- * refuses a reused msgid, an event code used once, a transfer to where the session already is.
+ * A kf POST (as attemptKfRequest) made again after a pause while its failure is one a pause can cure, at
+ * most `retries` more times. Callers send the same body each time, so a call that did arrive while its
+ * answer was lost is not carried out twice: WeCom refuses a reused msgid, an event code used once, a
+ * transfer to where the session already is. `attempts` is how many it took, when it succeeded.
  */
 export async function attemptKfRequestWithRetries(
 	this: IExecuteFunctions,
@@ -62,18 +58,16 @@ export async function attemptKfRequestWithRetries(
 	body: IDataObject,
 	itemIndex: number,
 	retries: number,
-): Promise<{ attempt: KfAttempt; attempts: number }> {
-	let attempt = await attemptKfRequest.call(this, 'POST', endpoint, body, itemIndex);
-	let attempts = 1;
-	while (!attempt.ok && attempts <= retries && isTransientWeComError(attempt.error)) {
-		await sleep(RETRY_DELAYS_MS[Math.min(attempts - 1, RETRY_DELAYS_MS.length - 1)]);
-		attempt = await attemptKfRequest.call(this, 'POST', endpoint, body, itemIndex);
-		attempts++;
+): Promise<{ attempt: KfAttempt; attempts?: number }> {
+	try {
+		const { answer, attempts } = await withTransientRetries(
+			async () => await weComApiRequest.call(this, 'POST', endpoint, body, undefined, { itemIndex }),
+			{ retries, idempotent: true },
+		);
+		return { attempt: { ok: true, answer }, attempts };
+	} catch (caught) {
+		return { attempt: failedAttempt.call(this, caught, itemIndex) };
 	}
-	if (!attempt.ok && attempts > 1) {
-		attempt.error.description = `Tried ${attempts} times. ${attempt.error.description ?? ''}`.trim();
-	}
-	return { attempt, attempts };
 }
 
 /** POST /cgi-bin/kf/service_state/get (doc 94669). */
@@ -119,7 +113,7 @@ export async function sendKfMessage(
 			msgid: attempt.answer.msgid ?? body.msgid,
 			msgtype: payload.msgtype,
 			...where,
-			...(attempts > 1 ? { attempts } : {}),
+			...(attempts !== undefined && attempts > 1 ? { attempts } : {}),
 		};
 	}
 	if (attempt.errcode !== 95018) throw attempt.error;

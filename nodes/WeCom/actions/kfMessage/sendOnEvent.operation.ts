@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { contentFields, contentOf, requiredText } from '../fields';
+import { contentFields, contentOf, requiredText, retriesOf } from '../fields';
 import { kfSendOptions, msgidOf } from '../kf/fields';
-import { attemptKfRequestWithRetries, retriesOf } from '../kf/requests';
+import { attemptKfRequestWithRetries } from '../kf/requests';
 import { MAX_EVENT_MENU_ITEMS } from '../kf/rules';
 import { menuFields, menuOf } from './menu';
 

@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { requiredText } from '../fields';
-import { kfTargetFields, kfTargetOf, MAX_SEND_RETRIES } from '../kf/fields';
+import { kfTargetFields, kfTargetOf } from '../kf/fields';
+import { MAX_RETRIES } from '../../transport/retry';
 import { attemptKfRequestWithRetries, getKfSessionState } from '../kf/requests';
 import { describeKfState, kfStateName } from '../kf/states';
 
@@ -80,7 +81,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		'/cgi-bin/kf/service_state/trans',
 		body,
 		itemIndex,
-		MAX_SEND_RETRIES,
+		MAX_RETRIES,
 	);
 	if (attempt.ok) {
 		const output: IDataObject = {

@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError } from 'n8n-workflow';
 
 import { agentIdValue, getWeComCredentials, weComApiRequest } from '../../transport';
-import { joinIds } from '../fields';
+import { withTransientRetries } from '../../transport/retry';
+import { joinIds, retriesOf, retriesOption } from '../fields';
 import { withoutEnvelope } from '../output';
 
 /**
@@ -89,7 +90,12 @@ export function sendOptions(supported: SendOption[]): INodeProperties {
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: supported.flatMap((option) => optionFields[option]),
+		options: [
+			...supported.flatMap((option) => optionFields[option]),
+			retriesOption(
+				'A message whose first attempt got no answer is sent again only with Duplicate Check on, which lets WeCom drop the copy.',
+			),
+		],
 	};
 }
 
@@ -156,7 +162,11 @@ export async function sendAppMessage(
 		agentid: agentIdValue(credentials),
 		...optionsOf.call(this, itemIndex),
 	};
-	const answer = await weComApiRequest.call(this, 'POST', '/cgi-bin/message/send', body, undefined, { itemIndex });
+	// After an answer that never came, a second copy is harmless only when WeCom's duplicate check drops it.
+	const { answer } = await withTransientRetries(
+		async () => await weComApiRequest.call(this, 'POST', '/cgi-bin/message/send', body, undefined, { itemIndex }),
+		{ retries: retriesOf.call(this, itemIndex), idempotent: body.enable_duplicate_check === 1 },
+	);
 	const unreached = ['invaliduser', 'invalidparty', 'invalidtag', 'unlicenseduser'].filter(
 		(key) => typeof answer[key] === 'string' && answer[key] !== '',
 	);
