@@ -298,7 +298,11 @@ export const properties: INodeProperties[] = [
 		options: [
 			{ name: 'None', value: 'none' },
 			{ name: 'WeCom: 2048 Bytes', value: 'weCom', description: 'WeCom app and WeChat Customer Service text, UTF-8 bytes' },
-			{ name: 'WhatsApp: 4096 Characters', value: 'whatsApp' },
+			{
+				name: 'WhatsApp: 4096 Characters',
+				value: 'whatsApp',
+				description: 'Counted as UTF-16 code units (an emoji counts 2), so never more than WhatsApp counts',
+			},
 		],
 		...forOperations('route', 'handOff'),
 	},
