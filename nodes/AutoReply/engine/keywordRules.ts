@@ -1,5 +1,6 @@
 import { AhoCorasick } from './ahoCorasick';
 import { CompiledCache, hashText } from './cache';
+import { LinearRegex, UnsupportedRegexError, type RegexLimit } from './linearRegex';
 import { isWordCharAt, normalizeText, splitLines, splitList } from './normalize';
 
 /**
@@ -32,9 +33,27 @@ export interface KeywordHit {
 	matchType: MatchType;
 }
 
+/** A regex rule that ran into its limit on a message and was passed over for it. */
+export interface SkippedRule {
+	ruleIndex: number;
+	/** The pattern as the operator wrote it. */
+	keyword: string;
+}
+
+/**
+ * How long one regex rule may run on one message: 50 ms, or 10 million steps of the automaton
+ * (about 50 ms on a 2.5 GHz server core), whichever comes first. WeCom gives a callback 5 s and a
+ * URL check 1 s, for every workflow of the n8n process together.
+ */
+export const REGEX_TIME_LIMIT_MS = 50;
+export const REGEX_STEP_LIMIT = 10_000_000;
+
 export interface CompiledRules {
-	/** The best rule whose keyword occurs in `text`, if any. */
-	match(text: string): KeywordHit | undefined;
+	/**
+	 * The best rule whose keyword occurs in `text`, if any. A regex rule that reaches its limit on
+	 * `text` does not match, and `onSkip` hears of it; the rules after it are tried as usual.
+	 */
+	match(text: string, onSkip?: (skipped: SkippedRule) => void): KeywordHit | undefined;
 	readonly ruleCount: number;
 	readonly keywordCount: number;
 }
@@ -60,7 +79,7 @@ interface Owner {
 interface RegexRule {
 	ruleIndex: number;
 	pattern: string;
-	regex: RegExp;
+	regex: LinearRegex;
 }
 
 function keywordsOf(spec: KeywordRuleSpec): string[] {
@@ -94,15 +113,16 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 		for (const keyword of keywords) {
 			keywordCount++;
 			if (spec.matchType === 'regex') {
-				let regex: RegExp;
+				let regex: LinearRegex;
 				try {
-					regex = new RegExp(keyword.normalize('NFKC'), 'iu');
+					regex = new LinearRegex(keyword.normalize('NFKC'));
 				} catch (error) {
 					const reason = error instanceof Error ? error.message : String(error);
-					return {
-						ok: false,
-						problem: { ruleIndex, field: 'keywords', message: `"${keyword}" is not a valid regular expression (${reason})` },
-					};
+					const message =
+						error instanceof UnsupportedRegexError
+							? `"${keyword}" cannot be used: ${reason}`
+							: `"${keyword}" is not a valid regular expression (${reason})`;
+					return { ok: false, problem: { ruleIndex, field: 'keywords', message } };
 				}
 				regexRules.push({ ruleIndex, pattern: keyword, regex });
 				continue;
@@ -152,7 +172,7 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 		}
 	}
 
-	const match = (text: string): KeywordHit | undefined => {
+	const match = (text: string, onSkip?: (skipped: SkippedRule) => void): KeywordHit | undefined => {
 		const normalized = normalizeText(text);
 		let best: Owner | undefined;
 		let bestRank = 0x7fffffff;
@@ -192,8 +212,10 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 			const nfkc = text.normalize('NFKC');
 			for (const rule of regexRules) {
 				if (rank[rule.ruleIndex] >= bestRank) break;
-				rule.regex.lastIndex = 0;
-				if (rule.regex.test(nfkc)) return { ruleIndex: rule.ruleIndex, keyword: rule.pattern, matchType: 'regex' };
+				const limit: RegexLimit = { deadline: Date.now() + REGEX_TIME_LIMIT_MS, steps: REGEX_STEP_LIMIT };
+				const outcome = rule.regex.test(nfkc, limit);
+				if (outcome === 'match') return { ruleIndex: rule.ruleIndex, keyword: rule.pattern, matchType: 'regex' };
+				if (outcome === 'timedOut') onSkip?.({ ruleIndex: rule.ruleIndex, keyword: rule.pattern });
 			}
 		}
 		return best ? { ruleIndex: best.ruleIndex, keyword: best.keyword, matchType: best.matchType } : undefined;

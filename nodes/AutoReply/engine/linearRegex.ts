@@ -1,0 +1,822 @@
+/**
+ * Regular expressions of keyword rules, matched in time linear in the text: operators write them,
+ * customers write the text, and V8's own engine backtracks (`^(\d+\s?)+$` on 40 digits and an "x"
+ * runs for hours and blocks the whole n8n process). V8 cannot be interrupted from a community node
+ * (node:vm and worker_threads are outside what n8n's community rules allow), so the pattern is run
+ * here instead: parsed, compiled to a Thompson automaton, and simulated over the text with every
+ * alternative followed at once, so each character costs at most one step per automaton state.
+ * docs/autoreply.md has the reasoning and the measurements.
+ *
+ * Only `test` is needed (does the pattern occur anywhere in the text?), which is what makes this
+ * small: no capture groups, no leftmost-longest bookkeeping, greedy and lazy quantifiers alike.
+ * The syntax is JavaScript's with the `u` flag (and `i`), and the meaning is V8's: the pattern is
+ * first compiled by V8 (so an invalid one fails exactly as before), and every single-character
+ * piece (a literal, a class, `.`, `\d`, `\p{…}`) is decided by a V8 RegExp of that piece alone on
+ * one character, which cannot backtrack. Lookahead and lookbehind are kept, as assertions computed
+ * for every position in one extra pass each. Back-references cannot be matched in linear time: a
+ * pattern with one is refused with a message that says so.
+ */
+
+/** Compiled size above which a pattern is refused (a repetition count multiplies its part). */
+export const MAX_PROGRAM_SIZE = 10_000;
+
+export type RegexOutcome = 'match' | 'noMatch' | 'timedOut';
+
+/** A pattern V8 accepts that this engine cannot run in linear time (back-references) or in bounded memory. */
+export class UnsupportedRegexError extends Error {}
+
+// Instructions of the automaton.
+const ATOM = 0; // consume one code point accepted by atom `arg`, go to `next`
+const SPLIT = 1; // go to `next` and to `alt`
+const ASSERT = 2; // go to `next` if assertion `arg` holds at this position
+const MATCH = 3;
+
+// Assertions; LOOK + k is lookaround k.
+const INPUT_START = 0;
+const INPUT_END = 1;
+const LINE_START = 2;
+const LINE_END = 3;
+const WORD_BOUNDARY = 4;
+const NOT_WORD_BOUNDARY = 5;
+/** The same two under the `i` flag, where ſ (U+017F) and K (U+212A) count as word characters. */
+const WORD_BOUNDARY_I = 6;
+const NOT_WORD_BOUNDARY_I = 7;
+const LOOK = 8;
+
+// What a code point is, for assertions (bits of a class row's last byte).
+const IS_WORD = 1;
+const IS_WORD_I = 2;
+const IS_LINE_TERMINATOR = 4;
+const TRAIT_TESTS: Array<[number, RegExp]> = [
+	[IS_WORD, /^\w$/u],
+	[IS_WORD_I, /^\w$/iu],
+	[IS_LINE_TERMINATOR, /^[\n\r\u2028\u2029]$/u],
+];
+
+type Node =
+	| { type: 'empty' }
+	| { type: 'atom'; atom: number }
+	| { type: 'assert'; kind: number }
+	| { type: 'seq'; items: Node[] }
+	| { type: 'alt'; options: Node[] }
+	| { type: 'repeat'; body: Node; min: number; max: number };
+
+interface Look {
+	ahead: boolean;
+	negate: boolean;
+	body: Node;
+}
+
+interface Flags {
+	ignoreCase: boolean;
+	multiline: boolean;
+	dotAll: boolean;
+}
+
+/**
+ * Pattern → syntax tree. Runs only on patterns V8 has accepted with the `u` flag, so it does not
+ * report syntax errors: anything it does not expect is a pattern it cannot run.
+ */
+class Parser {
+	private at = 0;
+	readonly atoms: RegExp[] = [];
+	private readonly atomIndex = new Map<string, number>();
+	readonly looks: Look[] = [];
+
+	constructor(private readonly source: string) {}
+
+	parse(flags: Flags): Node {
+		const node = this.disjunction(flags);
+		if (this.at < this.source.length) throw this.unsupported(`"${this.source[this.at]}" at ${this.at}`);
+		return node;
+	}
+
+	private unsupported(what: string): UnsupportedRegexError {
+		return new UnsupportedRegexError(`it uses ${what}, which the time-safe matcher cannot run`);
+	}
+
+	private peek(offset = 0): string {
+		return this.source.charAt(this.at + offset);
+	}
+
+	private startsWith(text: string): boolean {
+		return this.source.startsWith(text, this.at);
+	}
+
+	private disjunction(flags: Flags): Node {
+		const options = [this.alternative(flags)];
+		while (this.peek() === '|') {
+			this.at++;
+			options.push(this.alternative(flags));
+		}
+		return options.length === 1 ? options[0] : { type: 'alt', options };
+	}
+
+	private alternative(flags: Flags): Node {
+		const items: Node[] = [];
+		while (this.at < this.source.length && this.peek() !== '|' && this.peek() !== ')') {
+			items.push(this.term(flags));
+		}
+		if (items.length === 0) return { type: 'empty' };
+		return items.length === 1 ? items[0] : { type: 'seq', items };
+	}
+
+	private term(flags: Flags): Node {
+		const assertion = this.assertion(flags);
+		if (assertion) return assertion;
+		const atom = this.atom(flags);
+		return this.quantified(atom);
+	}
+
+	private assertion(flags: Flags): Node | undefined {
+		const c = this.peek();
+		if (c === '^' || c === '$') {
+			this.at++;
+			const start = c === '^';
+			const kind = flags.multiline ? (start ? LINE_START : LINE_END) : start ? INPUT_START : INPUT_END;
+			return { type: 'assert', kind };
+		}
+		if (this.startsWith('\\b') || this.startsWith('\\B')) {
+			const not = this.peek(1) === 'B';
+			this.at += 2;
+			const kind = flags.ignoreCase ? (not ? NOT_WORD_BOUNDARY_I : WORD_BOUNDARY_I) : not ? NOT_WORD_BOUNDARY : WORD_BOUNDARY;
+			return { type: 'assert', kind };
+		}
+		for (const [opener, ahead, negate] of [
+			['(?=', true, false],
+			['(?!', true, true],
+			['(?<=', false, false],
+			['(?<!', false, true],
+		] as const) {
+			if (!this.startsWith(opener)) continue;
+			this.at += opener.length;
+			const body = this.disjunction(flags);
+			this.expect(')');
+			// Registered after its body: inner lookarounds get lower numbers and are computed first.
+			this.looks.push({ ahead, negate, body });
+			return { type: 'assert', kind: LOOK + this.looks.length - 1 };
+		}
+		return undefined;
+	}
+
+	private expect(text: string): void {
+		if (!this.startsWith(text)) throw this.unsupported(`something unexpected at ${this.at}`);
+		this.at += text.length;
+	}
+
+	private atom(flags: Flags): Node {
+		const c = this.peek();
+		if (c === '(') return this.group(flags);
+		if (c === '[') return this.characterClass(flags);
+		if (c === '.') {
+			this.at++;
+			return this.single('.', flags);
+		}
+		if (c === '\\') return this.escape(flags);
+		const codePoint = this.source.codePointAt(this.at) ?? 0;
+		const literal = String.fromCodePoint(codePoint);
+		this.at += literal.length;
+		return this.single(literal, flags);
+	}
+
+	private group(flags: Flags): Node {
+		this.at++;
+		let inner = flags;
+		if (this.startsWith('?:')) {
+			this.at += 2;
+		} else if (this.startsWith('?<')) {
+			// A named group (lookbehinds were taken as assertions before).
+			const end = this.source.indexOf('>', this.at);
+			this.at = end + 1;
+		} else if (this.peek() === '?') {
+			// Modifiers, (?ims-ims:…): they change the flags of the group's own atoms and anchors.
+			const match = /^\?([ims]*)(?:-([ims]*))?:/.exec(this.source.slice(this.at));
+			if (!match) throw this.unsupported(`the group at ${this.at - 1}`);
+			this.at += match[0].length;
+			const on = match[1] ?? '';
+			const off = match[2] ?? '';
+			const set = (flag: string, current: boolean) => (on.includes(flag) ? true : off.includes(flag) ? false : current);
+			inner = {
+				ignoreCase: set('i', flags.ignoreCase),
+				multiline: set('m', flags.multiline),
+				dotAll: set('s', flags.dotAll),
+			};
+		}
+		const body = this.disjunction(inner);
+		this.expect(')');
+		return body;
+	}
+
+	private characterClass(flags: Flags): Node {
+		const start = this.at;
+		// With the `u` flag a class does not nest and `[` in it is a plain character: the class ends
+		// at the first `]` that is not escaped.
+		let at = start + 1;
+		while (at < this.source.length && this.source[at] !== ']') at += this.source[at] === '\\' ? 2 : 1;
+		this.at = at + 1;
+		return this.single(this.source.slice(start, this.at), flags);
+	}
+
+	private escape(flags: Flags): Node {
+		const start = this.at;
+		const c = this.peek(1);
+		if (/[1-9]/.test(c) || (c === 'k' && this.peek(2) === '<')) throw this.unsupported('a back-reference');
+		if ((c === 'p' || c === 'P') && this.peek(2) === '{') {
+			this.at = this.source.indexOf('}', start) + 1;
+		} else if (c === 'u' && this.peek(2) === '{') {
+			this.at = this.source.indexOf('}', start) + 1;
+		} else if (c === 'u') {
+			this.at = start + 6;
+			// A surrogate pair written as two escapes is one character under the `u` flag.
+			const high = parseInt(this.source.slice(start + 2, start + 6), 16);
+			const next = /^\\u([0-9a-fA-F]{4})/.exec(this.source.slice(this.at));
+			if (high >= 0xd800 && high <= 0xdbff && next) {
+				const low = parseInt(next[1], 16);
+				if (low >= 0xdc00 && low <= 0xdfff) this.at += 6;
+			}
+		} else if (c === 'x') {
+			this.at = start + 4;
+		} else if (c === 'c') {
+			this.at = start + 3;
+		} else {
+			// \d \D \s \S \w \W \t \n \v \f \r \0 and escaped syntax characters; a code point, as
+			// a character written after "\" may be outside the BMP only in a literal, not here.
+			this.at = start + 1 + String.fromCodePoint(this.source.codePointAt(start + 1) ?? 0).length;
+		}
+		return this.single(this.source.slice(start, this.at), flags);
+	}
+
+	/** A piece that matches exactly one code point, decided by V8 on that code point alone. */
+	private single(piece: string, flags: Flags): Node {
+		const regexFlags = `u${flags.ignoreCase ? 'i' : ''}${flags.dotAll ? 's' : ''}`;
+		const key = `${regexFlags}/${piece}`;
+		let atom = this.atomIndex.get(key);
+		if (atom === undefined) {
+			atom = this.atoms.length;
+			this.atoms.push(new RegExp(`^(?:${piece})$`, regexFlags));
+			this.atomIndex.set(key, atom);
+		}
+		return { type: 'atom', atom };
+	}
+
+	private quantified(body: Node): Node {
+		let min: number;
+		let max: number;
+		const c = this.peek();
+		if (c === '*' || c === '+' || c === '?') {
+			this.at++;
+			min = c === '+' ? 1 : 0;
+			max = c === '?' ? 1 : Infinity;
+		} else if (c === '{') {
+			const match = /^\{(\d+)(,(\d*))?\}/.exec(this.source.slice(this.at));
+			if (!match) return body;
+			this.at += match[0].length;
+			min = Number(match[1]);
+			max = match[2] === undefined ? min : match[3] === '' ? Infinity : Number(match[3]);
+		} else {
+			return body;
+		}
+		if (this.peek() === '?') this.at++; // lazy: the same set of texts matches
+		return { type: 'repeat', body, min, max };
+	}
+}
+
+/** The automaton as typed arrays: instruction `pc` is (op[pc], arg[pc], next[pc], alt[pc]). */
+interface Program {
+	op: Uint8Array;
+	arg: Int32Array;
+	next: Int32Array;
+	alt: Int32Array;
+	start: number;
+	/** Whether an assertion looks at the characters around a position (^ $ with m, \b \B). */
+	usesTraits: boolean;
+	/**
+	 * Scratch for `scan`, kept with the program: a program is only ever run by one scan at a time
+	 * (JavaScript is single-threaded), and it saves allocating per message.
+	 */
+	pending: Int32Array;
+	consuming: Int32Array;
+	seen: Int32Array;
+	stack: Int32Array;
+	generation: number;
+}
+
+/**
+ * Compiles a syntax tree back to front: each node is compiled with the instruction that follows it
+ * already known, so no jump has to be patched afterwards. `reverse` compiles sequences last item
+ * first, for a lookahead run from right to left.
+ */
+class Compiler {
+	readonly op: number[] = [];
+	readonly arg: number[] = [];
+	readonly next: number[] = [];
+	readonly alt: number[] = [];
+
+	constructor(private readonly reverse: boolean) {}
+
+	private emit(op: number, arg: number, next: number, alt = -1): number {
+		if (this.op.length >= MAX_PROGRAM_SIZE) {
+			throw new UnsupportedRegexError(
+				'it is too large for the time-safe matcher (repetition counts such as {1000} multiply the part they repeat)',
+			);
+		}
+		this.op.push(op);
+		this.arg.push(arg);
+		this.next.push(next);
+		this.alt.push(alt);
+		return this.op.length - 1;
+	}
+
+	compile(node: Node, next: number): number {
+		switch (node.type) {
+			case 'empty':
+				return next;
+			case 'atom':
+				return this.emit(ATOM, node.atom, next);
+			case 'assert':
+				return this.emit(ASSERT, node.kind, next);
+			case 'seq': {
+				const items = this.reverse ? node.items : [...node.items].reverse();
+				let entry = next;
+				for (const item of items) entry = this.compile(item, entry);
+				return entry;
+			}
+			case 'alt': {
+				let entry = this.compile(node.options[node.options.length - 1], next);
+				for (let i = node.options.length - 2; i >= 0; i--) entry = this.emit(SPLIT, 0, this.compile(node.options[i], next), entry);
+				return entry;
+			}
+			case 'repeat': {
+				let entry = next;
+				if (node.max === Infinity) {
+					// A loop: body, then back to the split. An empty body makes a cycle without input,
+					// which the closure in `scan` visits once.
+					const loop = this.emit(SPLIT, 0, -1, next);
+					this.next[loop] = this.compile(node.body, loop);
+					entry = loop;
+				} else {
+					for (let i = node.min; i < node.max; i++) entry = this.emit(SPLIT, 0, this.compile(node.body, entry), next);
+				}
+				for (let i = 0; i < node.min; i++) entry = this.compile(node.body, entry);
+				return entry;
+			}
+		}
+	}
+
+	program(node: Node): Program {
+		const match = this.emit(MATCH, 0, -1);
+		const start = this.compile(node, match);
+		const size = this.op.length;
+		return {
+			op: Uint8Array.from(this.op),
+			arg: Int32Array.from(this.arg),
+			next: Int32Array.from(this.next),
+			alt: Int32Array.from(this.alt),
+			start,
+			usesTraits: this.op.some((code, pc) => code === ASSERT && this.arg[pc] >= LINE_START && this.arg[pc] < LOOK),
+			pending: new Int32Array(size),
+			consuming: new Int32Array(size),
+			seen: new Int32Array(size),
+			stack: new Int32Array(size),
+			generation: 0,
+		};
+	}
+}
+
+/**
+ * How long one pattern may run on one text: until `deadline` (Date.now()) or for `steps` automaton
+ * steps, whichever comes first. A step is one instruction followed at one position or one cached
+ * transition, a few nanoseconds; the step bound makes the limit the same on every machine, the
+ * deadline keeps it short on a slow or busy one.
+ */
+export interface RegexLimit {
+	deadline: number;
+	steps: number;
+}
+
+const UNLIMITED: RegexLimit = { deadline: Infinity, steps: Infinity };
+
+/** The clock is read once per this many steps. */
+const STEPS_PER_CHECK = 1 << 14;
+/** Code points whose class a pattern remembers; beyond, it starts over (a long Chinese text has thousands). */
+const MAX_REMEMBERED_CHARACTERS = 8192;
+/** Bytes of class rows (one byte per atom each) per pattern. */
+const MAX_CLASS_BYTES = 256 * 1024;
+/** Array entries of the cached automaton per pattern (thread sets and transitions). */
+const MAX_CACHE_ENTRIES = 256 * 1024;
+/** Cache flushes in one text after which the rest of it is simulated without the cache. */
+const MAX_FLUSHES_PER_TEXT = 4;
+
+/**
+ * A state of the cached automaton: the set of instructions waiting at a position (before their
+ * closure), and the traits of the character just read (for \b and multiline anchors). `next[class]`
+ * is the state after reading a character of that class, ACCEPTED when the pattern matches at the
+ * position before it, or undefined until first needed.
+ */
+interface CachedState {
+	pending: Int32Array;
+	traits: number;
+	/** Position 0: ^ holds and the program starts there even if anchored. */
+	initial: boolean;
+	next: Array<CachedState | undefined>;
+	/** Whether the program matches at the end of the text from this state, once known. */
+	atEnd?: boolean;
+}
+
+const NOTHING = new Int32Array(0);
+const ACCEPTED: CachedState = { pending: NOTHING, traits: 0, initial: false, next: [] };
+
+class Timeout extends Error {}
+
+export class LinearRegex {
+	private readonly atoms: RegExp[];
+	private readonly main: Program;
+	private readonly looks: Array<{ program: Program; ahead: boolean; negate: boolean }>;
+	/** Every way through the pattern starts with ^ (without the m flag): a match can only start at 0. */
+	private readonly anchored: boolean;
+
+	/** Characters sorted into classes that no atom tells apart: class → atoms accepting (1 byte each), then traits. */
+	private classRows: Uint8Array[] = [];
+	private classIndex = new Map<string, number>();
+	private readonly asciiClass = new Int32Array(128).fill(-1);
+	private readonly classOf = new Map<number, number>();
+	private readonly maxClasses: number;
+
+	/**
+	 * The automaton over sets of instructions, built lazily as texts need it, as RE2 does: a
+	 * character then costs one array read instead of a walk over every live instruction.
+	 * Lookarounds read tables of the text, so a pattern with one is simulated without it.
+	 */
+	private cache = new Map<string, CachedState>();
+	private cacheEntries = 0;
+	/** Flushes so far (per pattern, not per text): a state from before a flush has stale transitions. */
+	private flushes = 0;
+	private flushesBeforeText = 0;
+	private initialState: CachedState | undefined;
+	private initialFlushes = 0;
+
+	private steps = 0;
+	private nextCheck = 0;
+	private limit = UNLIMITED;
+	/** Set by `expand`. */
+	private matched = false;
+
+	/** Throws V8's SyntaxError for an invalid pattern, UnsupportedRegexError for one it cannot run. */
+	constructor(readonly source: string) {
+		new RegExp(source, 'iu'); // V8 decides what is valid, with its own error message
+		const parser = new Parser(source);
+		try {
+			const tree = parser.parse({ ignoreCase: true, multiline: false, dotAll: false });
+			this.main = new Compiler(false).program(tree);
+			// A lookahead is run right to left from every position, a lookbehind left to right.
+			this.looks = parser.looks.map((look) => ({
+				program: new Compiler(look.ahead).program(look.body),
+				ahead: look.ahead,
+				negate: look.negate,
+			}));
+		} catch (error) {
+			if (error instanceof RangeError) {
+				throw new UnsupportedRegexError('it nests groups too deeply for the time-safe matcher');
+			}
+			throw error;
+		}
+		this.atoms = parser.atoms;
+		this.maxClasses = Math.max(16, Math.floor(MAX_CLASS_BYTES / (this.atoms.length + 1)));
+		this.anchored = startsAnchored(this.main);
+	}
+
+	/** Whether the pattern occurs in `text`, or 'timedOut' when it would run past `limit`. */
+	test(text: string, limit: RegexLimit = UNLIMITED): RegexOutcome {
+		this.limit = limit;
+		this.steps = 0;
+		this.nextCheck = STEPS_PER_CHECK;
+		this.flushesBeforeText = this.flushes;
+		try {
+			if (this.looks.length === 0) return this.run(text) ? 'match' : 'noMatch';
+			const tables = this.looks.map(() => new Uint8Array(text.length + 1));
+			this.looks.forEach((look, k) => {
+				this.scan(look.program, text, !look.ahead, true, tables, look.ahead ? text.length : 0, NOTHING, tables[k]);
+				if (look.negate) for (let p = 0; p <= text.length; p++) tables[k][p] ^= 1;
+			});
+			return this.scan(this.main, text, true, !this.anchored, tables, 0, NOTHING) ? 'match' : 'noMatch';
+		} catch (error) {
+			if (error instanceof Timeout) return 'timedOut';
+			throw error;
+		}
+	}
+
+	/** Counts `steps` and stops the run once it is past its limit. */
+	private spend(steps: number): void {
+		this.steps += steps;
+		if (this.steps < this.nextCheck) return;
+		this.nextCheck = this.steps + STEPS_PER_CHECK;
+		if (this.steps > this.limit.steps || Date.now() > this.limit.deadline) throw new Timeout();
+	}
+
+	/** The class of a code point: computed by the atoms' V8 RegExps on first sight, then remembered. */
+	private classFor(codePoint: number): number {
+		const known = codePoint < 128 ? this.asciiClass[codePoint] : (this.classOf.get(codePoint) ?? -1);
+		if (known >= 0) return known;
+		const character = String.fromCodePoint(codePoint);
+		// A pattern of thousands of pieces pays for each new character: counted like automaton steps.
+		this.spend(this.atoms.length + 1);
+		const row = new Uint8Array(this.atoms.length + 1);
+		for (let a = 0; a < this.atoms.length; a++) row[a] = this.atoms[a].test(character) ? 1 : 0;
+		let traits = 0;
+		for (const [bit, test] of TRAIT_TESTS) if (test.test(character)) traits |= bit;
+		row[this.atoms.length] = traits;
+		const key = row.join('');
+		let id = this.classIndex.get(key);
+		if (id === undefined) {
+			if (this.classRows.length >= this.maxClasses) this.forgetClasses();
+			id = this.classRows.length;
+			this.classRows.push(row);
+			this.classIndex.set(key, id);
+		}
+		if (codePoint < 128) {
+			this.asciiClass[codePoint] = id;
+		} else {
+			if (this.classOf.size >= MAX_REMEMBERED_CHARACTERS) this.classOf.clear();
+			this.classOf.set(codePoint, id);
+		}
+		return id;
+	}
+
+	/** Starts the classes over, and the cached automaton with them (its transitions are per class). */
+	private forgetClasses(): void {
+		this.classRows = [];
+		this.classIndex = new Map();
+		this.asciiClass.fill(-1);
+		this.classOf.clear();
+		this.flushCache();
+	}
+
+	private flushCache(): void {
+		this.cache = new Map();
+		this.cacheEntries = 0;
+		this.flushes++;
+	}
+
+	private traits(codePoint: number): number {
+		return codePoint < 0 ? 0 : this.classRows[this.classFor(codePoint)][this.atoms.length];
+	}
+
+	/**
+	 * The instructions of `program` that consume a character at position `at`, from the `count`
+	 * instructions waiting in `program.pending` (and the start, if `restart`), followed through
+	 * splits and assertions; into `program.consuming`, and their number is returned. Sets
+	 * `this.matched` when the program matches at `at` (and stops there if `stopAtMatch`).
+	 */
+	private expand(program: Program, count: number, restart: boolean, at: Position, tables: Uint8Array[], stopAtMatch: boolean): number {
+		const { op, arg, next, alt, stack, seen, pending, consuming } = program;
+		if (++program.generation === 0x40000000) {
+			seen.fill(0);
+			program.generation = 1;
+		}
+		const generation = program.generation;
+		this.matched = false;
+		let added = 0;
+		let visited = 0;
+		let top = 0;
+		// An instruction is marked when pushed, so the stack never holds more than the program.
+		for (let t = 0; t <= count; t++) {
+			const first = t < count ? pending[t] : restart ? program.start : -1;
+			if (first < 0 || seen[first] === generation) continue;
+			seen[first] = generation;
+			stack[top++] = first;
+			while (top > 0) {
+				const pc = stack[--top];
+				visited++;
+				const code = op[pc];
+				let to = -1;
+				if (code === ATOM) consuming[added++] = pc;
+				else if (code === SPLIT) {
+					const other = alt[pc];
+					if (seen[other] !== generation) {
+						seen[other] = generation;
+						stack[top++] = other;
+					}
+					to = next[pc];
+				} else if (code === ASSERT) {
+					if (holds(arg[pc], at, tables)) to = next[pc];
+				} else {
+					this.matched = true;
+					if (stopAtMatch) {
+						this.spend(visited);
+						return added;
+					}
+				}
+				if (to >= 0 && seen[to] !== generation) {
+					seen[to] = generation;
+					stack[top++] = to;
+				}
+			}
+		}
+		this.spend(visited + 1);
+		return added;
+	}
+
+	/** Reads a character of class `classId`: the instructions it lets through go to `program.pending`. */
+	private advance(program: Program, added: number, classId: number): number {
+		const { arg, next, pending, consuming } = program;
+		const row = this.classRows[classId];
+		let count = 0;
+		for (let t = 0; t < added; t++) {
+			const pc = consuming[t];
+			if (row[arg[pc]] === 1) pending[count++] = next[pc];
+		}
+		return count;
+	}
+
+	/**
+	 * Runs `program` over `text` without the cache, from position `from` with the instructions
+	 * `waiting` there. `restart` starts the program anew at every position (at 0 in any case).
+	 * Without `record`, it returns at the first position where the program matches; with it, it
+	 * marks every position where a match ends (forward: a lookbehind's program) or starts
+	 * (backward: a lookahead's program, compiled reversed) and reads the whole text.
+	 */
+	private scan(
+		program: Program,
+		text: string,
+		forward: boolean,
+		restart: boolean,
+		tables: Uint8Array[],
+		from: number,
+		waiting: Int32Array,
+		record?: Uint8Array,
+	): boolean {
+		const length = text.length;
+		let p = from;
+		let count = waiting.length;
+		program.pending.set(waiting);
+		const at: Position = { p, length, before: 0, after: 0 };
+		for (;;) {
+			at.p = p;
+			if (program.usesTraits) {
+				at.before = this.traits(codePointBefore(text, p));
+				at.after = this.traits(p < length ? (text.codePointAt(p) ?? 0) : -1);
+			}
+			const added = this.expand(program, count, restart || p === 0, at, tables, !record);
+			if (this.matched) {
+				if (!record) return true;
+				record[p] = 1;
+			}
+			if (forward ? p >= length : p <= 0) return false;
+			const codePoint = forward ? (text.codePointAt(p) ?? 0) : codePointBefore(text, p);
+			count = this.advance(program, added, this.classFor(codePoint));
+			if (!restart && count === 0) return false;
+			const width = codePoint > 0xffff ? 2 : 1;
+			p += forward ? width : -width;
+		}
+	}
+
+	/** The main program over `text` (no lookarounds), through the cached automaton. */
+	private run(text: string): boolean {
+		const program = this.main;
+		const length = text.length;
+		const restart = !this.anchored;
+		if (length === 0) return this.acceptsAtEnd(this.initial, 0);
+		let flushes = this.flushes;
+		const first = text.codePointAt(0) ?? 0;
+		let classId = this.classFor(first);
+		let state = this.initial.next[classId] ?? this.transition(this.initial, classId);
+		if (state === ACCEPTED) return true;
+		let p = first > 0xffff ? 2 : 1;
+		while (p < length) {
+			if (!restart && state.pending.length === 0) return false;
+			const codePoint = text.codePointAt(p) ?? 0;
+			classId = this.classFor(codePoint);
+			if (this.flushes !== flushes) {
+				// The cache started over (its transitions are stale): carry on from a fresh copy of this state.
+				if (this.flushes - this.flushesBeforeText > MAX_FLUSHES_PER_TEXT) {
+					return this.scan(program, text, true, restart, [], p, state.pending);
+				}
+				state = this.state(state.pending, state.pending.length, state.traits, false);
+				flushes = this.flushes;
+			}
+			const target = state.next[classId] ?? this.transition(state, classId);
+			if (target === ACCEPTED) return true;
+			state = target;
+			if (++this.steps >= this.nextCheck) this.spend(0);
+			p += codePoint > 0xffff ? 2 : 1;
+		}
+		return this.acceptsAtEnd(state, length);
+	}
+
+	/** Whether the program matches at the end of the text (where $ holds), from `state` there. */
+	private acceptsAtEnd(state: CachedState, length: number): boolean {
+		if (state.atEnd === undefined) {
+			const program = this.main;
+			program.pending.set(state.pending);
+			const at: Position = { p: length, length, before: state.traits, after: 0 };
+			this.expand(program, state.pending.length, state.initial || !this.anchored, at, [], true);
+			state.atEnd = this.matched;
+		}
+		return state.atEnd;
+	}
+
+	/** Where `state` goes on a character of class `classId`. */
+	private transition(state: CachedState, classId: number): CachedState {
+		const program = this.main;
+		program.pending.set(state.pending);
+		// The initial state is at position 0, where ^ holds; any other is inside the text (p = 1
+		// against a length of -1: neither start nor end).
+		const at: Position = state.initial
+			? { p: 0, length: -1, before: 0, after: this.traitsOfClass(classId) }
+			: { p: 1, length: -1, before: state.traits, after: this.traitsOfClass(classId) };
+		const added = this.expand(program, state.pending.length, state.initial || !this.anchored, at, [], true);
+		const target = this.matched ? ACCEPTED : this.state(program.pending, this.advance(program, added, classId), at.after, false);
+		state.next[classId] = target;
+		this.cacheEntries++;
+		return target;
+	}
+
+	/** The cached state for the first `count` instructions of `pending` after a character with `traits`. */
+	private state(pending: Int32Array, count: number, traits: number, initial: boolean): CachedState {
+		const set = Int32Array.from(new Set(pending.subarray(0, count))).sort();
+		const kept = this.main.usesTraits ? traits : 0;
+		const key = `${initial ? 'initial' : kept}:${set.join(',')}`;
+		let state = this.cache.get(key);
+		if (!state) {
+			if (this.cacheEntries > MAX_CACHE_ENTRIES) this.flushCache();
+			state = { pending: set, traits: kept, initial, next: [] };
+			this.cache.set(key, state);
+			this.cacheEntries += set.length + 4;
+		}
+		return state;
+	}
+
+	/** The state at position 0 of every text (kept apart from the cache's map: it is needed for every text). */
+	private get initial(): CachedState {
+		if (!this.initialState || this.initialFlushes !== this.flushes) {
+			this.initialState = this.state(NOTHING, 0, 0, true);
+			this.initialFlushes = this.flushes;
+		}
+		return this.initialState;
+	}
+
+	private traitsOfClass(classId: number): number {
+		return this.classRows[classId][this.atoms.length];
+	}
+}
+
+/** A position in a text, with the traits of the characters on either side (0 at an edge). */
+interface Position {
+	p: number;
+	length: number;
+	before: number;
+	after: number;
+}
+
+/**
+ * Whether no way from the program's start reaches a character or the end without passing ^
+ * (input start): then a match can only start at position 0. Other assertions count as passable.
+ */
+function startsAnchored(program: Program): boolean {
+	const { op, arg, next, alt } = program;
+	const seen = new Uint8Array(op.length);
+	const stack = [program.start];
+	while (stack.length > 0) {
+		const pc = stack.pop()!;
+		if (seen[pc]) continue;
+		seen[pc] = 1;
+		if (op[pc] === ATOM || op[pc] === MATCH) return false;
+		if (op[pc] === SPLIT) stack.push(next[pc], alt[pc]);
+		else if (arg[pc] !== INPUT_START) stack.push(next[pc]);
+	}
+	return true;
+}
+
+function codePointBefore(text: string, p: number): number {
+	if (p <= 0) return -1;
+	const low = text.charCodeAt(p - 1);
+	if (low >= 0xdc00 && low <= 0xdfff && p >= 2) {
+		const high = text.charCodeAt(p - 2);
+		if (high >= 0xd800 && high <= 0xdbff) return (high - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+	}
+	return low;
+}
+
+function holds(kind: number, at: Position, tables: Uint8Array[]): boolean {
+	const { before, after } = at;
+	switch (kind) {
+		case INPUT_START:
+			return at.p === 0;
+		case INPUT_END:
+			return at.p === at.length;
+		case LINE_START:
+			return at.p === 0 || (before & IS_LINE_TERMINATOR) !== 0;
+		case LINE_END:
+			return at.p === at.length || (after & IS_LINE_TERMINATOR) !== 0;
+		case WORD_BOUNDARY:
+			return ((before & IS_WORD) !== 0) !== ((after & IS_WORD) !== 0);
+		case NOT_WORD_BOUNDARY:
+			return ((before & IS_WORD) !== 0) === ((after & IS_WORD) !== 0);
+		case WORD_BOUNDARY_I:
+			return ((before & IS_WORD_I) !== 0) !== ((after & IS_WORD_I) !== 0);
+		case NOT_WORD_BOUNDARY_I:
+			return ((before & IS_WORD_I) !== 0) === ((after & IS_WORD_I) !== 0);
+		default:
+			return tables[kind - LOOK][at.p] === 1;
+	}
+}
