@@ -177,36 +177,41 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 		let best: Owner | undefined;
 		let bestRank = 0x7fffffff;
 		let bestStart = 0;
-		const count = automaton.collect(normalized);
-		const hits = automaton.hits;
-		for (let h = 0; h < count; h++) {
-			const pattern = hits[2 * h];
-			const end = hits[2 * h + 1];
-			const start = end - lengths[pattern];
-			const quick = simpleRank[pattern];
-			if (quick >= 0) {
-				if (quick < bestRank || (quick === bestRank && start < bestStart)) {
-					best = owners[pattern][0];
-					bestRank = quick;
-					bestStart = start;
+		// The automaton's hit buffer has a fixed size: a text with more hits comes in several batches.
+		let resume = false;
+		do {
+			const count = automaton.collect(normalized, resume);
+			const hits = automaton.hits;
+			for (let h = 0; h < count; h++) {
+				const pattern = hits[2 * h];
+				const end = hits[2 * h + 1];
+				const start = end - lengths[pattern];
+				const quick = simpleRank[pattern];
+				if (quick >= 0) {
+					if (quick < bestRank || (quick === bestRank && start < bestStart)) {
+						best = owners[pattern][0];
+						bestRank = quick;
+						bestStart = start;
+					}
+					continue;
 				}
-				continue;
-			}
-			const candidates = owners[pattern];
-			for (let o = 0; o < candidates.length; o++) {
-				const owner = candidates[o];
-				if (owner.matchType === 'exact' && (start !== 0 || end !== normalized.length)) continue;
-				if (owner.matchType === 'startsWith' && start !== 0) continue;
-				if (owner.wordStart && isWordCharAt(normalized, start - 1)) continue;
-				if (owner.wordEnd && isWordCharAt(normalized, end)) continue;
-				const ownerRank = rank[owner.ruleIndex];
-				if (ownerRank < bestRank || (ownerRank === bestRank && start < bestStart)) {
-					best = owner;
-					bestRank = ownerRank;
-					bestStart = start;
+				const candidates = owners[pattern];
+				for (let o = 0; o < candidates.length; o++) {
+					const owner = candidates[o];
+					if (owner.matchType === 'exact' && (start !== 0 || end !== normalized.length)) continue;
+					if (owner.matchType === 'startsWith' && start !== 0) continue;
+					if (owner.wordStart && isWordCharAt(normalized, start - 1)) continue;
+					if (owner.wordEnd && isWordCharAt(normalized, end)) continue;
+					const ownerRank = rank[owner.ruleIndex];
+					if (ownerRank < bestRank || (ownerRank === bestRank && start < bestStart)) {
+						best = owner;
+						bestRank = ownerRank;
+						bestStart = start;
+					}
 				}
 			}
-		}
+			resume = automaton.resumeAt >= 0;
+		} while (resume);
 		// Regular expressions only matter if they belong to a better rule than the literal hit.
 		if (regexRules.length > 0) {
 			const nfkc = text.normalize('NFKC');

@@ -20,6 +20,9 @@
 /** Compiled size above which a pattern is refused (a repetition count multiplies its part). */
 export const MAX_PROGRAM_SIZE = 10_000;
 
+/** Groups (and lookarounds) inside one another, at most. */
+const MAX_NESTING = 100;
+
 export type RegexOutcome = 'match' | 'noMatch' | 'timedOut';
 
 /** A pattern V8 accepts that this engine cannot run in linear time (back-references) or in bounded memory. */
@@ -79,6 +82,7 @@ interface Flags {
  */
 class Parser {
 	private at = 0;
+	private depth = 0;
 	readonly atoms: RegExp[] = [];
 	private readonly atomIndex = new Map<string, number>();
 	readonly looks: Look[] = [];
@@ -150,8 +154,10 @@ class Parser {
 		] as const) {
 			if (!this.startsWith(opener)) continue;
 			this.at += opener.length;
+			this.nest();
 			const body = this.disjunction(flags);
 			this.expect(')');
+			this.depth--;
 			// Registered after its body: inner lookarounds get lower numbers and are computed first.
 			this.looks.push({ ahead, negate, body });
 			return { type: 'assert', kind: LOOK + this.looks.length - 1 };
@@ -181,6 +187,7 @@ class Parser {
 
 	private group(flags: Flags): Node {
 		this.at++;
+		this.nest();
 		let inner = flags;
 		if (this.startsWith('?:')) {
 			this.at += 2;
@@ -204,7 +211,13 @@ class Parser {
 		}
 		const body = this.disjunction(inner);
 		this.expect(')');
+		this.depth--;
 		return body;
+	}
+
+	/** Groups inside groups: the parser and compiler recurse once per level. */
+	private nest(): void {
+		if (++this.depth > MAX_NESTING) throw new UnsupportedRegexError(`it nests groups more than ${MAX_NESTING} deep`);
 	}
 
 	private characterClass(flags: Flags): Node {
@@ -426,8 +439,6 @@ interface CachedState {
 const NOTHING = new Int32Array(0);
 const ACCEPTED: CachedState = { pending: NOTHING, traits: 0, initial: false, next: [] };
 
-class Timeout extends Error {}
-
 export class LinearRegex {
 	private readonly atoms: RegExp[];
 	private readonly main: Program;
@@ -447,7 +458,8 @@ export class LinearRegex {
 	 * character then costs one array read instead of a walk over every live instruction.
 	 * Lookarounds read tables of the text, so a pattern with one is simulated without it.
 	 */
-	private cache = new Map<string, CachedState>();
+	/** Cached states by a hash of their instruction set. */
+	private cache = new Map<number, CachedState[]>();
 	private cacheEntries = 0;
 	/** Flushes so far (per pattern, not per text): a state from before a flush has stale transitions. */
 	private flushes = 0;
@@ -460,26 +472,21 @@ export class LinearRegex {
 	private limit = UNLIMITED;
 	/** Set by `expand`. */
 	private matched = false;
+	/** Set by `spend` once the limit is passed: the text's outcome is then 'timedOut'. */
+	private timedOut = false;
 
 	/** Throws V8's SyntaxError for an invalid pattern, UnsupportedRegexError for one it cannot run. */
 	constructor(readonly source: string) {
 		new RegExp(source, 'iu'); // V8 decides what is valid, with its own error message
 		const parser = new Parser(source);
-		try {
-			const tree = parser.parse({ ignoreCase: true, multiline: false, dotAll: false });
-			this.main = new Compiler(false).program(tree);
-			// A lookahead is run right to left from every position, a lookbehind left to right.
-			this.looks = parser.looks.map((look) => ({
-				program: new Compiler(look.ahead).program(look.body),
-				ahead: look.ahead,
-				negate: look.negate,
-			}));
-		} catch (error) {
-			if (error instanceof RangeError) {
-				throw new UnsupportedRegexError('it nests groups too deeply for the time-safe matcher');
-			}
-			throw error;
-		}
+		const tree = parser.parse({ ignoreCase: true, multiline: false, dotAll: false });
+		this.main = new Compiler(false).program(tree);
+		// A lookahead is run right to left from every position, a lookbehind left to right.
+		this.looks = parser.looks.map((look) => ({
+			program: new Compiler(look.ahead).program(look.body),
+			ahead: look.ahead,
+			negate: look.negate,
+		}));
 		this.atoms = parser.atoms;
 		this.maxClasses = Math.max(16, Math.floor(MAX_CLASS_BYTES / (this.atoms.length + 1)));
 		this.anchored = startsAnchored(this.main);
@@ -491,26 +498,32 @@ export class LinearRegex {
 		this.steps = 0;
 		this.nextCheck = STEPS_PER_CHECK;
 		this.flushesBeforeText = this.flushes;
-		try {
-			if (this.looks.length === 0) return this.run(text) ? 'match' : 'noMatch';
+		this.timedOut = false;
+		let matched: boolean;
+		if (this.looks.length === 0) {
+			matched = this.run(text);
+		} else {
 			const tables = this.looks.map(() => new Uint8Array(text.length + 1));
-			this.looks.forEach((look, k) => {
+			for (let k = 0; k < this.looks.length && !this.timedOut; k++) {
+				const look = this.looks[k];
 				this.scan(look.program, text, !look.ahead, true, tables, look.ahead ? text.length : 0, NOTHING, tables[k]);
 				if (look.negate) for (let p = 0; p <= text.length; p++) tables[k][p] ^= 1;
-			});
-			return this.scan(this.main, text, true, !this.anchored, tables, 0, NOTHING) ? 'match' : 'noMatch';
-		} catch (error) {
-			if (error instanceof Timeout) return 'timedOut';
-			throw error;
+			}
+			matched = !this.timedOut && this.scan(this.main, text, true, !this.anchored, tables, 0, NOTHING);
 		}
+		return this.timedOut ? 'timedOut' : matched ? 'match' : 'noMatch';
 	}
 
-	/** Counts `steps` and stops the run once it is past its limit. */
+	/**
+	 * Counts `steps`; past the limit, sets `timedOut`, which every loop over the text checks once
+	 * per character (an exception would do, but n8n's rules for community nodes want every error
+	 * thrown in a catch block to be a node error).
+	 */
 	private spend(steps: number): void {
 		this.steps += steps;
 		if (this.steps < this.nextCheck) return;
 		this.nextCheck = this.steps + STEPS_PER_CHECK;
-		if (this.steps > this.limit.steps || Date.now() > this.limit.deadline) throw new Timeout();
+		if (this.steps > this.limit.steps || Date.now() > this.limit.deadline) this.timedOut = true;
 	}
 
 	/** The class of a code point: computed by the atoms' V8 RegExps on first sight, then remembered. */
@@ -661,7 +674,7 @@ export class LinearRegex {
 				if (!record) return true;
 				record[p] = 1;
 			}
-			if (forward ? p >= length : p <= 0) return false;
+			if ((forward ? p >= length : p <= 0) || this.timedOut) return false;
 			const codePoint = forward ? (text.codePointAt(p) ?? 0) : codePointBefore(text, p);
 			count = this.advance(program, added, this.classFor(codePoint));
 			if (!restart && count === 0) return false;
@@ -683,7 +696,7 @@ export class LinearRegex {
 		if (state === ACCEPTED) return true;
 		let p = first > 0xffff ? 2 : 1;
 		while (p < length) {
-			if (!restart && state.pending.length === 0) return false;
+			if ((!restart && state.pending.length === 0) || this.timedOut) return false;
 			const codePoint = text.codePointAt(p) ?? 0;
 			classId = this.classFor(codePoint);
 			if (this.flushes !== flushes) {
@@ -733,16 +746,25 @@ export class LinearRegex {
 
 	/** The cached state for the first `count` instructions of `pending` after a character with `traits`. */
 	private state(pending: Int32Array, count: number, traits: number, initial: boolean): CachedState {
-		const set = Int32Array.from(new Set(pending.subarray(0, count))).sort();
 		const kept = this.main.usesTraits ? traits : 0;
-		const key = `${initial ? 'initial' : kept}:${set.join(',')}`;
-		let state = this.cache.get(key);
-		if (!state) {
-			if (this.cacheEntries > MAX_CACHE_ENTRIES) this.flushCache();
-			state = { pending: set, traits: kept, initial, next: [] };
-			this.cache.set(key, state);
-			this.cacheEntries += set.length + 4;
-		}
+		const sorted = pending.slice(0, count).sort();
+		let size = 0;
+		for (let i = 0; i < count; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[size++] = sorted[i];
+		const members = sorted.subarray(0, size);
+		let hash = initial ? -1 : kept;
+		for (let i = 0; i < size; i++) hash = Math.imul(hash ^ members[i], 0x01000193);
+		this.spend(size);
+		const bucket = this.cache.get(hash);
+		const found = bucket?.find(
+			(state) => state.initial === initial && state.traits === kept && sameMembers(state.pending, members),
+		);
+		if (found) return found;
+		if (this.cacheEntries > MAX_CACHE_ENTRIES) this.flushCache();
+		const state: CachedState = { pending: members.slice(), traits: kept, initial, next: [] };
+		const list = this.cache.get(hash);
+		if (list) list.push(state);
+		else this.cache.set(hash, [state]);
+		this.cacheEntries += size + 4;
 		return state;
 	}
 
@@ -784,6 +806,12 @@ function startsAnchored(program: Program): boolean {
 		if (op[pc] === SPLIT) stack.push(next[pc], alt[pc]);
 		else if (arg[pc] !== INPUT_START) stack.push(next[pc]);
 	}
+	return true;
+}
+
+function sameMembers(a: Int32Array, b: Int32Array): boolean {
+	if (a.length !== b.length) return false;
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
 	return true;
 }
 
