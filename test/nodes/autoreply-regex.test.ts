@@ -13,8 +13,8 @@ import { cleanupHarness, runNode } from './harness';
 after(() => cleanupHarness());
 
 const OUT = { keyword: 0, faq: 1, handoff: 2, noMatch: 3 } as const;
-/** About 24 million automaton steps on 4,000 × "a": past the limit on any machine. */
-const SLOW = 'a(?:[\\s\\S]|x){3000}b';
+/** About 24 million automaton steps on 4,000 × "a": past the limit on any machine. Its first branch is quick. */
+const SLOW = '^订单号\\d+$|a(?:[\\s\\S]|x){3000}b';
 const FAQ = [{ question: '退款多久能到账？', answer: '原路退款，1-3个工作日到账。' }];
 
 function kf(text: string, user: string): IDataObject {
@@ -36,7 +36,7 @@ describe('AutoReply node: a regex rule past its limit', () => {
 			kf(`退款多久能到账${'a'.repeat(3990)}`, 'wmA'),
 			kf('a'.repeat(4000), 'wmB'),
 			kf('你好', 'wmC'),
-			kf(`a${'-'.repeat(3000)}b`, 'wmD'),
+			kf('订单号20240615', 'wmD'),
 		];
 		const result = await runNode({ nodeType: 'autoReply', parameters, items });
 		assert.equal(result.error, undefined, result.error?.message);
@@ -54,7 +54,7 @@ describe('AutoReply node: a regex rule past its limit', () => {
 		const hints = result.run?.data.resultData.runData['Node Under Test']?.[0]?.hints ?? [];
 		assert.equal(hints.length, 1, JSON.stringify(hints));
 		assert.equal(hints[0].type, 'warning');
-		assert.match(hints[0].message, /^Keyword rule 1 "order number" was skipped for 2 messages: its regular expression "a\(\?:/);
+		assert.match(hints[0].message, /^Keyword rule 1 "order number" was skipped for 2 messages: its regular expression "\^订单号/);
 		assert.match(hints[0].message, /50 ms/);
 	});
 

@@ -1,3 +1,5 @@
+import { pieceRanges } from './codePointSets';
+
 /**
  * Regular expressions of keyword rules, matched in time linear in the text: operators write them,
  * customers write the text, and V8's own engine backtracks (`^(\d+\s?)+$` on 40 digits and an "x"
@@ -46,15 +48,21 @@ const WORD_BOUNDARY_I = 6;
 const NOT_WORD_BOUNDARY_I = 7;
 const LOOK = 8;
 
-// What a code point is, for assertions (bits of a class row's last byte).
+// What a code point is, for assertions (bits of a class row's last byte), and the pieces that tell.
 const IS_WORD = 1;
 const IS_WORD_I = 2;
 const IS_LINE_TERMINATOR = 4;
-const TRAIT_TESTS: Array<[number, RegExp]> = [
-	[IS_WORD, /^\w$/u],
-	[IS_WORD_I, /^\w$/iu],
-	[IS_LINE_TERMINATOR, /^[\n\r\u2028\u2029]$/u],
+const TRAIT_PIECES: Array<[number, Piece]> = [
+	[IS_WORD, { piece: '\\w', flags: 'u' }],
+	[IS_WORD_I, { piece: '\\w', flags: 'iu' }],
+	[IS_LINE_TERMINATOR, { piece: '[\\n\\r\\u2028\\u2029]', flags: 'u' }],
 ];
+
+/** A single-character piece of the pattern as written, with the flags in force where it stands. */
+interface Piece {
+	piece: string;
+	flags: string;
+}
 
 type Node =
 	| { type: 'empty' }
@@ -83,7 +91,7 @@ interface Flags {
 class Parser {
 	private at = 0;
 	private depth = 0;
-	readonly atoms: RegExp[] = [];
+	readonly atoms: Piece[] = [];
 	private readonly atomIndex = new Map<string, number>();
 	readonly looks: Look[] = [];
 
@@ -259,14 +267,14 @@ class Parser {
 		return this.single(this.source.slice(start, this.at), flags);
 	}
 
-	/** A piece that matches exactly one code point, decided by V8 on that code point alone. */
+	/** A piece that matches exactly one code point: what it matches is V8's answer (codePointSets.ts). */
 	private single(piece: string, flags: Flags): Node {
 		const regexFlags = `u${flags.ignoreCase ? 'i' : ''}${flags.dotAll ? 's' : ''}`;
 		const key = `${regexFlags}/${piece}`;
 		let atom = this.atomIndex.get(key);
 		if (atom === undefined) {
 			atom = this.atoms.length;
-			this.atoms.push(new RegExp(`^(?:${piece})$`, regexFlags));
+			this.atoms.push({ piece, flags: regexFlags });
 			this.atomIndex.set(key, atom);
 		}
 		return { type: 'atom', atom };
@@ -411,10 +419,8 @@ const UNLIMITED: RegexLimit = { deadline: Infinity, steps: Infinity };
 
 /** The clock is read once per this many steps. */
 const STEPS_PER_CHECK = 1 << 14;
-/** Code points whose class a pattern remembers; beyond, it starts over (a long Chinese text has thousands). */
-const MAX_REMEMBERED_CHARACTERS = 8192;
-/** Bytes of class rows (one byte per atom each) per pattern. */
-const MAX_CLASS_BYTES = 256 * 1024;
+/** Code points whose class each pattern keeps at hand (a power of two). */
+const RECENT_SIZE = 256;
 /** Array entries of the cached automaton per pattern (thread sets and transitions). */
 const MAX_CACHE_ENTRIES = 256 * 1024;
 /** Cache flushes in one text after which the rest of it is simulated without the cache. */
@@ -440,18 +446,26 @@ const NOTHING = new Int32Array(0);
 const ACCEPTED: CachedState = { pending: NOTHING, traits: 0, initial: false, next: [] };
 
 export class LinearRegex {
-	private readonly atoms: RegExp[];
 	private readonly main: Program;
 	private readonly looks: Array<{ program: Program; ahead: boolean; negate: boolean }>;
+	/** Atoms of the pattern; the pieces after them tell the traits. */
+	private readonly atomCount: number;
 	/** Every way through the pattern starts with ^ (without the m flag): a match can only start at 0. */
 	private readonly anchored: boolean;
 
-	/** Characters sorted into classes that no atom tells apart: class → atoms accepting (1 byte each), then traits. */
-	private classRows: Uint8Array[] = [];
-	private classIndex = new Map<string, number>();
-	private readonly asciiClass = new Int32Array(128).fill(-1);
-	private readonly classOf = new Map<number, number>();
-	private readonly maxClasses: number;
+	/**
+	 * Characters sorted into classes that no atom tells apart: per class, one byte per atom (1 if
+	 * it accepts the class) and then the traits. A plane's code points are cut into segments where
+	 * some atom starts or stops matching, and each segment is one class; planes 0 (BMP) and 1
+	 * (emoji) are cut when the pattern is compiled, the others when a text first needs them.
+	 */
+	private readonly pieces: Piece[];
+	private readonly classRows: Uint8Array[] = [];
+	private readonly classIndex = new Map<string, number>();
+	private readonly planes: Array<{ starts: Int32Array; classes: Int32Array } | undefined> = [];
+	private readonly asciiClass = new Int32Array(128);
+	private readonly recentCodePoints = new Int32Array(RECENT_SIZE).fill(-1);
+	private readonly recentClasses = new Int32Array(RECENT_SIZE);
 
 	/**
 	 * The automaton over sets of instructions, built lazily as texts need it, as RE2 does: a
@@ -466,6 +480,15 @@ export class LinearRegex {
 	private flushesBeforeText = 0;
 	private initialState: CachedState | undefined;
 	private initialFlushes = 0;
+	private idleStates: CachedState[] = [];
+	private idleFlushes = 0;
+	/**
+	 * Finds the next character that can start a match (any of the atoms a match can begin with),
+	 * for a pattern that cannot match without reading one: most rules start with a literal, and
+	 * most messages match no rule, so most of a text is skipped at V8's speed. It is a union of
+	 * single characters, which V8 matches in one pass without backtracking.
+	 */
+	private readonly skipper: RegExp | undefined;
 
 	private steps = 0;
 	private nextCheck = 0;
@@ -487,9 +510,13 @@ export class LinearRegex {
 			ahead: look.ahead,
 			negate: look.negate,
 		}));
-		this.atoms = parser.atoms;
-		this.maxClasses = Math.max(16, Math.floor(MAX_CLASS_BYTES / (this.atoms.length + 1)));
+		this.atomCount = parser.atoms.length;
+		this.pieces = [...parser.atoms, ...TRAIT_PIECES.map(([, piece]) => piece)];
 		this.anchored = startsAnchored(this.main);
+		this.skipper = this.anchored || this.looks.length > 0 ? undefined : skipperFor(this.main, parser.atoms);
+		this.cutPlane(0);
+		this.cutPlane(1);
+		for (let c = 0; c < 128; c++) this.asciiClass[c] = this.segmentClass(c);
 	}
 
 	/** Whether the pattern occurs in `text`, or 'timedOut' when it would run past `limit`. */
@@ -526,42 +553,67 @@ export class LinearRegex {
 		if (this.steps > this.limit.steps || Date.now() > this.limit.deadline) this.timedOut = true;
 	}
 
-	/** The class of a code point: computed by the atoms' V8 RegExps on first sight, then remembered. */
+	/** The class of a code point. */
 	private classFor(codePoint: number): number {
-		const known = codePoint < 128 ? this.asciiClass[codePoint] : (this.classOf.get(codePoint) ?? -1);
-		if (known >= 0) return known;
-		const character = String.fromCodePoint(codePoint);
-		// A pattern of thousands of pieces pays for each new character: counted like automaton steps.
-		this.spend(this.atoms.length + 1);
-		const row = new Uint8Array(this.atoms.length + 1);
-		for (let a = 0; a < this.atoms.length; a++) row[a] = this.atoms[a].test(character) ? 1 : 0;
-		let traits = 0;
-		for (const [bit, test] of TRAIT_TESTS) if (test.test(character)) traits |= bit;
-		row[this.atoms.length] = traits;
-		const key = row.join('');
-		let id = this.classIndex.get(key);
-		if (id === undefined) {
-			if (this.classRows.length >= this.maxClasses) this.forgetClasses();
-			id = this.classRows.length;
-			this.classRows.push(row);
-			this.classIndex.set(key, id);
-		}
-		if (codePoint < 128) {
-			this.asciiClass[codePoint] = id;
-		} else {
-			if (this.classOf.size >= MAX_REMEMBERED_CHARACTERS) this.classOf.clear();
-			this.classOf.set(codePoint, id);
-		}
-		return id;
+		if (codePoint < 128) return this.asciiClass[codePoint];
+		// A small direct-mapped memory in front of the binary search: a chat reuses its characters.
+		const slot = codePoint & (RECENT_SIZE - 1);
+		if (this.recentCodePoints[slot] === codePoint) return this.recentClasses[slot];
+		const classId = this.segmentClass(codePoint);
+		this.recentCodePoints[slot] = codePoint;
+		this.recentClasses[slot] = classId;
+		return classId;
 	}
 
-	/** Starts the classes over, and the cached automaton with them (its transitions are per class). */
-	private forgetClasses(): void {
-		this.classRows = [];
-		this.classIndex = new Map();
-		this.asciiClass.fill(-1);
-		this.classOf.clear();
-		this.flushCache();
+	private segmentClass(codePoint: number): number {
+		const plane = this.planes[codePoint >>> 16] ?? this.cutPlane(codePoint >>> 16);
+		const { starts } = plane;
+		const offset = codePoint & 0xffff;
+		// The last segment that starts at or before the offset (starts[0] is 0).
+		let low = 0;
+		let high = starts.length - 1;
+		while (low < high) {
+			const mid = (low + high + 1) >> 1;
+			if (starts[mid] <= offset) low = mid;
+			else high = mid - 1;
+		}
+		return plane.classes[low];
+	}
+
+	/** Cuts a plane into segments of code points every atom treats alike, and gives each its class. */
+	private cutPlane(plane: number): { starts: Int32Array; classes: Int32Array } {
+		const ranges = this.pieces.map(({ piece, flags }) => pieceRanges(piece, flags, plane));
+		const cuts = new Set<number>([0]);
+		for (const pieceRanges of ranges) for (const bound of pieceRanges) if (bound < 0x10000) cuts.add(bound);
+		const starts = Int32Array.from(cuts).sort();
+		const classes = new Int32Array(starts.length);
+		const atoms = this.atomCount;
+		// Each piece's ranges are walked once, alongside the segments.
+		const next = new Int32Array(ranges.length);
+		for (let segment = 0; segment < starts.length; segment++) {
+			const offset = starts[segment];
+			const row = new Uint8Array(atoms + 1);
+			for (let r = 0; r < ranges.length; r++) {
+				const pieceRanges = ranges[r];
+				while (next[r] < pieceRanges.length && pieceRanges[next[r] + 1] <= offset) next[r] += 2;
+				const inside = next[r] < pieceRanges.length && pieceRanges[next[r]] <= offset;
+				if (r < atoms) row[r] = inside ? 1 : 0;
+				else if (inside) row[atoms] |= TRAIT_PIECES[r - atoms][0];
+			}
+			const key = row.join('');
+			let id = this.classIndex.get(key);
+			if (id === undefined) {
+				id = this.classRows.length;
+				this.classRows.push(row);
+				this.classIndex.set(key, id);
+			}
+			classes[segment] = id;
+		}
+		const cut = { starts, classes };
+		this.planes[plane] = cut;
+		// Paid by the text that needs the plane (V8 scans each piece over the plane once per process).
+		this.spend(ranges.length * 1000 + starts.length);
+		return cut;
 	}
 
 	private flushCache(): void {
@@ -571,7 +623,7 @@ export class LinearRegex {
 	}
 
 	private traits(codePoint: number): number {
-		return codePoint < 0 ? 0 : this.classRows[this.classFor(codePoint)][this.atoms.length];
+		return codePoint < 0 ? 0 : this.traitsOfClass(this.classFor(codePoint));
 	}
 
 	/**
@@ -695,12 +747,40 @@ export class LinearRegex {
 		let state = this.initial.next[classId] ?? this.transition(this.initial, classId);
 		if (state === ACCEPTED) return true;
 		let p = first > 0xffff ? 2 : 1;
+		const { skipper } = this;
+		// Where the skipper is worth asking again: where it found nothing to skip, it waits twice as
+		// long each time (a pattern that starts with `.` or \w would otherwise be asked at every character).
+		let skipFrom = 0;
+		let backOff = 1;
 		while (p < length) {
-			if ((!restart && state.pending.length === 0) || this.timedOut) return false;
+			if (this.timedOut) return false;
+			if (state.pending.length === 0) {
+				if (!restart) return false;
+				if (skipper && p >= skipFrom) {
+					// Nothing under way: V8 finds the next character that can start a match.
+					skipper.lastIndex = p;
+					if (!skipper.test(text)) {
+						this.spend(length - p);
+						return false;
+					}
+					const end = skipper.lastIndex;
+					const start = end - (end - p >= 2 && isSurrogatePair(text, end - 2) ? 2 : 1);
+					if (start > p) {
+						this.spend(start - p);
+						p = start;
+						state = this.idle(program.usesTraits ? this.traits(codePointBefore(text, p)) : 0);
+						backOff = 1;
+					} else {
+						skipFrom = p + backOff;
+						backOff = Math.min(backOff * 2, 256);
+					}
+				}
+			}
 			const codePoint = text.codePointAt(p) ?? 0;
 			classId = this.classFor(codePoint);
 			if (this.flushes !== flushes) {
-				// The cache started over (its transitions are stale): carry on from a fresh copy of this state.
+				// The cache started over: carry on from this state's copy in the new cache, so the old
+				// states can go.
 				if (this.flushes - this.flushesBeforeText > MAX_FLUSHES_PER_TEXT) {
 					return this.scan(program, text, true, restart, [], p, state.pending);
 				}
@@ -768,6 +848,15 @@ export class LinearRegex {
 		return state;
 	}
 
+	/** The state with nothing under way after a character with `traits` (one per traits value). */
+	private idle(traits: number): CachedState {
+		if (this.idleFlushes !== this.flushes) {
+			this.idleStates = [];
+			this.idleFlushes = this.flushes;
+		}
+		return (this.idleStates[traits] ??= this.state(NOTHING, 0, traits, false));
+	}
+
 	/** The state at position 0 of every text (kept apart from the cache's map: it is needed for every text). */
 	private get initial(): CachedState {
 		if (!this.initialState || this.initialFlushes !== this.flushes) {
@@ -778,7 +867,7 @@ export class LinearRegex {
 	}
 
 	private traitsOfClass(classId: number): number {
-		return this.classRows[classId][this.atoms.length];
+		return this.classRows[classId][this.atomCount];
 	}
 }
 
@@ -807,6 +896,36 @@ function startsAnchored(program: Program): boolean {
 		else if (arg[pc] !== INPUT_START) stack.push(next[pc]);
 	}
 	return true;
+}
+
+/**
+ * A RegExp (flag g) for "any character a match can begin with", or undefined when the pattern can
+ * match without reading a character or its first atoms were written under different flags.
+ */
+function skipperFor(program: Program, atoms: readonly Piece[]): RegExp | undefined {
+	const { op, arg, next, alt } = program;
+	const seen = new Uint8Array(op.length);
+	const stack = [program.start];
+	const first = new Set<number>();
+	while (stack.length > 0) {
+		const pc = stack.pop()!;
+		if (seen[pc]) continue;
+		seen[pc] = 1;
+		if (op[pc] === MATCH) return undefined;
+		if (op[pc] === ATOM) first.add(arg[pc]);
+		else if (op[pc] === SPLIT) stack.push(next[pc], alt[pc]);
+		else stack.push(next[pc]); // assertions count as passable: the atoms found are then a superset
+	}
+	const pieces = [...first].map((atom) => atoms[atom]);
+	const flags = pieces[0]?.flags ?? 'u';
+	if (pieces.some((piece) => piece.flags !== flags)) return undefined;
+	return new RegExp(pieces.length > 0 ? pieces.map(({ piece }) => `(?:${piece})`).join('|') : '[]', `${flags}g`);
+}
+
+function isSurrogatePair(text: string, at: number): boolean {
+	const high = text.charCodeAt(at);
+	const low = text.charCodeAt(at + 1);
+	return high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff;
 }
 
 function sameMembers(a: Int32Array, b: Int32Array): boolean {
