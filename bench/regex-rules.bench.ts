@@ -158,7 +158,10 @@ interface HostileResult {
 }
 
 function runHostile(digits: number, killSeconds: number): HostileResult {
-	const result = spawnSync(execPath, [__filename, `--child=${digits}`], { timeout: killSeconds * 1000, encoding: 'utf8' });
+	const result = spawnSync(execPath, [__filename, `--child=${digits}`], {
+		timeout: killSeconds * 1000,
+		encoding: 'utf8',
+	});
 	if (result.error || result.status !== 0) {
 		if (result.signal) return { digits, killedAfterSeconds: killSeconds };
 		throw new Error(`child for ${digits} digits failed: ${result.stderr}`);
@@ -181,7 +184,9 @@ interface Row {
 function vmCandidate(): (text: string) => number {
 	const context = vm.createContext({ patterns: makeRules().map((rule) => String(rule.keywords)) });
 	vm.runInContext('var rules = patterns.map((p) => new RegExp(p, "iu"));', context);
-	const script = new vm.Script('(function () { for (let i = 0; i < rules.length; i++) if (rules[i].test(text)) return i; return -1; })()');
+	const script = new vm.Script(
+		'(function () { for (let i = 0; i < rules.length; i++) if (rules[i].test(text)) return i; return -1; })()',
+	);
 	return (text: string) => {
 		context.text = text.normalize('NFKC');
 		try {
@@ -220,11 +225,36 @@ function main(): void {
 	const ordinary = () => MESSAGES[next++ % MESSAGES.length];
 	const rows: Row[] = [
 		{ label: 'ordinary messages: routeMessage', fn: () => (sink += route(ordinary()).route.length), cpu: [], wall: [] },
-		{ label: 'ordinary messages: keyword rules match() only', fn: () => (sink += rules.match(ordinary())?.ruleIndex ?? 1), cpu: [], wall: [] },
-		{ label: 'ordinary messages: V8 RegExp in one node:vm call (candidate)', fn: () => (sink += viaVm(ordinary())), cpu: [], wall: [] },
-		{ label: '4,000-character message: routeMessage', fn: () => (sink += route(long4k).route.length), cpu: [], wall: [] },
-		{ label: '100,000-character message: routeMessage', fn: () => (sink += route(long100k).route.length), cpu: [], wall: [] },
-		{ label: '4,000 characters never seen before: routeMessage', fn: () => (sink += route(unseenMessage()).route.length), cpu: [], wall: [] },
+		{
+			label: 'ordinary messages: keyword rules match() only',
+			fn: () => (sink += rules.match(ordinary())?.ruleIndex ?? 1),
+			cpu: [],
+			wall: [],
+		},
+		{
+			label: 'ordinary messages: V8 RegExp in one node:vm call (candidate)',
+			fn: () => (sink += viaVm(ordinary())),
+			cpu: [],
+			wall: [],
+		},
+		{
+			label: '4,000-character message: routeMessage',
+			fn: () => (sink += route(long4k).route.length),
+			cpu: [],
+			wall: [],
+		},
+		{
+			label: '100,000-character message: routeMessage',
+			fn: () => (sink += route(long100k).route.length),
+			cpu: [],
+			wall: [],
+		},
+		{
+			label: '4,000 characters never seen before: routeMessage',
+			fn: () => (sink += route(unseenMessage()).route.length),
+			cpu: [],
+			wall: [],
+		},
 	];
 	for (const row of rows) measure(row.fn, WARMUP_MS / rows.length, 1);
 	for (let round = 0; round < ROUNDS; round++) {
@@ -236,7 +266,12 @@ function main(): void {
 		}
 	}
 
-	console.log(`Node ${version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+	console.log(
+		`Node ${version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${os
+			.loadavg()
+			.map((l) => l.toFixed(2))
+			.join(' ')}`,
+	);
 	console.log(`${rules.ruleCount} regex rules; ordinary messages routed: ${hits.map((d) => d.route).join(' ')}`);
 	console.log('\nrow                                                              µs/msg (CPU, median)   msg/wall-s');
 	const results = rows.map((row) => {
@@ -245,14 +280,21 @@ function main(): void {
 			label: row.label,
 			microsecondsPerMessage: Math.round((1e6 / cpu) * 10) / 10,
 			messagesPerWallSecond: Math.round(median(row.wall)),
-			microsecondsMinMax: [Math.round((1e6 / Math.max(...row.cpu)) * 10) / 10, Math.round((1e6 / Math.min(...row.cpu)) * 10) / 10],
+			microsecondsMinMax: [
+				Math.round((1e6 / Math.max(...row.cpu)) * 10) / 10,
+				Math.round((1e6 / Math.min(...row.cpu)) * 10) / 10,
+			],
 		};
-		console.log(`${row.label.padEnd(66)} ${String(out.microsecondsPerMessage).padStart(12)} ${String(out.messagesPerWallSecond).padStart(14)}`);
+		console.log(
+			`${row.label.padEnd(66)} ${String(out.microsecondsPerMessage).padStart(12)} ${String(out.messagesPerWallSecond).padStart(14)}`,
+		);
 		return out;
 	});
 
 	if (vmTimeouts > 0) console.log(`(the vm candidate timed out on ${vmTimeouts} ordinary messages)`);
-	console.log(`\nhostile: ${HOSTILE} against N digits + "x", one message per child process (killed after ${killSeconds} s)`);
+	console.log(
+		`\nhostile: ${HOSTILE} against N digits + "x", one message per child process (killed after ${killSeconds} s)`,
+	);
 	const hostileResults: HostileResult[] = [];
 	for (const digits of digitList) {
 		const result = runHostile(digits, killSeconds);

@@ -54,12 +54,17 @@ describe('AutoReply node: a regex rule past its limit', () => {
 		const hints = result.run?.data.resultData.runData['Node Under Test']?.[0]?.hints ?? [];
 		assert.equal(hints.length, 1, JSON.stringify(hints));
 		assert.equal(hints[0].type, 'warning');
-		assert.match(hints[0].message, /^Keyword rule 1 "order number" was skipped for 2 messages: its regular expression "\^订单号/);
+		assert.match(
+			hints[0].message,
+			/^Keyword rule 1 "order number" was skipped for 2 messages: its regular expression "\^订单号/,
+		);
 		assert.match(hints[0].message, /50 ms/);
 	});
 
 	it('gives no hint when every rule finishes, the hostile order-number pattern included', async () => {
-		const parameters = { keywordRules: { rule: [{ name: 'only digits', keywords: '^(\\d+\\s?)+$', matchType: 'regex', reply: 'x' }] } };
+		const parameters = {
+			keywordRules: { rule: [{ name: 'only digits', keywords: '^(\\d+\\s?)+$', matchType: 'regex', reply: 'x' }] },
+		};
 		// 26 digits and "x": about 2.5 s in V8 (bench/README.md), microseconds here; 40 digits are hours in V8.
 		const result = await runNode({ nodeType: 'autoReply', parameters, items: [kf(`${'1'.repeat(26)}x`, 'wmE')] });
 		assert.equal(result.error, undefined, result.error?.message);

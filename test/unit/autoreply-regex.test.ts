@@ -10,8 +10,14 @@ import { describe, it } from 'node:test';
 
 import { AhoCorasick } from '../../nodes/AutoReply/engine/ahoCorasick';
 import { getFaqIndex } from '../../nodes/AutoReply/engine/faqIndex';
-import { compileKeywordRules, type CompiledRules, type KeywordRuleSpec, type SkippedRule } from '../../nodes/AutoReply/engine/keywordRules';
-import { LinearRegex, MAX_PROGRAM_SIZE } from '../../nodes/AutoReply/engine/linearRegex';
+import {
+	compileKeywordRules,
+	type CompiledRules,
+	type KeywordRuleSpec,
+	type SkippedRule,
+} from '../../nodes/AutoReply/engine/keywordRules';
+import { LinearRegex } from '../../nodes/AutoReply/engine/linearRegex';
+import { MAX_PROGRAM_SIZE } from '../../nodes/AutoReply/engine/regexProgram';
 import { MATCH_TEXT_LIMIT, textForMatching } from '../../nodes/AutoReply/engine/normalize';
 import { routeMessage, type RouteInput } from '../../nodes/AutoReply/engine/route';
 import { seeded } from '../support/random';
@@ -30,7 +36,15 @@ function compiled(specs: KeywordRuleSpec[]): CompiledRules {
 }
 
 function route(text: string, input: Partial<RouteInput>) {
-	return routeMessage({ text, now: Date.UTC(2026, 10, 30), conversation: undefined, pauseMinutes: 240, faqThreshold: 0.7, handOffAfterMisses: 0, ...input });
+	return routeMessage({
+		text,
+		now: Date.UTC(2026, 10, 30),
+		conversation: undefined,
+		pauseMinutes: 240,
+		faqThreshold: 0.7,
+		handOffAfterMisses: 0,
+		...input,
+	});
 }
 
 const FAQ = getFaqIndex([{ question: '退款多久能到账？', answer: '原路退款，1-3个工作日到账。' }]);
@@ -65,7 +79,10 @@ describe('regex rules: a catastrophic pattern cannot hold the process', () => {
 		]);
 		const skipped: SkippedRule[] = [];
 		const text = 'a'.repeat(4000);
-		assert.deepEqual(rules.match(text, (rule) => skipped.push(rule)), { ruleIndex: 1, keyword: '^a+$', matchType: 'regex' });
+		assert.deepEqual(
+			rules.match(text, (rule) => skipped.push(rule)),
+			{ ruleIndex: 1, keyword: '^a+$', matchType: 'regex' },
+		);
 		assert.deepEqual(skipped, [{ ruleIndex: 0, keyword: SLOW }]);
 		// The same rule matches a message it can finish.
 		assert.equal(rules.match('订单号20240615')?.ruleIndex, 0);
@@ -112,6 +129,8 @@ describe('regex rules: what the engine accepts and refuses', () => {
 		assert.match(problem('(?<d>\\d)\\k<d>'), /back-reference/);
 		assert.match(problem('(?:\\d{1000}){1000}'), /too large/);
 		assert.match(problem(`${'('.repeat(5000)}a${')'.repeat(5000)}`), /nests groups more than/);
+		const wordList = Array.from({ length: 600 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('|');
+		assert.match(problem(wordList), /more than 500 different characters .* Contains rule/);
 		assert.match(problem('([a-z'), /is not a valid regular expression \(Invalid regular expression/);
 		// The size bound is a bound, not a wish: just under it compiles.
 		assert.ok(new LinearRegex(`a{${MAX_PROGRAM_SIZE - 10}}`));
@@ -120,9 +139,37 @@ describe('regex rules: what the engine accepts and refuses', () => {
 	it('matches exactly when V8 does, on random patterns and texts (seeded fuzz)', () => {
 		const random = seeded(20_261_130);
 		const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-		const atoms = ['a', 'b', 'A', '.', '\\d', '\\w', '\\W', '\\s', '[ab]', '[^a]', '\\p{Script=Han}', '中', 'ſ', '\u212a', '😀',
-			'\\u{1F600}', '\\uD83D', '\\n', '[\\]a]', '\\cJ', '\\0', '\\P{L}', '\\uD83D\\uDE00', '[^\\W\\d]', '[\\b]', '\\x41',
-			'\\u{10428}', '[\\u{20000}-\\u{20010}]', '\\p{Lu}'];
+		const atoms = [
+			'a',
+			'b',
+			'A',
+			'.',
+			'\\d',
+			'\\w',
+			'\\W',
+			'\\s',
+			'[ab]',
+			'[^a]',
+			'\\p{Script=Han}',
+			'中',
+			'ſ',
+			'\u212a',
+			'😀',
+			'\\u{1F600}',
+			'\\uD83D',
+			'\\n',
+			'[\\]a]',
+			'\\cJ',
+			'\\0',
+			'\\P{L}',
+			'\\uD83D\\uDE00',
+			'[^\\W\\d]',
+			'[\\b]',
+			'\\x41',
+			'\\u{10428}',
+			'[\\u{20000}-\\u{20010}]',
+			'\\p{Lu}',
+		];
 		const quantifiers = ['*', '+', '?', '{0,2}', '{2}', '{1,}', '*?', '{2,3}?', ''];
 		// (?-i:…) is left out: V8 forgets the i flag for \w and \W after such a group.
 		const pattern = (depth: number): string => {
@@ -131,12 +178,33 @@ describe('regex rules: what the engine accepts and refuses', () => {
 			if (r < 0.45) return pick(['\\b', '\\B', '^', '$']);
 			if (r < 0.6) return pattern(depth + 1) + pattern(depth + 1);
 			if (r < 0.68) return `${pattern(depth + 1)}|${pattern(depth + 1)}`;
-			if (r < 0.85) return `${pick(['(', '(?:', '(?i:', '(?m:', '(?s:', '(?<g>'])}${pattern(depth + 1)})${pick(quantifiers)}`;
+			if (r < 0.85)
+				return `${pick(['(', '(?:', '(?i:', '(?m:', '(?s:', '(?<g>'])}${pattern(depth + 1)})${pick(quantifiers)}`;
 			if (r < 0.95) return `${pick(['(?=', '(?!', '(?<=', '(?<!'])}${pattern(depth + 1)})`;
 			return pick(atoms) + pick(quantifiers);
 		};
 		// Planes 0, 1 (😀, and 𐐀 / 𐐨: a letter and its lower case) and 2 (𠀀).
-		const characters = ['a', 'b', 'A', ' ', '1', '中', '\n', 'ſ', '\u212a', 'k', '😀', '\ud83d', 'x', '\r', ']', '\b', '\u{10400}', '\u{10428}', '\u{20000}'];
+		const characters = [
+			'a',
+			'b',
+			'A',
+			' ',
+			'1',
+			'中',
+			'\n',
+			'ſ',
+			'\u212a',
+			'k',
+			'😀',
+			'\ud83d',
+			'x',
+			'\r',
+			']',
+			'\b',
+			'\u{10400}',
+			'\u{10428}',
+			'\u{20000}',
+		];
 		let compared = 0;
 		for (let round = 0; round < 3000; round++) {
 			const source = pattern(0);
@@ -153,8 +221,13 @@ describe('regex rules: what the engine accepts and refuses', () => {
 				// V8 also tries positions inside a surrogate pair for empty matches (\B between the two
 				// halves of 😀); a match never starts there in this engine, as the specification says.
 				const index = found?.index ?? 0;
-				if (found && /[\ud800-\udbff]/.test(text[index - 1] ?? '') && /[\udc00-\udfff]/.test(text[index] ?? '')) continue;
-				assert.equal(linear.test(text), found ? 'match' : 'noMatch', `${JSON.stringify(source)} on ${JSON.stringify(text)}`);
+				if (found && /[\ud800-\udbff]/.test(text[index - 1] ?? '') && /[\udc00-\udfff]/.test(text[index] ?? ''))
+					continue;
+				assert.equal(
+					linear.test(text),
+					found ? 'match' : 'noMatch',
+					`${JSON.stringify(source)} on ${JSON.stringify(text)}`,
+				);
 				compared++;
 			}
 		}
@@ -190,7 +263,10 @@ describe('the keyword automaton keeps a fixed hit buffer', () => {
 		const text = 'a'.repeat(4000);
 		const matches = automaton.findAll(text);
 		// Every pattern at every position where it fits: 4000 + 3999 + … + 3991.
-		assert.equal(matches.length, patterns.reduce((sum, pattern) => sum + text.length - pattern.length + 1, 0));
+		assert.equal(
+			matches.length,
+			patterns.reduce((sum, pattern) => sum + text.length - pattern.length + 1, 0),
+		);
 		assert.equal(automaton.hits.length, size);
 		assert.ok(size <= 2 * 512, `buffer of ${size}`);
 		assert.deepEqual(matches.slice(0, 3), [
@@ -202,7 +278,11 @@ describe('the keyword automaton keeps a fixed hit buffer', () => {
 
 	it('the best rule is found across batches', () => {
 		// Chinese, so that every occurrence counts (a Latin keyword must not sit inside a word).
-		const specs: KeywordRuleSpec[] = Array.from({ length: 10 }, (_, i) => ({ keywords: '哈'.repeat(i + 1), matchType: 'contains', priority: 0 }));
+		const specs: KeywordRuleSpec[] = Array.from({ length: 10 }, (_, i) => ({
+			keywords: '哈'.repeat(i + 1),
+			matchType: 'contains',
+			priority: 0,
+		}));
 		specs.push({ keywords: '哈嘿', matchType: 'contains', priority: 5 });
 		const rules = compiled(specs);
 		assert.equal(rules.match(`${'哈'.repeat(3990)}嘿`)?.ruleIndex, 10);

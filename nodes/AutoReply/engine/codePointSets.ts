@@ -1,11 +1,12 @@
 /**
  * What a single-character piece of a regular expression matches (a literal, a class, `.`, `\d`,
  * `\p{…}`, under given flags), as ranges of code points, one Unicode plane (65,536 code points)
- * at a time. V8 decides it, so the answer is V8's own case folding and Unicode tables: the piece is
- * run once, with the `g` flag, over a string that holds every code point of the plane, and the
- * characters it matched are read back. A piece matches one character, so this cannot backtrack;
- * it costs 0.5–4 ms per piece and plane (bench/README.md), paid once per process: the results are
- * kept, a piece like `\d` being shared by every rule that uses it.
+ * at a time. V8 decides it, so the answer is V8's own case folding and Unicode tables: the piece,
+ * repeated (`(?:piece)+`), is run with the `g` flag over a string that holds every code point of
+ * the plane once, and each match is one run of code points it accepts. A repeated single character
+ * cannot backtrack, and a piece has few runs (`\d` one in the BMP, `\p{L}` some hundreds), so this
+ * costs tens of microseconds per piece and plane; the results are kept for the process, a piece
+ * like `\d` being shared by every rule that uses it.
  *
  * Ranges are an Int32Array of [start, end) pairs, sorted, as offsets within the plane.
  */
@@ -14,22 +15,30 @@ const PLANE_SIZE = 0x10000;
 /** Pieces whose ranges are kept (each a few pairs; `\P{L}` a few hundred). */
 const MAX_KEPT = 4096;
 
-const kept = new Map<string, Array<Int32Array | undefined>>();
-let planeText: { plane: number; text: string; codeUnits: number } | undefined;
+interface PlaneText {
+	text: string;
+	/** The offset of the code point at each position of `text` (counted in code points). */
+	order: Int32Array;
+	/** Code units per code point: 1 in the BMP, 2 outside. */
+	width: number;
+	/** Positions (in code points) where `order` jumps instead of going up by one. */
+	jumps: number[];
+}
 
 /**
- * Every code point of `plane` once, in an order where no two surrogates pair up (for the BMP: low
- * surrogates before high ones, each then stands alone as in a JavaScript string), with
- * `codeUnits` per code point (1 in the BMP, 2 outside).
+ * Every code point of `plane` once. In the BMP, low surrogates come before high ones so that no
+ * two of them pair up: each then stands alone, as it does in a JavaScript string.
  */
-function everyCodePoint(plane: number): { text: string; order: Int32Array; codeUnits: number } {
+function planeText(plane: number): PlaneText {
 	const order = new Int32Array(PLANE_SIZE);
+	let jumps: number[] = [];
 	if (plane === 0) {
 		let at = 0;
 		for (let c = 0; c < 0xd800; c++) order[at++] = c;
 		for (let c = 0xdc00; c < 0xe000; c++) order[at++] = c;
 		for (let c = 0xd800; c < 0xdc00; c++) order[at++] = c;
 		for (let c = 0xe000; c < PLANE_SIZE; c++) order[at++] = c;
+		jumps = [0xd800, 0xdc00, 0xe000];
 	} else {
 		for (let c = 0; c < PLANE_SIZE; c++) order[c] = c;
 	}
@@ -37,57 +46,13 @@ function everyCodePoint(plane: number): { text: string; order: Int32Array; codeU
 	for (let i = 0; i < PLANE_SIZE; i += 2048) {
 		chunks.push(String.fromCodePoint(...Array.from(order.subarray(i, i + 2048), (c) => plane * PLANE_SIZE + c)));
 	}
-	return { text: chunks.join(''), order, codeUnits: plane === 0 ? 1 : 2 };
+	return { text: chunks.join(''), order, width: plane === 0 ? 1 : 2, jumps };
 }
 
-const bmp = everyCodePoint(0);
-const astralOrder = Int32Array.from({ length: PLANE_SIZE }, (_, c) => c);
-
-const UNMARKED = /[^\0]/g;
-
-/**
- * The code points of the plane's text that were replaced by NUL, as sorted [start, end) ranges of
- * offsets. The BMP text starts with NUL itself, so whether NUL matched is given (`nulMatches`).
- */
-function markedRanges(marked: string, order: Int32Array, codeUnits: number, nulMatches: boolean): Int32Array {
-	const isBmp = codeUnits === 1;
-	// Where the BMP text's order jumps (around the surrogates): a run is cut there.
-	const jumps = isBmp ? [0xd800, 0xdc00, 0xe000] : [];
-	const pieces: Array<[number, number]> = nulMatches ? [[0, 1]] : [];
-	for (let at = marked.indexOf('\0', isBmp ? 1 : 0); at >= 0; ) {
-		UNMARKED.lastIndex = at;
-		const end = UNMARKED.exec(marked)?.index ?? marked.length;
-		let from = at / codeUnits;
-		const to = end / codeUnits;
-		for (const jump of jumps) {
-			if (from < jump && jump < to) {
-				pieces.push([order[from], order[jump - 1] + 1]);
-				from = jump;
-			}
-		}
-		pieces.push([order[from], order[to - 1] + 1]);
-		at = end < marked.length ? marked.indexOf('\0', end) : -1;
-	}
-	pieces.sort((a, b) => a[0] - b[0]);
-	const ranges: number[] = [];
-	for (const [from, to] of pieces) {
-		if (ranges.length > 0 && ranges[ranges.length - 1] === from) ranges[ranges.length - 1] = to;
-		else ranges.push(from, to);
-	}
-	return Int32Array.from(ranges);
-}
-
-/** The complement of sorted [start, end) ranges within one plane. */
-function complement(ranges: Int32Array): Int32Array {
-	const out: number[] = [];
-	let from = 0;
-	for (let i = 0; i < ranges.length; i += 2) {
-		if (ranges[i] > from) out.push(from, ranges[i]);
-		from = ranges[i + 1];
-	}
-	if (from < PLANE_SIZE) out.push(from, PLANE_SIZE);
-	return Int32Array.from(out);
-}
+const kept = new Map<string, Array<Int32Array | undefined>>();
+const bmp = planeText(0);
+/** The last astral plane's text (planes 1 and 2 are the usual ones: emoji, rare CJK). */
+let astral: { plane: number; text: PlaneText } | undefined;
 
 /** What `piece` (one character, with `flags` such as "iu") matches in `plane`. */
 export function pieceRanges(piece: string, flags: string, plane: number): Int32Array {
@@ -100,37 +65,32 @@ export function pieceRanges(piece: string, flags: string, plane: number): Int32A
 		planes = [];
 		kept.set(key, planes);
 	}
-	const single = new RegExp(`^(?:${piece})$`, flags);
-	// Replacing costs per match: a piece that matches most characters (`.`, `[^a]`) is run as its
-	// complement, which matches few.
-	let sampled = 0;
-	for (let c = 0; c < PLANE_SIZE; c += 257) if (single.test(String.fromCodePoint(plane * PLANE_SIZE + c))) sampled++;
-	const broad = sampled > 128;
-	const scanner = broad ? new RegExp(`(?!${piece})[^]`, `${flags}g`) : new RegExp(piece, `${flags}g`);
-	let source = plane === 0 ? bmp : undefined;
-	if (!source) {
-		if (planeText?.plane !== plane) {
-			const built = everyCodePoint(plane);
-			planeText = { plane, text: built.text, codeUnits: built.codeUnits };
+	let source = bmp;
+	if (plane !== 0) {
+		if (astral?.plane !== plane) astral = { plane, text: planeText(plane) };
+		source = astral.text;
+	}
+	const { text, order, width, jumps } = source;
+	const runs = new RegExp(`(?:${piece})+`, `${flags}g`);
+	const pieces: Array<[number, number]> = [];
+	for (let found = runs.exec(text); found; found = runs.exec(text)) {
+		let from = found.index / width;
+		const to = from + found[0].length / width;
+		for (const jump of jumps) {
+			if (from < jump && jump < to) {
+				pieces.push([order[from], order[jump - 1] + 1]);
+				from = jump;
+			}
 		}
-		source = { text: planeText.text, order: astralOrder, codeUnits: planeText.codeUnits };
+		pieces.push([order[from], order[to - 1] + 1]);
 	}
-	const nulMatches = plane === 0 && single.test('\0') !== broad;
-	const marked = source.text.replace(scanner, source.codeUnits === 1 ? '\0' : '\0\0');
-	const found = markedRanges(marked, source.order, source.codeUnits, nulMatches);
-	const ranges = broad ? complement(found) : found;
-	planes[plane] = ranges;
-	return ranges;
-}
-
-/** Whether sorted [start, end) `ranges` hold `offset`. */
-export function rangesHold(ranges: Int32Array, offset: number): boolean {
-	let low = 0;
-	let high = ranges.length >> 1;
-	while (low < high) {
-		const mid = (low + high) >> 1;
-		if (ranges[2 * mid + 1] <= offset) low = mid + 1;
-		else high = mid;
+	pieces.sort((a, b) => a[0] - b[0]);
+	const ranges: number[] = [];
+	for (const [from, to] of pieces) {
+		if (ranges.length > 0 && ranges[ranges.length - 1] === from) ranges[ranges.length - 1] = to;
+		else ranges.push(from, to);
 	}
-	return low < ranges.length >> 1 && ranges[2 * low] <= offset;
+	const result = Int32Array.from(ranges);
+	planes[plane] = result;
+	return result;
 }

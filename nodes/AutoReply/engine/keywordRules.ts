@@ -1,6 +1,7 @@
 import { AhoCorasick } from './ahoCorasick';
 import { CompiledCache, hashText } from './cache';
-import { LinearRegex, UnsupportedRegexError, type RegexLimit } from './linearRegex';
+import { LinearRegex, type RegexLimit } from './linearRegex';
+import { UnsupportedRegexError } from './regexProgram';
 import { isWordCharAt, normalizeText, splitLines, splitList } from './normalize';
 
 /**
