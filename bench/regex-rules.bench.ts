@@ -139,6 +139,18 @@ function hostile(digits: number): string {
 	return `${'1'.repeat(digits)}x`;
 }
 
+/** Child mode: compiling the 100 rules in a fresh process, then again (what is kept per process is warm). */
+function childBuild(): void {
+	const rules = makeRules();
+	const times: number[] = [];
+	for (let i = 0; i < 3; i++) {
+		const started = performance.now();
+		assert.ok(compileKeywordRules(rules).ok);
+		times.push(performance.now() - started);
+	}
+	console.log(JSON.stringify({ coldMs: times[0], warmMs: median(times.slice(1)) }));
+}
+
 /** Child mode: one hostile message, timed once after a warm-up on ordinary ones. */
 function child(digits: number): void {
 	const { route } = setup();
@@ -208,6 +220,7 @@ function option(name: string): string | undefined {
 
 function main(): void {
 	const childDigits = option('child');
+	if (childDigits === 'build') return childBuild();
 	if (childDigits) return child(Number(childDigits));
 	const label = option('label');
 	const killSeconds = Number(option('kill-seconds') ?? 60);
@@ -292,6 +305,10 @@ function main(): void {
 	});
 
 	if (vmTimeouts > 0) console.log(`(the vm candidate timed out on ${vmTimeouts} ordinary messages)`);
+	const buildRun = spawnSync(execPath, [__filename, '--child=build'], { encoding: 'utf8', timeout: 120_000 });
+	const build = JSON.parse(buildRun.stdout.trim().split('\n').pop() ?? '{}') as { coldMs: number; warmMs: number };
+	console.log(`compile the 100 rules: ${build.coldMs.toFixed(1)} ms in a fresh process, then ${build.warmMs.toFixed(1)} ms`);
+
 	console.log(
 		`\nhostile: ${HOSTILE} against N digits + "x", one message per child process (killed after ${killSeconds} s)`,
 	);
@@ -321,6 +338,7 @@ function main(): void {
 				method: `${WARMUP_MS} ms warm-up, ${ROUNDS} interleaved rounds of ${ROUND_MS} ms per row; median of µs of CPU per message. Hostile: one timed routeMessage per child process after 200 ordinary messages, killed after ${killSeconds} s`,
 				rows: results,
 				vmCandidateTimeouts: vmTimeouts,
+				compileMs: build,
 				hostile: hostileResults,
 			},
 			null,

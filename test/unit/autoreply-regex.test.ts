@@ -171,7 +171,7 @@ describe('regex rules: what the engine accepts and refuses', () => {
 			'\\p{Lu}',
 		];
 		const quantifiers = ['*', '+', '?', '{0,2}', '{2}', '{1,}', '*?', '{2,3}?', ''];
-		// (?-i:…) is left out: V8 forgets the i flag for \w and \W after such a group.
+		// (?-i:…) is left out: after such a group, V8's \W behaves as without the i flag (docs/autoreply.md).
 		const pattern = (depth: number): string => {
 			const r = random();
 			if (depth > 3 || r < 0.35) return pick(atoms);
