@@ -28,7 +28,7 @@ const ROUNDS = 7;
 const ROUND_MS = 300;
 
 // About 150 characters common in Chinese customer-service messages, so keywords share prefixes
-// and the automaton really walks states (as in shared/notes/reply-pipeline.md §2.2).
+// and the automaton really walks states (docs/autoreply.md, "Keyword rules").
 const POOL = [
 	...'的了吗我你您是在有不这个么什怎样能可以要想问一下请帮查订单号物流快递发货收到退款换货运费包邮地址修改取消支付付款微信支付宝发票开具抬头税号会员积分优惠券折扣活动价格多少钱便宜尺码颜色大小库存缺货补货到货时间几天今天明天售后维修保修质量问题破损坏了少件错发客服人工转电话投诉评价好评差评登录注册密码账号绑定手机验证码门店营业上班下班工作周末节假日',
 ];

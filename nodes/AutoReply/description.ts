@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { REGEX_TIME_LIMIT_MS } from './engine/keywordRules';
+import { MATCH_TEXT_LIMIT } from './engine/normalize';
 import { DEFAULT_FAQ_THRESHOLD, ROUTES } from './engine/route';
 
 /** "A, B or C". */
@@ -58,7 +60,7 @@ export const properties: INodeProperties[] = [
 		type: 'string',
 		default: "={{ $json.text ?? $json.Content ?? $json.body ?? '' }}",
 		description:
-			'The customer\'s message. The default reads "text" (WeChat Customer Service), "Content" (WeCom app callbacks) or "body" (WhatsApp).',
+			`The customer's message. The default reads "text" (WeChat Customer Service), "Content" (WeCom app callbacks) or "body" (WhatsApp). Hand-off words, keyword rules and the FAQ look at its first ${MATCH_TEXT_LIMIT.toLocaleString('en-US')} characters; the item keeps the whole text.`,
 		...forOperations('route'),
 	},
 	{
@@ -96,7 +98,8 @@ export const properties: INodeProperties[] = [
 							{
 								name: 'Regex',
 								value: 'regex',
-								description: 'A regular expression finds a match in the message (case-insensitive)',
+								description:
+									`A regular expression (JavaScript syntax, case-insensitive) finds a match in the message. Back-references such as \\1 are not supported. A rule that takes longer than ${REGEX_TIME_LIMIT_MS} ms on a message is skipped for that message, with a warning on the execution that names the rule, and the message goes on to the other rules and the FAQ.`,
 							},
 							{ name: 'Starts With', value: 'startsWith', description: 'The message starts with the keyword' },
 						],

@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeExecutionHint } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { TEXT_LIMITS } from '../shared/channels';
@@ -9,7 +9,14 @@ import { isValidTimezone, parseTimeOfDay, WEEKDAYS, type BusinessHours, type Wee
 import { parseFaqEntries } from './engine/faqEntries';
 import { splitLines } from './engine/normalize';
 import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndex } from './engine/faqIndex';
-import { getCompiledRules, type CompiledRules, type KeywordRuleSpec, type MatchType } from './engine/keywordRules';
+import {
+	getCompiledRules,
+	REGEX_TIME_LIMIT_MS,
+	type CompiledRules,
+	type KeywordRuleSpec,
+	type MatchType,
+	type SkippedRule,
+} from './engine/keywordRules';
 import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, routeMessage, type Route, type RouteDecision } from './engine/route';
 import {
 	emptyState,
@@ -133,6 +140,36 @@ function ruleReply(
 ): string {
 	if (!read.constant) return String(read.params[ruleIndex].reply ?? '');
 	return String(context.getNodeParameter(`keywordRules.rule[${ruleIndex}].reply`, itemIndex, '') ?? '');
+}
+
+/** Regex rules that ran into their limit in this execution: rule index → what the hint says. */
+type SkippedRules = Map<number, { name?: string; keyword: string; messages: number }>;
+
+function skippedRulesOf(memo: ExecutionMemo): SkippedRules {
+	if (!memo.has('skippedRules')) memo.set('skippedRules', new Map());
+	return memo.get('skippedRules') as SkippedRules;
+}
+
+/** `rules`, telling `skipped` which regex rule was passed over for a message. */
+function reportingSkips(rules: CompiledRules, params: RuleParameter[], skipped: SkippedRules): CompiledRules {
+	const note = ({ ruleIndex, keyword }: SkippedRule) => {
+		const seen = skipped.get(ruleIndex) ?? { name: params[ruleIndex]?.name, keyword, messages: 0 };
+		seen.messages++;
+		skipped.set(ruleIndex, seen);
+	};
+	return { ...rules, match: (text) => rules.match(text, note) };
+}
+
+/** One hint per skipped rule, shown with the node's output in the editor and kept with the execution. */
+function skippedRuleHints(skipped: SkippedRules): NodeExecutionHint[] {
+	return [...skipped].map(([ruleIndex, { name, keyword, messages }]) => ({
+		type: 'warning',
+		location: 'outputPane',
+		message:
+			`Keyword rule ${ruleIndex + 1}${name ? ` "${name}"` : ''} was skipped for ${messages} message${messages === 1 ? '' : 's'}: ` +
+			`its regular expression "${keyword}" ran past the ${REGEX_TIME_LIMIT_MS} ms limit, and the message went on to the next rules, the FAQ and No Match. ` +
+			'Make the expression shorter or its repetition counts smaller ({1000} repeats its part 1000 times).',
+	}));
 }
 
 function handOffWordsOf(context: IExecuteFunctions, itemIndex: number): CompiledRules | undefined {
@@ -276,7 +313,7 @@ function routeItem(
 		handOffWords: handOffWordsOf(context, itemIndex),
 		pauseMinutes: Number(context.getNodeParameter('pauseMinutes', itemIndex, 240)),
 		businessHours: businessHoursOf(context, itemIndex),
-		keywordRules: rules,
+		keywordRules: rules && reportingSkips(rules, params, skippedRulesOf(memo)),
 		faq: faqOf(context, itemIndex, memo),
 		faqThreshold: Number(context.getNodeParameter('faqThreshold', itemIndex, DEFAULT_FAQ_THRESHOLD)),
 		handOffAfterMisses: Number(context.getNodeParameter('handOffAfterMisses', itemIndex, 0)),
@@ -386,5 +423,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	}
 	reportFailedItems(this, failed, items.length);
 	reportEvicted(this, state);
+	const hints = skippedRuleHints(skippedRulesOf(memo));
+	if (hints.length > 0) this.addExecutionHints(...hints);
 	return outputs;
 }

@@ -1,8 +1,8 @@
 /**
  * Aho–Corasick automaton over UTF-16 code units: finds every occurrence of every pattern in one
- * pass over the text, whatever the number of patterns (shared/notes/reply-pipeline.md §2.2: for
- * 10,000 keywords about 100× faster per message than an `includes` loop). Building it costs far
- * more than one search, so callers keep it (see keywordRules.ts).
+ * pass over the text, whatever the number of patterns (docs/autoreply.md, "Keyword rules": for
+ * 10,000 keywords some hundred times faster per message than an `includes` loop). Building it
+ * costs far more than one search, so callers keep it (see keywordRules.ts).
  *
  * Patterns are matched exactly as given: normalise them and the text the same way first.
  * Code units rather than code points: a pattern is a whole string, so a match can only start and
@@ -18,6 +18,8 @@ export interface AhoCorasickMatch {
 }
 
 const NONE = -1;
+/** Occurrences the hit buffer holds at least. */
+const MIN_HITS = 512;
 
 export class AhoCorasick {
 	/**
@@ -35,6 +37,8 @@ export class AhoCorasick {
 	private readonly output: Int32Array;
 	/** Nearest state on the failure chain that has an output, or NONE. */
 	private readonly outputLink: Int32Array;
+	/** Number of patterns that end at each state (its own and along `outputLink`). */
+	private readonly outputCount: Int32Array;
 	/** Length of each pattern in code units. */
 	readonly lengths: Int32Array;
 	/** For each pattern, the first pattern index with the same text (duplicates report that one's owners). */
@@ -72,6 +76,7 @@ export class AhoCorasick {
 		this.fail = new Int32Array(count);
 		this.output = Int32Array.from(ends);
 		this.outputLink = new Int32Array(count).fill(NONE);
+		this.outputCount = new Int32Array(count);
 
 		// Breadth-first, so a state's failure target is final before its children need it.
 		const queue = new Int32Array(count);
@@ -79,6 +84,7 @@ export class AhoCorasick {
 		let tail = 0;
 		for (const [code, child] of next[0]) {
 			this.rootNext[code] = child;
+			this.outputCount[child] = this.output[child] !== NONE ? 1 : 0;
 			queue[tail++] = child;
 		}
 		while (head < tail) {
@@ -92,10 +98,18 @@ export class AhoCorasick {
 				}
 				const failure = target ?? 0;
 				this.fail[child] = failure;
-				this.outputLink[child] = this.output[failure] !== NONE ? failure : this.outputLink[failure];
+				const link = this.output[failure] !== NONE ? failure : this.outputLink[failure];
+				this.outputLink[child] = link;
+				this.outputCount[child] = (this.output[child] !== NONE ? 1 : 0) + (link !== NONE ? this.outputCount[link] : 0);
 				queue[tail++] = child;
 			}
 		}
+		// Room for every pattern that can end at one position, and then some: the buffer's size
+		// depends on the patterns only, never on the text.
+		let longestChain = 0;
+		for (let state = 0; state < count; state++) longestChain = Math.max(longestChain, this.outputCount[state]);
+		this.hits = new Int32Array(2 * Math.max(MIN_HITS, longestChain));
+
 		let edges = 0;
 		for (let state = 1; state < count; state++) edges += next[state].size;
 		let size = 16;
@@ -141,18 +155,22 @@ export class AhoCorasick {
 	}
 
 	/**
-	 * Every occurrence as pairs in `hits`: hits[2k] the pattern, hits[2k + 1] the end offset, in
-	 * order of end offset (for equal ends, longest first; a duplicated pattern under its first
-	 * index); returns the number of occurrences. The buffer is the automaton's own and is
-	 * overwritten by the next call: for a hot loop without a callback (keywordRules).
+	 * Occurrences as pairs in `hits`: hits[2k] the pattern, hits[2k + 1] the end offset, in order of
+	 * end offset (for equal ends, longest first; a duplicated pattern under its first index);
+	 * returns how many. The buffer is the automaton's own, of a fixed size, and is overwritten by the
+	 * next call: when it is full before the text ends, `resumeAt` says so and
+	 * `collect(text, true)` gives the next occurrences. A hot loop without a callback (keywordRules).
 	 */
-	collect(text: string): number {
-		const { rootNext, fail, output, outputLink } = this;
-		let hits = this.hits;
+	collect(text: string, resume = false): number {
+		const { rootNext, fail, output, outputLink, outputCount, hits } = this;
+		const room = hits.length >> 1;
+		let state = resume ? this.resumeState : 0;
+		let i = resume ? this.resumeAt : 0;
+		this.resumeAt = -1;
 		let count = 0;
-		let state = 0;
-		for (let i = 0; i < text.length; i++) {
+		for (; i < text.length; i++) {
 			const code = text.charCodeAt(i);
+			const from = state;
 			for (;;) {
 				if (state === 0) {
 					state = rootNext[code];
@@ -166,13 +184,14 @@ export class AhoCorasick {
 				state = fail[state];
 			}
 			if (state === 0) continue;
+			if (count + outputCount[state] > room) {
+				// Full: this position again, from the state before it, on the next call.
+				this.resumeAt = i;
+				this.resumeState = from;
+				return count;
+			}
 			let found = output[state] !== NONE ? state : outputLink[state];
 			while (found !== NONE) {
-				if (2 * count + 2 > hits.length) {
-					const bigger = new Int32Array(hits.length * 2);
-					bigger.set(hits);
-					this.hits = hits = bigger;
-				}
 				hits[2 * count] = output[found];
 				hits[2 * count + 1] = i + 1;
 				count++;
@@ -183,17 +202,24 @@ export class AhoCorasick {
 	}
 
 	/** The buffer `collect` fills. */
-	hits = new Int32Array(64);
+	readonly hits: Int32Array;
+	/** Where the next `collect(text, true)` carries on, or -1 when the last call reached the end of the text. */
+	resumeAt = -1;
+	private resumeState = 0;
 
 	/** Every occurrence of every pattern (overlapping ones included), as objects: tests and benches. */
 	findAll(text: string): AhoCorasickMatch[] {
-		const count = this.collect(text);
 		const matches: AhoCorasickMatch[] = [];
-		for (let h = 0; h < count; h++) {
-			const pattern = this.hits[2 * h];
-			const end = this.hits[2 * h + 1];
-			matches.push({ pattern, start: end - this.lengths[pattern], end });
-		}
+		let resume = false;
+		do {
+			const count = this.collect(text, resume);
+			for (let h = 0; h < count; h++) {
+				const pattern = this.hits[2 * h];
+				const end = this.hits[2 * h + 1];
+				matches.push({ pattern, start: end - this.lengths[pattern], end });
+			}
+			resume = this.resumeAt >= 0;
+		} while (resume);
 		return matches;
 	}
 }

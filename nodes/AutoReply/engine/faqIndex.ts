@@ -2,7 +2,7 @@ import { CompiledCache, hashKey } from './cache';
 
 /**
  * FAQ matching without a dictionary or a model: TF-IDF cosine similarity over terms that work for
- * Chinese and English alike (shared/notes/reply-pipeline.md §3 measured the options):
+ * Chinese and English alike (docs/autoreply.md, "FAQ matching", has the options that were measured):
  *
  * - a run of CJK characters gives every character and every pair of neighbours ("退款多久" →
  *   退 款 多 久 退款 款多 多久): pairs carry the words, single characters survive typos and
@@ -16,7 +16,7 @@ import { CompiledCache, hashKey } from './cache';
  * it lies between 0 and 1 + answerWeight; a message that repeats a question exactly scores at least 1.
  *
  * Tuned on test/fixtures/faq-eval.json (bench/faq-eval.ts; bench/README.md has the numbers):
- * answer weight 0.5 rather than the notes' 0.3, and function words (吗 了 的 我, how does my…)
+ * answer weight 0.5 rather than the 0.3 of the first measurement, and function words (吗 了 的 我, how does my…)
  * at a fifth of their weight, both raised the share of queries answered with no wrong answer. IDF
  * alone does not tame function words here: in a FAQ that is mostly Chinese, "how" or "does" are
  * in few entries and look rare. Terms of the message that no entry has count in its length like

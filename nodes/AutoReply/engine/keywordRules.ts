@@ -1,5 +1,7 @@
 import { AhoCorasick } from './ahoCorasick';
 import { CompiledCache, hashText } from './cache';
+import { LinearRegex, type RegexLimit } from './linearRegex';
+import { UnsupportedRegexError } from './regexProgram';
 import { isWordCharAt, normalizeText, splitLines, splitList } from './normalize';
 
 /**
@@ -32,9 +34,27 @@ export interface KeywordHit {
 	matchType: MatchType;
 }
 
+/** A regex rule that ran into its limit on a message and was passed over for it. */
+export interface SkippedRule {
+	ruleIndex: number;
+	/** The pattern as the operator wrote it. */
+	keyword: string;
+}
+
+/**
+ * How long one regex rule may run on one message: 50 ms, or 10 million steps of the automaton
+ * (about 50 ms on a 2.5 GHz server core), whichever comes first. WeCom gives a callback 5 s and a
+ * URL check 1 s, for every workflow of the n8n process together.
+ */
+export const REGEX_TIME_LIMIT_MS = 50;
+export const REGEX_STEP_LIMIT = 10_000_000;
+
 export interface CompiledRules {
-	/** The best rule whose keyword occurs in `text`, if any. */
-	match(text: string): KeywordHit | undefined;
+	/**
+	 * The best rule whose keyword occurs in `text`, if any. A regex rule that reaches its limit on
+	 * `text` does not match, and `onSkip` hears of it; the rules after it are tried as usual.
+	 */
+	match(text: string, onSkip?: (skipped: SkippedRule) => void): KeywordHit | undefined;
 	readonly ruleCount: number;
 	readonly keywordCount: number;
 }
@@ -60,7 +80,7 @@ interface Owner {
 interface RegexRule {
 	ruleIndex: number;
 	pattern: string;
-	regex: RegExp;
+	regex: LinearRegex;
 }
 
 function keywordsOf(spec: KeywordRuleSpec): string[] {
@@ -94,15 +114,16 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 		for (const keyword of keywords) {
 			keywordCount++;
 			if (spec.matchType === 'regex') {
-				let regex: RegExp;
+				let regex: LinearRegex;
 				try {
-					regex = new RegExp(keyword.normalize('NFKC'), 'iu');
+					regex = new LinearRegex(keyword.normalize('NFKC'));
 				} catch (error) {
 					const reason = error instanceof Error ? error.message : String(error);
-					return {
-						ok: false,
-						problem: { ruleIndex, field: 'keywords', message: `"${keyword}" is not a valid regular expression (${reason})` },
-					};
+					const message =
+						error instanceof UnsupportedRegexError
+							? `"${keyword}" cannot be used: ${reason}`
+							: `"${keyword}" is not a valid regular expression (${reason})`;
+					return { ok: false, problem: { ruleIndex, field: 'keywords', message } };
 				}
 				regexRules.push({ ruleIndex, pattern: keyword, regex });
 				continue;
@@ -152,48 +173,55 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 		}
 	}
 
-	const match = (text: string): KeywordHit | undefined => {
+	const match = (text: string, onSkip?: (skipped: SkippedRule) => void): KeywordHit | undefined => {
 		const normalized = normalizeText(text);
 		let best: Owner | undefined;
 		let bestRank = 0x7fffffff;
 		let bestStart = 0;
-		const count = automaton.collect(normalized);
-		const hits = automaton.hits;
-		for (let h = 0; h < count; h++) {
-			const pattern = hits[2 * h];
-			const end = hits[2 * h + 1];
-			const start = end - lengths[pattern];
-			const quick = simpleRank[pattern];
-			if (quick >= 0) {
-				if (quick < bestRank || (quick === bestRank && start < bestStart)) {
-					best = owners[pattern][0];
-					bestRank = quick;
-					bestStart = start;
+		// The automaton's hit buffer has a fixed size: a text with more hits comes in several batches.
+		let resume = false;
+		do {
+			const count = automaton.collect(normalized, resume);
+			const hits = automaton.hits;
+			for (let h = 0; h < count; h++) {
+				const pattern = hits[2 * h];
+				const end = hits[2 * h + 1];
+				const start = end - lengths[pattern];
+				const quick = simpleRank[pattern];
+				if (quick >= 0) {
+					if (quick < bestRank || (quick === bestRank && start < bestStart)) {
+						best = owners[pattern][0];
+						bestRank = quick;
+						bestStart = start;
+					}
+					continue;
 				}
-				continue;
-			}
-			const candidates = owners[pattern];
-			for (let o = 0; o < candidates.length; o++) {
-				const owner = candidates[o];
-				if (owner.matchType === 'exact' && (start !== 0 || end !== normalized.length)) continue;
-				if (owner.matchType === 'startsWith' && start !== 0) continue;
-				if (owner.wordStart && isWordCharAt(normalized, start - 1)) continue;
-				if (owner.wordEnd && isWordCharAt(normalized, end)) continue;
-				const ownerRank = rank[owner.ruleIndex];
-				if (ownerRank < bestRank || (ownerRank === bestRank && start < bestStart)) {
-					best = owner;
-					bestRank = ownerRank;
-					bestStart = start;
+				const candidates = owners[pattern];
+				for (let o = 0; o < candidates.length; o++) {
+					const owner = candidates[o];
+					if (owner.matchType === 'exact' && (start !== 0 || end !== normalized.length)) continue;
+					if (owner.matchType === 'startsWith' && start !== 0) continue;
+					if (owner.wordStart && isWordCharAt(normalized, start - 1)) continue;
+					if (owner.wordEnd && isWordCharAt(normalized, end)) continue;
+					const ownerRank = rank[owner.ruleIndex];
+					if (ownerRank < bestRank || (ownerRank === bestRank && start < bestStart)) {
+						best = owner;
+						bestRank = ownerRank;
+						bestStart = start;
+					}
 				}
 			}
-		}
+			resume = automaton.resumeAt >= 0;
+		} while (resume);
 		// Regular expressions only matter if they belong to a better rule than the literal hit.
 		if (regexRules.length > 0) {
 			const nfkc = text.normalize('NFKC');
 			for (const rule of regexRules) {
 				if (rank[rule.ruleIndex] >= bestRank) break;
-				rule.regex.lastIndex = 0;
-				if (rule.regex.test(nfkc)) return { ruleIndex: rule.ruleIndex, keyword: rule.pattern, matchType: 'regex' };
+				const limit: RegexLimit = { deadline: Date.now() + REGEX_TIME_LIMIT_MS, steps: REGEX_STEP_LIMIT };
+				const outcome = rule.regex.test(nfkc, limit);
+				if (outcome === 'match') return { ruleIndex: rule.ruleIndex, keyword: rule.pattern, matchType: 'regex' };
+				if (outcome === 'timedOut') onSkip?.({ ruleIndex: rule.ruleIndex, keyword: rule.pattern });
 			}
 		}
 		return best ? { ruleIndex: best.ruleIndex, keyword: best.keyword, matchType: best.matchType } : undefined;

@@ -17,6 +17,21 @@ const WORD = `(?:(?![${UNSPACED}])[\\p{L}\\p{N}])`;
 const SEPARATORS = /[\s\p{P}]+/gu;
 const WORD_CHAR = new RegExp(`^${WORD}$`, 'u');
 
+/**
+ * Matching (hand-off words, keyword rules, FAQ) looks at the first 4,000 characters of a message
+ * (UTF-16 code units) and no further, so a 100 KB message costs what a 4 KB one does. A customer
+ * message is rarely longer than a few hundred characters; the cap is there for the ones that are
+ * pasted or forged. The item keeps its whole text.
+ */
+export const MATCH_TEXT_LIMIT = 4000;
+
+/** The part of a message that matching sees: `text` cut to MATCH_TEXT_LIMIT, never inside a surrogate pair. */
+export function textForMatching(text: string): string {
+	if (text.length <= MATCH_TEXT_LIMIT) return text;
+	const last = text.charCodeAt(MATCH_TEXT_LIMIT - 1);
+	return text.slice(0, last >= 0xd800 && last <= 0xdbff ? MATCH_TEXT_LIMIT - 1 : MATCH_TEXT_LIMIT);
+}
+
 /** The normal form used for keyword, hand-off and FAQ matching. */
 export function normalizeText(text: string): string {
 	return normalizeCommon(text) ?? normalizeGeneral(text);

@@ -1,6 +1,7 @@
 import { isWithinBusinessHours, localTime, type BusinessHours } from './businessHours';
 import type { FaqCandidate, FaqIndex } from './faqIndex';
 import type { CompiledRules, KeywordHit } from './keywordRules';
+import { textForMatching } from './normalize';
 import { pausedUntil, type ConversationState } from './state';
 
 /**
@@ -44,6 +45,7 @@ export type SilentReason = 'withHuman' | 'outOfHoursAlreadyReplied';
 export type HandOffReason = 'keyword' | 'unanswered' | 'operation';
 
 export interface RouteInput {
+	/** The message; matching reads its first MATCH_TEXT_LIMIT characters (normalize.ts). */
 	text: string;
 	now: number;
 	conversation: ConversationState | undefined;
@@ -99,7 +101,8 @@ export function routeMessage(input: RouteInput): RouteDecision {
 		return { route: 'outOfHours', conversation: { ...conversation, updatedAt: now, outOfHoursDay: today } };
 	}
 
-	const handOffHit = input.handOffWords?.match(input.text);
+	const text = textForMatching(input.text);
+	const handOffHit = input.handOffWords?.match(text);
 	if (handOffHit) {
 		const next = handOff(conversation, now, input.pauseMinutes);
 		return { route: 'handoff', reason: 'keyword', keywordHit: handOffHit, pausedUntil: next.pausedUntil, conversation: next };
@@ -113,10 +116,10 @@ export function routeMessage(input: RouteInput): RouteDecision {
 		return next;
 	};
 
-	const keywordHit = input.keywordRules?.match(input.text);
+	const keywordHit = input.keywordRules?.match(text);
 	if (keywordHit) return { route: 'keyword', keywordHit, conversation: answered() };
 
-	const candidates = input.faq && input.text.trim() !== '' ? input.faq.search(input.text, 3) : [];
+	const candidates = input.faq && text.trim() !== '' ? input.faq.search(text, 3) : [];
 	if (candidates.length > 0 && candidates[0].score >= input.faqThreshold) {
 		return { route: 'faq', faq: candidates[0], candidates, conversation: answered() };
 	}
