@@ -354,6 +354,10 @@ describe('WeCom transport: answers that are not WeCom’s', () => {
 		assert.ok(!errors.isTransientWeComError(error), 'a block page does not lift in seconds');
 		assert.equal(calls(GETTOKEN), 1, 'not retried');
 		assert.equal(calls(KF_SEND), 0);
+
+		// A page is known by its content type too, when its text does not start with markup.
+		fake.injectHttpFault(KF_SEND, { status: 200, body: 'Blocked by policy', contentType: 'text/html' });
+		assertActionable(await kfSend(), 200, /a proxy answered with an HTML page$/);
 	});
 
 	it('a proxy’s HTML page with 502 on a kf send: the status, retried with the same msgid, sent once', GUARD, async () => {

@@ -52,7 +52,9 @@ function pageTitle(page: string): string | undefined {
 	const start = open < 0 ? -1 : lower.indexOf('>', open);
 	const end = start < 0 ? -1 : lower.indexOf('</title', start);
 	if (end < 0) return undefined;
-	const title = head.slice(start + 1, end).replace(/&(#39|[a-z]+);/gi, (entity, name: string) => ENTITIES[name.toLowerCase()] ?? entity);
+	const title = head
+		.slice(start + 1, end)
+		.replace(/&(#39|[a-z]+);/gi, (entity, name: string) => ENTITIES[name.toLowerCase()] ?? entity);
 	return shorten(title) || undefined;
 }
 
@@ -83,7 +85,8 @@ function notJson(text: string, safeText: string, contentType: string): ForeignFa
 /** The body as JSON (undefined when it is not JSON) and as text. */
 function bodyOf(answer: HttpAnswer): { json: unknown; text: string } {
 	const body = Buffer.isBuffer(answer.body) ? answer.body.toString('utf8') : answer.body;
-	if (typeof body !== 'string') return { json: body ?? undefined, text: body === undefined || body === null ? '' : JSON.stringify(body) };
+	if (body === undefined || body === null) return { json: undefined, text: '' };
+	if (typeof body !== 'string') return { json: body, text: JSON.stringify(body) };
 	try {
 		return { json: JSON.parse(body) as unknown, text: body };
 	} catch {
