@@ -438,8 +438,23 @@ describe('WeCom node: tokens and errors', () => {
 		assert.equal(api.sentMessages.length, 100);
 	});
 
-	it('the token cache key holds no secret', () => {
-		for (const key of transport.accessTokenCache.keys()) assert.ok(!key.includes(SECRET));
+	it('the token and ticket cache keys hold no secret, nor does the memory of a refused secret', async () => {
+		// Filled through real calls (beforeEach emptied the caches): a token, a JS-SDK ticket, a refused secret.
+		assert.equal((await run(sendText())).error, undefined);
+		const signature = { resource: 'user', operation: 'getJsSdkSignature', url: 'https://example.com/', ticketType: 'agent' };
+		assert.equal((await run(signature)).error, undefined);
+		const wrong = randomBytes(20).toString('hex');
+		assert.ok((await runNode({ nodeType: 'weCom', parameters: sendText(), credentials: credentials({ secret: wrong }) })).error);
+
+		const keys = [...transport.accessTokenCache.keys(), ...transport.jsApiTicketCache.keys()];
+		assert.equal(keys.length, 2, 'one token and one ticket cached');
+		for (const key of keys) {
+			for (const secret of [SECRET, wrong]) assert.ok(!key.includes(secret), 'no secret in a cache key');
+		}
+		// The cache uses the key function: the token sits under its key, the refusal is remembered under its own.
+		const key = tokens.accessTokenKey(api.url, CORP_ID, SECRET);
+		assert.equal(transport.accessTokenCache.peek(key), issuedTokens()[0]);
+		assert.ok(transport.accessTokenCache.failureUntil(tokens.accessTokenKey(api.url, CORP_ID, wrong)) !== undefined);
 	});
 });
 

@@ -1,10 +1,12 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports -- test code, never shipped */
 /**
  * The WeCom transport's limits, run by n8n-core through the node against small servers of this file
- * (not the shared fakes: these behave badly on purpose):
+ * (they behave badly on purpose) and the shared fake's rude answers:
  * - a call that WeCom accepts and never answers fails with a timeout error instead of hanging;
  * - a refused gettoken is remembered per credential for a while: concurrent and later executions get
- *   the same error without asking WeCom, a changed credential is asked at once.
+ *   the same error without asking WeCom, a changed credential is asked at once;
+ * - a 5xx, a proxy's HTML page, JSON cut short and `{}` without errcode each fail with an error that
+ *   says which, and are retried or not as the send retry policy decides.
  * Needs `npm run build` first (the harness loads dist/ as n8n does).
  */
 import assert from 'node:assert/strict';
@@ -15,6 +17,7 @@ import { after, afterEach, before, beforeEach, describe, it, mock } from 'node:t
 
 import type { ExecutionError, IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { startFakeWeComApi, type FakeWeComApi } from '../fakes/wecom';
 import { cleanupHarness, requireBuilt, runNode, type RunNodeResult } from './harness';
 import { everything } from '../support/errors';
 
@@ -104,8 +107,9 @@ let server: TestServer;
 let savedTimeouts: IDataObject;
 let workflowCounter = 0;
 
+/** An app message without the send retry policy on top: these tests count the transport's own calls. */
 function sendText(): INodeParameters {
-	return { resource: 'message', operation: 'sendText', toUser: 'zhangsan', content: 'hello' };
+	return { resource: 'message', operation: 'sendText', toUser: 'zhangsan', content: 'hello', options: { retries: 0 } };
 }
 
 async function run(parameters: INodeParameters, secret = SECRET, extra: Partial<Parameters<typeof runNode>[0]> = {}) {
@@ -260,5 +264,166 @@ describe('WeCom transport: a refused gettoken is remembered per credential', () 
 		server.behave(weCom());
 		assert.equal((await run(sendText())).error, undefined, 'the next execution asks again and gets a token');
 		assert.equal(server.count(GETTOKEN), 3);
+	});
+});
+
+/**
+ * What the node says when something other than WeCom's JSON answers (the shared fake's injectHttpFault: a
+ * gateway's 5xx, a proxy's HTML page, JSON cut short, `{}`), and whether the send retry policy
+ * (transport/retry.ts) tries again. Kf sends retry with the same msgid (idempotent); app messages without
+ * Duplicate Check only when WeCom cannot have carried the call out.
+ */
+describe('WeCom transport: answers that are not WeCom’s', () => {
+	const APP_AGENT = 1000002;
+	const CUSTOMER = 'wmTRANSPORT1';
+	const KF_SEND = '/cgi-bin/kf/send_msg';
+	const APP_SEND = '/cgi-bin/message/send';
+	let fake: FakeWeComApi;
+
+	before(async () => {
+		fake = await startFakeWeComApi({
+			corpId: CORP_ID,
+			apps: [{ agentId: APP_AGENT, secret: SECRET }],
+			kfAccounts: [{ open_kfid: KF, name: '客服' }],
+		});
+	});
+	beforeEach(() => {
+		fake.reset();
+		fake.kfCustomerSends(KF, CUSTOMER, { msgtype: 'text', text: { content: '你好' } });
+	});
+	after(async () => await fake.close());
+
+	async function runOnFake(parameters: INodeParameters): Promise<RunNodeResult> {
+		return await runNode({
+			nodeType: 'weCom',
+			parameters,
+			credentials: { weComApi: { corpId: CORP_ID, agentId: String(APP_AGENT), secret: SECRET, baseUrl: fake.url } },
+			items: [{ open_kfid: KF, external_userid: CUSTOMER }],
+		});
+	}
+	const kfSend = (retries?: number) =>
+		runOnFake({ resource: 'kfMessage', operation: 'sendText', content: '您好', options: retries === undefined ? {} : { retries } });
+	const appSend = (options: INodeParameters = {}) =>
+		runOnFake({ resource: 'message', operation: 'sendText', toUser: 'zhangsan', content: 'hello', options });
+	const calls = (path: string) => fake.requests.filter((request) => request.path === path).length;
+
+	/** A NodeApiError that names the HTTP status and what came back, points at the Base URL, and leaks nothing. */
+	function assertActionable(result: RunNodeResult, status: number, what: RegExp): ExecutionError {
+		const error = failed(result);
+		assert.equal(error.name, 'NodeApiError');
+		assert.match(error.message, new RegExp(`^WeCom request failed \\(HTTP ${status}\\): ${what.source}`));
+		assert.match(String(error.description), /Base URL/);
+		const text = everything(error);
+		assert.ok(!text.includes(SECRET), 'no secret in the error');
+		const tokens = fake.requests.map((request) => request.query.access_token).filter((token): token is string => !!token);
+		for (const token of tokens) assert.ok(!text.includes(token), 'no access_token in the error');
+		return error;
+	}
+
+	it('a gateway 503: the status and its text; worth a retry, and a kf send is retried and goes out once', GUARD, async () => {
+		fake.injectHttpFault(KF_SEND, { status: 503 });
+		const error = assertActionable(await kfSend(0), 503, /the answer is not JSON: "503 Service Temporarily Unavailable"$/);
+		assert.ok(errors.isTransientWeComError(error));
+		assert.equal(fake.kfSent.length, 0);
+
+		fake.injectHttpFault(KF_SEND, { status: 503 });
+		const retried = await kfSend();
+		assert.equal(retried.error, undefined);
+		assert.equal(retried.outputs[0][0].json.attempts, 2);
+		assert.equal(fake.kfSent.length, 1);
+	});
+
+	it('a 503 on an app message: not sent again without Duplicate Check (WeCom may have sent it)', GUARD, async () => {
+		fake.injectHttpFault(APP_SEND, { status: 503 });
+		const error = assertActionable(await appSend(), 503, /the answer is not JSON/);
+		assert.match(String(error.description), /may or may not have been applied/);
+		assert.equal(calls(APP_SEND), 1);
+	});
+
+	it('a 502 whose JSON has no errcode: the status, and not taken for WeCom’s answer', GUARD, async () => {
+		fake.injectHttpFault(KF_SEND, { status: 502, body: '{"message":"no healthy upstream"}', contentType: 'application/json' });
+		const error = assertActionable(await kfSend(0), 502, /the answer has no errcode, so it is not WeCom’s$/);
+		assert.ok(errors.isTransientWeComError(error), 'a 5xx is worth a retry');
+	});
+
+	it('a proxy’s HTML page with 200 on gettoken: named as such, its title shown, not retried, no secret from the page', GUARD, async () => {
+		// The page repeats the URL it was asked for: /cgi-bin/gettoken?corpid=…&corpsecret=SECRET.
+		fake.injectHttpFault(GETTOKEN, { htmlPage: 200 });
+		const error = assertActionable(await kfSend(), 200, /a proxy answered with an HTML page$/);
+		assert.match(String(error.description), /"Access Denied"/);
+		assert.ok(!errors.isTransientWeComError(error), 'a block page does not lift in seconds');
+		assert.equal(calls(GETTOKEN), 1, 'not retried');
+		assert.equal(calls(KF_SEND), 0);
+
+		// A page is known by its content type too, when its text does not start with markup.
+		fake.injectHttpFault(KF_SEND, { status: 200, body: 'Blocked by policy', contentType: 'text/html' });
+		assertActionable(await kfSend(), 200, /a proxy answered with an HTML page$/);
+	});
+
+	it('a proxy’s HTML page with 502 on a kf send: the status, retried with the same msgid, sent once', GUARD, async () => {
+		fake.injectHttpFault(KF_SEND, { htmlPage: 502 });
+		const error = assertActionable(await kfSend(0), 502, /a proxy answered with an HTML page$/);
+		assert.match(String(error.description), /"ERROR: The requested URL could not be retrieved"/);
+		assert.ok(errors.isTransientWeComError(error));
+
+		fake.injectHttpFault(KF_SEND, { htmlPage: 502 });
+		const retried = await kfSend();
+		assert.equal(retried.error, undefined);
+		assert.equal(calls(KF_SEND), 3);
+		assert.equal(fake.kfSent.length, 1);
+	});
+
+	it('JSON cut short: "not JSON", worth a retry; a cut gettoken is fetched again and the message goes out once', GUARD, async () => {
+		fake.injectHttpFault(GETTOKEN, 'truncated');
+		const error = assertActionable(await appSend({ retries: 0 }), 200, /the answer is not JSON: it breaks off after \d+ bytes$/);
+		assert.ok(errors.isTransientWeComError(error));
+		assert.doesNotMatch(String(error.description), /may or may not have been applied/, 'a token read twice is harmless');
+
+		fake.injectHttpFault(GETTOKEN, 'truncated');
+		const retried = await appSend();
+		assert.equal(retried.error, undefined);
+		assert.equal(calls(GETTOKEN), 3);
+		assert.equal(fake.sentMessages.length, 1);
+		// The cut answer held the first half of this token (WeCom gives the same one while it is valid).
+		const token = fake.requests.find((request) => request.path === APP_SEND)?.query.access_token ?? '';
+		assert.ok(token.length >= 24);
+		assert.ok(!everything(error).includes(token.slice(0, 12)), 'no part of the token in the error');
+	});
+
+	it('JSON cut short on an app message that WeCom did send: the error says it may have been applied, no blind retry', GUARD, async () => {
+		fake.injectHttpFault(APP_SEND, 'truncated');
+		const error = assertActionable(await appSend(), 200, /the answer is not JSON/);
+		assert.match(String(error.description), /may or may not have been applied/);
+		assert.equal(calls(APP_SEND), 1);
+		assert.equal(fake.sentMessages.length, 1, 'WeCom did send it');
+	});
+
+	it('{} without errcode is not success: an app message fails, nothing is retried', GUARD, async () => {
+		fake.injectHttpFault(APP_SEND, 'no-errcode');
+		const error = assertActionable(await appSend({ enableDuplicateCheck: true }), 200, /the answer has no errcode, so it is not WeCom’s$/);
+		assert.match(String(error.description), /errcode/);
+		assert.ok(!errors.isTransientWeComError(error));
+		assert.equal(calls(APP_SEND), 1);
+		assert.equal(fake.sentMessages.length, 0);
+
+		fake.injectHttpFault(KF_SEND, 'no-errcode');
+		assertActionable(await kfSend(), 200, /the answer has no errcode/);
+		assert.equal(calls(KF_SEND), 1);
+	});
+
+	it('{} without errcode on gettoken or a pull is not success either', GUARD, async () => {
+		fake.injectHttpFault(GETTOKEN, 'no-errcode');
+		assertActionable(await appSend({ retries: 0 }), 200, /the answer has no errcode/);
+		fake.injectHttpFault('/cgi-bin/kf/sync_msg', 'no-errcode');
+		const pull = await runNode({
+			nodeType: 'weCom',
+			parameters: { resource: 'kfMessage', operation: 'pull', openKfId: KF, token: '' },
+			credentials: { weComApi: { corpId: CORP_ID, agentId: String(APP_AGENT), secret: SECRET, baseUrl: fake.url } },
+			items: [{ OpenKfId: KF }],
+			mode: 'webhook',
+			workflowId: `transport-wf-${++workflowCounter}`,
+			staticData: {},
+		});
+		assertActionable(pull, 200, /the answer has no errcode/);
 	});
 });

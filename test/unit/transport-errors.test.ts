@@ -64,6 +64,17 @@ describe('WeCom errcodes', () => {
 		assert.equal(stripSecrets('corpid=ww1&corpsecret=topsecret'), 'corpid=ww1&corpsecret=***');
 	});
 
+	it('strips secret fields of JSON, also cut inside the value, and the values it is given in any form', () => {
+		assert.equal(
+			stripSecrets('{"errcode":0,"access_token" : "abc","ticket":"t1","user_ticket":"u1","expires_in":7200}'),
+			'{"errcode":0,"access_token" : "***","ticket":"***","user_ticket":"***","expires_in":7200}',
+		);
+		assert.equal(stripSecrets('{"errcode":0,"access_token":"abcdef'), '{"errcode":0,"access_token":"***"');
+		const value = 'a+b/c=d-0123456789';
+		assert.equal(stripSecrets(`x ${value} y ${encodeURIComponent(value)}`, [value]), 'x *** y ***');
+		assert.equal(stripSecrets('short ok', ['ok']), 'short ok', 'values under 8 characters are left alone');
+	});
+
 	it('builds a NodeApiError carrying errcode and errmsg, without token or secret', () => {
 		const token = 'TOKEN_abcdefghijklmnopqrstuvwxyz';
 		const error = weComApiError(
@@ -195,6 +206,37 @@ describe('isTransientWeComError', () => {
 		assert.equal(isTransientWeComError(transport({ message: 'getaddrinfo ENOTFOUND', code: 'ENOTFOUND' })), false);
 		assert.equal(isTransientWeComError(transport({ message: 'the answer is not JSON', statusCode: 200 })), false);
 		assert.equal(isTransientWeComError(transport({ message: 'not found', statusCode: 404 })), false);
+	});
+
+	it('answers that are not WeCom’s: a cut answer and any 5xx are worth a retry, a page or {} with 200 is not', () => {
+		const answered = (received: 'html-page' | 'cut-json' | 'text' | 'empty' | 'no-errcode', statusCode: number) =>
+			isTransientWeComError(transport({ message: received, received, statusCode }));
+		assert.equal(answered('cut-json', 200), true, 'cut on the way, like a dropped connection');
+		for (const received of ['html-page', 'text', 'empty', 'no-errcode'] as const) {
+			assert.equal(answered(received, 200), false, `${received} with 200`);
+			assert.equal(answered(received, 403), false, `${received} with 403`);
+			assert.equal(answered(received, 502), true, `${received} with 502`);
+		}
+		assert.equal(isTransientWeComError(new WeComCallFailure('/x', { message: 'cut', received: 'cut-json', statusCode: 200 })), true);
+	});
+
+	it('says what answered and what to do: try again for a passing failure, check the Base URL for one that stays', () => {
+		const page = weComTransportError(
+			node,
+			{ message: 'a proxy answered with an HTML page', received: 'html-page', excerpt: 'Access Denied', statusCode: 200 },
+			{ endpoint: '/cgi-bin/gettoken' },
+		);
+		assert.equal(page.message, 'WeCom request failed (HTTP 200): a proxy answered with an HTML page');
+		assert.match(String(page.description), /answered instead of WeCom \(page title "Access Denied"\)\. Check the Base URL/);
+		assert.equal(page.context.received, 'html-page');
+		const cut = weComTransportError(
+			node,
+			{ message: 'the answer is not JSON: it breaks off after 9 bytes', received: 'cut-json', statusCode: 200, mayHaveBeenApplied: true },
+			{ endpoint: '/cgi-bin/kf/send_msg' },
+		);
+		assert.match(String(cut.description), /^WeCom's answer arrived incomplete.* try again in a moment\..* may or may not have been applied/);
+		const none = weComTransportError(node, { message: 'the answer has no errcode, so it is not WeCom’s', received: 'no-errcode', statusCode: 200 }, { endpoint: '/x' });
+		assert.match(String(none.description), /^Every WeCom API answers with an errcode \(0 means success\)/);
 	});
 
 	it('reads a WeComCallFailure and a raw network error as well', () => {

@@ -113,7 +113,7 @@ export function retriesOption(sameMessage: string): INodeProperties {
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: MAX_RETRIES },
 		default: MAX_RETRIES,
-		description: `How often to send again when WeCom answers -1 (system busy) or 45033, or does not answer at all (a network error or time-out): after 1 s, then 3 s. ${sameMessage} Other errors fail at once.`,
+		description: `How often to send again when WeCom answers -1 (system busy) or 45033, or its answer does not arrive (a network error, a time-out, an HTTP 5xx from WeCom or a proxy, an answer cut short): after 1 s, then 3 s. ${sameMessage} Other errors fail at once.`,
 	};
 }
 

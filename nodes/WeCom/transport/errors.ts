@@ -298,11 +298,33 @@ export function ipFromErrmsg(errmsg: string): string | undefined {
 	return match?.[1];
 }
 
-const SECRET_QUERY = /\b(access_token|corpsecret|secret)=[^&\s"'#]*/gi;
+/** Query parameters and JSON fields that hold a secret: tokens, app secrets, JS-SDK and OAuth tickets. */
+const SECRET_NAMES = ['access_token', 'corpsecret', 'secret', 'ticket', 'user_ticket'];
+const SECRET_QUERY = new RegExp(`\\b(${SECRET_NAMES.join('|')})=[^&\\s"'#]*`, 'gi');
+/** `"access_token": "…"`, also when the answer breaks off inside the value. */
+const SECRET_JSON = new RegExp(`"(${SECRET_NAMES.join('|')})"(\\s*):(\\s*)"[^"]*"?`, 'gi');
+/** Shorter values are not searched for: they could match ordinary text, and no token or secret is that short. */
+const MIN_SECRET_CHARS = 8;
 
-/** Removes access_token (and secrets) from a URL or a message before it can reach an error. */
-export function stripSecrets(text: string): string {
-	return text.replace(SECRET_QUERY, '$1=***');
+/**
+ * Removes access_token (and secrets) from a URL, a message or an answer's JSON before it can reach an
+ * error; also every occurrence of `values` (the token and secret a request carried), as is or
+ * URL-encoded, for text such as a proxy's page that may repeat them in a form the patterns do not catch.
+ */
+export function stripSecrets(text: string, values: readonly string[] = []): string {
+	let safe = text.replace(SECRET_QUERY, '$1=***').replace(SECRET_JSON, '"$1"$2:$3"***"');
+	for (const value of values) {
+		if (value.length < MIN_SECRET_CHARS) continue;
+		for (const form of new Set([value, encodeURIComponent(value)])) safe = safe.split(form).join('***');
+	}
+	return safe;
+}
+
+/** The values of a request's query parameters that are secrets (access_token, corpsecret). */
+export function secretValuesOf(qs: Record<string, unknown> | undefined): string[] {
+	return Object.entries(qs ?? {})
+		.filter(([name, value]) => SECRET_NAMES.includes(name.toLowerCase()) && typeof value === 'string')
+		.map(([, value]) => value as string);
 }
 
 export interface DescribedError {
@@ -378,17 +400,47 @@ export function weComApiError(
 	return error;
 }
 
+/**
+ * What answered a call in WeCom's place (answer.ts tells them apart): a proxy's or web filter's HTML page,
+ * JSON cut short on the way, plain text (a gateway's "503 Service Unavailable"), nothing, or JSON without
+ * errcode, which no WeCom API answers.
+ */
+const FOREIGN_ANSWERS = ['html-page', 'cut-json', 'text', 'empty', 'no-errcode'] as const;
+export type ForeignAnswer = (typeof FOREIGN_ANSWERS)[number];
+
 /** A request that got no WeCom answer: a network error, a timeout, a proxy's error page. */
 export interface TransportFailure {
 	message: string;
 	/** Node's or the HTTP client's error code (ECONNRESET, ENOTFOUND, …). */
 	code?: string;
 	statusCode?: number;
+	/** The answer's body, secrets removed. */
 	body?: string;
+	/** Set when something answered, but not WeCom's JSON: what it was. */
+	received?: ForeignAnswer;
+	/** The page title (html-page) or first line (text) of that answer, secrets removed. */
+	excerpt?: string;
 	/** Set when the transport's own time limit ended the call (seconds). */
 	timeoutSeconds?: number;
 	/** WeCom may have carried the call out although no answer arrived (not for reads, see timeouts.ts). */
 	mayHaveBeenApplied?: boolean;
+}
+
+/** What happened, per kind of answer that was not WeCom's (none: WeCom could not be reached at all). */
+function whatHappened(failure: TransportFailure): string {
+	switch (failure.received) {
+		case 'html-page':
+			return `A proxy, firewall or login page between this server and WeCom answered instead of WeCom${failure.excerpt ? ` (page title "${stripSecrets(failure.excerpt)}")` : ''}.`;
+		case 'cut-json':
+			return "WeCom's answer arrived incomplete, as when a connection or a proxy cuts it short.";
+		case 'no-errcode':
+			return 'Every WeCom API answers with an errcode (0 means success), so this answer came from something else.';
+		case 'text':
+		case 'empty':
+			return 'Something other than WeCom answered.';
+		default:
+			return 'WeCom could not be reached.';
+	}
 }
 
 function transportWording(failure: TransportFailure, endpoint: string): { message: string; description: string } {
@@ -402,9 +454,12 @@ function transportWording(failure: TransportFailure, endpoint: string): { messag
 		};
 	}
 	const status = failure.statusCode ? `HTTP ${failure.statusCode}` : (failure.code ?? 'no answer');
+	const next = isTransient(transportFacts(failure))
+		? 'This usually passes: try again in a moment. If it repeats, check that the Base URL of the WeCom API credential (default https://qyapi.weixin.qq.com), or the proxy it points at, reaches WeCom.'
+		: "Check the Base URL of the WeCom API credential (default https://qyapi.weixin.qq.com): it must be WeCom's API, or a proxy that forwards to it and passes its answers on unchanged.";
 	return {
 		message: `WeCom request failed (${status}): ${stripSecrets(failure.message)}`,
-		description: `WeCom could not be reached or answered with something other than JSON. Check the Base URL of the WeCom API credential (default https://qyapi.weixin.qq.com) and, if it points at a proxy, that the proxy is up and forwards to WeCom.${maybeApplied}`,
+		description: `${whatHappened(failure)} ${next}${maybeApplied}`,
 	};
 }
 
@@ -434,6 +489,7 @@ export function weComTransportError(
 	error.context.endpoint = endpoint;
 	if (failure.code) error.context.code = failure.code;
 	if (failure.statusCode) error.context.statusCode = failure.statusCode;
+	if (failure.received) error.context.received = failure.received;
 	if (failure.timeoutSeconds !== undefined) error.context.timeoutSeconds = failure.timeoutSeconds;
 	error.context.mayHaveBeenApplied = failure.mayHaveBeenApplied === true;
 	return error;
@@ -519,17 +575,26 @@ interface FailureFacts {
 	code?: string;
 	statusCode?: number;
 	timedOut?: boolean;
+	received?: ForeignAnswer;
 }
 
 function objectOf(value: unknown): Record<string, unknown> | undefined {
 	return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
 }
 
+function transportFacts(failure: TransportFailure): FailureFacts {
+	return {
+		code: failure.code,
+		statusCode: failure.statusCode,
+		timedOut: failure.timeoutSeconds !== undefined,
+		received: failure.received,
+	};
+}
+
 function factsOf(error: unknown): FailureFacts {
 	if (error instanceof WeComCallFailure) {
 		const detail = error.detail;
-		if ('errcode' in detail) return { errcode: detail.errcode };
-		return { code: detail.code, statusCode: detail.statusCode, timedOut: detail.timeoutSeconds !== undefined };
+		return 'errcode' in detail ? { errcode: detail.errcode } : transportFacts(detail);
 	}
 	const thrown = objectOf(error);
 	if (!thrown) return {};
@@ -544,7 +609,20 @@ function factsOf(error: unknown): FailureFacts {
 		code: typeof code === 'string' ? code : undefined,
 		statusCode: typeof statusCode === 'number' ? statusCode : undefined,
 		timedOut: typeof source.timeoutSeconds === 'number',
+		received: FOREIGN_ANSWERS.find((kind) => kind === source.received),
 	};
+}
+
+/** The verdict of isTransientWeComError on the facts of one failure. */
+function isTransient(facts: FailureFacts): boolean {
+	if (facts.errcode !== undefined) return TRANSIENT_ERRCODES.has(facts.errcode);
+	if (facts.timedOut) return true;
+	// Cut on the way, like a dropped connection: the same call may well be answered whole a moment later.
+	if (facts.received === 'cut-json') return true;
+	if (facts.statusCode !== undefined) {
+		return facts.statusCode === 408 || facts.statusCode === 429 || facts.statusCode >= 500;
+	}
+	return facts.code !== undefined && TRANSIENT_NETWORK_CODES.has(facts.code);
 }
 
 /**
@@ -554,12 +632,15 @@ function factsOf(error: unknown): FailureFacts {
  * and weComUploadMedia, a WeComCallFailure, or a raw Node/HTTP-client error):
  * - true: WeCom busy (-1) or too many concurrent calls (45033); no answer within the transport's time
  *   limit (timeouts.ts); a dropped, refused or timed-out connection or a DNS hiccup (ECONNRESET,
- *   ECONNREFUSED, ETIMEDOUT, EAI_AGAIN, …); HTTP 408, 429 or 5xx from WeCom or a proxy.
+ *   ECONNREFUSED, ETIMEDOUT, EAI_AGAIN, …); HTTP 408, 429 or 5xx from WeCom or a proxy, whatever the body
+ *   (a gateway's text, a proxy's HTML page); an answer whose JSON breaks off (cut on the way).
  * - false: every other errcode (a wrong field, a missing permission, a wrong secret, an untrusted IP,
  *   a limit a pause of seconds does not lift: 45009, 95001); an expired token (42001/40014: the
  *   transport already fetched a new one and tried once more); a gettoken failure being remembered
  *   (timeouts.ts refusedTokenMemoryMs); refusals before any call (no Corp ID, a file WeCom would
- *   refuse); an unknown host; anything that is not an error of a WeCom call.
+ *   refuse); an unknown host; an answer that is not WeCom's with any other status (a web filter's or
+ *   login page with 200, `{}` or other JSON without errcode: a Base URL or proxy that answers so keeps
+ *   answering so); anything that is not an error of a WeCom call.
  *
  * Worth repeating is not harmless to repeat: after a timeout or a dropped connection WeCom may have
  * carried the first call out (the NodeApiError's `context.mayHaveBeenApplied` says so for calls that
@@ -568,11 +649,5 @@ function factsOf(error: unknown): FailureFacts {
  * documented, so a refused retry is reported as a failure, not taken for a delivery).
  */
 export function isTransientWeComError(error: unknown): boolean {
-	const facts = factsOf(error);
-	if (facts.errcode !== undefined) return TRANSIENT_ERRCODES.has(facts.errcode);
-	if (facts.timedOut) return true;
-	if (facts.statusCode !== undefined) {
-		return facts.statusCode === 408 || facts.statusCode === 429 || facts.statusCode >= 500;
-	}
-	return facts.code !== undefined && TRANSIENT_NETWORK_CODES.has(facts.code);
+	return isTransient(factsOf(error));
 }

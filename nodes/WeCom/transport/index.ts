@@ -7,7 +7,15 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { clientFailure, isTransientWeComError, WeComCallFailure, weComApiError, weComCallError } from './errors';
+import { readWeComAnswer, type HttpAnswer } from './answer';
+import {
+	clientFailure,
+	isTransientWeComError,
+	secretValuesOf,
+	WeComCallFailure,
+	weComApiError,
+	weComCallError,
+} from './errors';
 import { buildMediaMultipart, mediaProblem, type MediaFile, type WeComMediaType } from './media';
 import { callLimit, WECOM_TIMEOUTS } from './timeouts';
 import {
@@ -86,23 +94,11 @@ function itemIndexOf(options: WeComRequestOptions | undefined): number | undefin
 	return options?.itemIndex;
 }
 
-function parseBody(body: unknown): IDataObject | undefined {
-	let value = body;
-	if (Buffer.isBuffer(value)) value = value.toString('utf8');
-	if (typeof value === 'string') {
-		try {
-			value = JSON.parse(value);
-		} catch {
-			return undefined;
-		}
-	}
-	return value && typeof value === 'object' && !Array.isArray(value) ? (value as IDataObject) : undefined;
-}
-
 /**
  * Sends one HTTP request within its time limit and returns WeCom's JSON answer (errcode not yet
- * checked). Throws a WeComCallFailure when no WeCom answer arrived. Errors of the HTTP client are
- * replaced, not wrapped: they carry the request with its access_token.
+ * checked). Throws a WeComCallFailure when no WeCom answer arrived: no answer at all, or one that is not
+ * WeCom's (answer.ts). Errors of the HTTP client are replaced, not wrapped: they carry the request with
+ * its access_token.
  */
 async function sendRequest(this: WeComContext, request: IHttpRequestOptions, endpoint: string): Promise<IDataObject> {
 	const bodyBytes = Buffer.isBuffer(request.body) ? request.body.length : 0;
@@ -120,23 +116,15 @@ async function sendRequest(this: WeComContext, request: IHttpRequestOptions, end
 			abortSignal: deadline,
 		})
 		.then(
-			(response) => ({ response: response as { body: unknown; statusCode: number } }),
+			(response) => ({ response: response as HttpAnswer }),
 			(error: unknown) => ({ error }),
 		);
 	if ('error' in outcome) throw new WeComCallFailure(endpoint, clientFailure(outcome.error, limit, deadline.aborted));
-	const { response } = outcome;
-	const parsed = parseBody(response.body);
-	// WeCom answers HTTP 200 with an errcode; a proxy may pass an errcode on with another status.
-	const isWeComAnswer = parsed !== undefined && (parsed.errcode !== undefined || response.statusCode < 300);
-	if (!parsed || !isWeComAnswer || response.statusCode < 200) {
-		throw new WeComCallFailure(endpoint, {
-			message: parsed ? 'unexpected HTTP status' : 'the answer is not JSON',
-			statusCode: response.statusCode,
-			body: typeof response.body === 'string' ? response.body : undefined,
-			mayHaveBeenApplied: !limit.safeToRepeat,
-		});
+	const read = readWeComAnswer(outcome.response, secretValuesOf(request.qs));
+	if ('failure' in read) {
+		throw new WeComCallFailure(endpoint, { ...read.failure, mayHaveBeenApplied: !limit.safeToRepeat });
 	}
-	return parsed;
+	return read.answer;
 }
 
 /** A WeComCallFailure as the NodeApiError of this node and item; anything else unchanged. */
@@ -144,9 +132,9 @@ function forThisNode(this: WeComContext, error: unknown, itemIndex: number | und
 	return error instanceof WeComCallFailure ? weComCallError(this.getNode(), error, { itemIndex, note }) : error;
 }
 
+/** The errcode of an answer that readWeComAnswer took for WeCom's: always there, a whole number. */
 function errcodeOf(answer: IDataObject): number {
-	const code = Number(answer.errcode ?? 0);
-	return Number.isFinite(code) ? code : -1;
+	return Number(answer.errcode);
 }
 
 /**

@@ -4,8 +4,8 @@ import { isTransientWeComError } from './errors';
 
 /**
  * Sends that a busy moment should not fail: a WeCom call made again, after a pause, while its failure is one a
- * pause can cure (isTransientWeComError: -1 "system busy", 45033, no answer, HTTP 5xx). WeCom's global
- * errcode page (doc 90313) advises trying -1 again, at most 3 times in all.
+ * pause can cure (isTransientWeComError: -1 "system busy", 45033, no answer, an answer cut short, HTTP 5xx
+ * whatever its body). WeCom's global errcode page (doc 90313) advises trying -1 again, at most 3 times in all.
  */
 
 /** Attempts after the first. */

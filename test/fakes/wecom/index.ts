@@ -5,7 +5,8 @@
 //   media.ts   media/upload, and which media_ids the message APIs accept
 //   kf/        微信客服: sync_msg and sends (messages.ts), service_state (sessions.ts), accounts, servicers,
 //              customers (accounts.ts), the world the tests play (state.ts), per-customer faults (faults.ts)
-//   server.ts  dispatch, request log, errmsg wording, injectError / stall / waitFor
+//   server.ts  dispatch, request log, errmsg wording, injectError / stall / injectHttpFault / waitFor
+//   http-faults.ts  what answers instead of WeCom: a gateway's 5xx, a proxy's HTML page, a cut answer, `{}`
 // It never imports the product (nodes/): it implements the platform from its docs, so it can catch the
 // product's mistakes instead of repeating them.
 export { startFakeWeComApi } from './server';
@@ -17,6 +18,7 @@ export type {
 	FakeWeComServerApi,
 } from './server';
 export type { FakeAppApi, FakeAppOptions, FakeSentMessage } from './app';
+export type { FakeHttpFault } from './http-faults';
 export type { FakeAuthApi, FakeAuthOptions, FakeOAuthIdentity } from './auth';
 export type { FakeMediaApi, FakeMediaType, FakeUploadedMedia } from './media';
 export type {

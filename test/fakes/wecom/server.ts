@@ -1,5 +1,6 @@
 // The WeCom server: one loopback host for every API area (as qyapi.weixin.qq.com is one host), the request
-// log, the access_token check, WeCom's errmsg wording, and the control API that fails or stalls a path.
+// log, the access_token check, WeCom's errmsg wording, and the control API that fails or stalls a path, or
+// answers it as the world between a client and WeCom sometimes does (http-faults.ts).
 //
 // It answers the way WeCom does, so that a client that passes here meets no surprise there:
 // - every known API answers HTTP 200 with JSON `{errcode, errmsg, …}` (errcode 0, errmsg "ok" on success);
@@ -20,6 +21,7 @@ import { parseJsonBody, readBody, requestTarget, sendJson, serveOnLoopback, slee
 import { multipartBoundary, parseMultipart, type MultipartPart } from '../multipart';
 import { FakeAppMessages, type FakeAppApi, type FakeAppOptions } from './app';
 import { FakeAuth, type FakeAuthApi, type FakeAuthOptions } from './auth';
+import { reachesWeCom, sendHttpFault, type FakeHttpFault } from './http-faults';
 import {
 	FakeKf,
 	type FakeKfApi,
@@ -65,10 +67,13 @@ export interface FakeRequestRecord {
 	multipart?: FakeMultipartPart[];
 	/** Arrival time (the fake's clock, ms). */
 	time: number;
-	/** HTTP status answered: 200 for every known API, 404 for an unknown path, 0 when none was sent. */
+	/** HTTP status answered: 200 for every known API, 404 for an unknown path, 0 when none was sent, or the
+	 * status of an injected HTTP fault. */
 	status: number;
-	/** errcode answered, when the answer was WeCom JSON. */
+	/** errcode answered, when the answer was WeCom JSON (also when it was then cut short by 'truncated'). */
 	errcode?: number;
+	/** The rude answer sent instead of WeCom's JSON (injectHttpFault). */
+	httpFault?: FakeHttpFault;
 	/** Why no answer was sent: the connection was destroyed, or the request was left hanging. */
 	noAnswer?: 'dropped' | 'stalled';
 }
@@ -94,6 +99,13 @@ export interface FakeWeComServerApi {
 	 * `times` 0 clears.
 	 */
 	stall(pathname: string, times?: FakeTimes): void;
+	/**
+	 * The next `times` calls to `pathname` get `fault` instead of WeCom's JSON (a gateway's 5xx, a proxy's HTML
+	 * page, an answer cut short, `{}`: see FakeHttpFault), after the faults already queued for it. Checked
+	 * after stall() and before injectError; only 'truncated' lets WeCom carry the call out. 'always' until
+	 * cleared; `times` 0 clears.
+	 */
+	injectHttpFault(pathname: string, fault: FakeHttpFault, times?: FakeTimes): void;
 	/** Resolves once `predicate` holds (checked after every request); rejects after `timeoutMs`. */
 	waitFor(predicate: (api: FakeWeComApi) => boolean, timeoutMs?: number): Promise<void>;
 }
@@ -178,6 +190,7 @@ class FakeWeComServer implements FakeWeComServerApi {
 	private latencyMs: number;
 	private readonly injected = new FaultQueue<Answer>();
 	private readonly stalls = new FaultQueue<true>();
+	private readonly httpFaults = new FaultQueue<FakeHttpFault>();
 	/** Requests left hanging by stall: ended by reset() and close(). */
 	private readonly stalled = new Set<http.ServerResponse>();
 	private readonly waiters = new Set<Waiter>();
@@ -210,6 +223,7 @@ class FakeWeComServer implements FakeWeComServerApi {
 			setLatency: true,
 			injectError: true,
 			stall: true,
+			injectHttpFault: true,
 			waitFor: true,
 		});
 		expose<FakeAuthApi>(api, this.auth, {
@@ -259,6 +273,7 @@ class FakeWeComServer implements FakeWeComServerApi {
 		this.requests.length = 0;
 		this.injected.clear();
 		this.stalls.clear();
+		this.httpFaults.clear();
 		for (const res of this.stalled) res.destroy();
 		this.stalled.clear();
 		this.latencyMs = this.options.latencyMs ?? 0;
@@ -279,6 +294,10 @@ class FakeWeComServer implements FakeWeComServerApi {
 
 	stall(pathname: string, times: FakeTimes = 1): void {
 		this.stalls.add(pathname, true, times);
+	}
+
+	injectHttpFault(pathname: string, fault: FakeHttpFault, times: FakeTimes = 1): void {
+		this.httpFaults.add(pathname, fault, times);
 	}
 
 	waitFor(predicate: (api: FakeWeComApi) => boolean, timeoutMs = 5000): Promise<void> {
@@ -333,10 +352,16 @@ class FakeWeComServer implements FakeWeComServerApi {
 		else if (json.kind === 'broken') record.body = json.text;
 		this.requests.push(record);
 
-		if (this.stalls.take(path)) {
+		const asked = { method: record.method, url: req.url ?? path, host: req.headers.host ?? '' };
+		const stalled = this.stalls.take(path) === true;
+		const httpFault = stalled ? undefined : this.httpFaults.take(path);
+		if (!stalled && this.latencyMs > 0) await sleep(this.latencyMs);
+		if (stalled) {
 			this.leaveHanging(record, res);
+		} else if (httpFault !== undefined && !reachesWeCom(httpFault)) {
+			record.httpFault = httpFault;
+			record.status = sendHttpFault(res, httpFault, asked);
 		} else {
-			if (this.latencyMs > 0) await sleep(this.latencyMs);
 			const reply = this.reply(path, {
 				query,
 				body: json.kind === 'json' && isObject(json.value) ? json.value : {},
@@ -362,7 +387,12 @@ class FakeWeComServer implements FakeWeComServerApi {
 				// WeCom parses what it can of malformed JSON and says so in errmsg [doc 90313].
 				if (json.kind === 'broken' && errcode !== 0) errmsg += ' Warning: wrong json format.';
 				record.errcode = errcode;
-				sendJson(res, 200, { errcode, errmsg, ...fields });
+				if (httpFault === undefined) {
+					sendJson(res, 200, { errcode, errmsg, ...fields });
+				} else {
+					record.httpFault = httpFault;
+					record.status = sendHttpFault(res, httpFault, asked, { errcode, errmsg, ...fields });
+				}
 			}
 		}
 		this.options.onRequest?.(record);
