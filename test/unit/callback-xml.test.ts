@@ -862,6 +862,9 @@ describe('parseXml: linear time on hostile input', () => {
 		['valid: 200 000 empty siblings', '<xml>' + '<a/>'.repeat(200_000) + '</xml>'],
 		['valid: 40 000 entity-laden leaves', '<xml>' + '<a>&lt;&#x41;&amp;</a>'.repeat(40_000) + '</xml>'],
 	];
+	// A guard, not a measure of speed: these take milliseconds, and a scan that went quadratic again would
+	// take minutes to hours on them. A bound near the real time fails on a busy machine instead.
+	const HANG_MS = 30_000;
 	for (const [name, xml] of cases) {
 		it(name, () => {
 			const started = performance.now();
@@ -871,7 +874,7 @@ describe('parseXml: linear time on hostile input', () => {
 				assert.ok(error instanceof WeComCallbackError, String(error));
 			}
 			const ms = performance.now() - started;
-			assert.ok(ms < 1000, `${name}: ${ms.toFixed(1)} ms for ${xml.length} characters`);
+			assert.ok(ms < HANG_MS, `${name}: ${ms.toFixed(1)} ms for ${xml.length} characters`);
 		});
 	}
 
@@ -945,11 +948,10 @@ describe('parseXml: seeded fuzz', () => {
 		'<xml>', '</xml>', '<item>', '</item>', '<__proto__>', ' a="b"', '\u0000', '\ud800',
 	];
 
-	it('every mutation either parses or throws WeComCallbackError, quickly', () => {
+	it('every mutation either parses or throws WeComCallbackError', () => {
 		const seed = 20240611;
 		const random = seeded(seed);
 		const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
-		const started = performance.now();
 		let parsed = 0;
 		let refused = 0;
 		const iterations = 5000;
@@ -992,9 +994,7 @@ describe('parseXml: seeded fuzz', () => {
 				refused++;
 			}
 		}
-		const ms = performance.now() - started;
 		assert.equal(parsed + refused, iterations);
 		assert.ok(parsed > 100 && refused > 100, `parsed ${parsed}, refused ${refused}`);
-		assert.ok(ms < 3000, `${iterations} inputs took ${ms.toFixed(0)} ms`);
 	});
 });
