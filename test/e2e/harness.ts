@@ -57,10 +57,6 @@ export async function freePorts(count: number): Promise<number[]> {
 	}
 }
 
-export async function freePort(): Promise<number> {
-	return (await freePorts(1))[0];
-}
-
 export interface ExecutionSummary {
 	id: string;
 	workflowId: string;
