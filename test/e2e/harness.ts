@@ -11,6 +11,7 @@
  *   const runs = await n8n.waitForExecutions(wf.id, 1);
  *   await n8n.stop();
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,16 +32,29 @@ export function n8nPaths(): { bin: string; nodeBin: string } {
 	return { bin: path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n'), nodeBin: path.join(nodeDir, 'bin', 'node') };
 }
 
-export async function freePort(): Promise<number> {
-	return await new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			const port = typeof address === 'object' && address ? address.port : 0;
-			server.close(() => resolve(port));
-		});
-	});
+/**
+ * `count` distinct ports that were free a moment ago, all held open together while they are chosen (one
+ * at a time, the system could hand out the same port twice). Another program can still take one before
+ * n8n binds it: startN8n trusts a port only once n8n says it listens on it, and starts again otherwise.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+	const servers = Array.from({ length: count }, () => createServer());
+	try {
+		return await Promise.all(
+			servers.map(
+				async (server) =>
+					await new Promise<number>((resolve, reject) => {
+						server.once('error', reject);
+						server.listen(0, '127.0.0.1', () => {
+							const address = server.address();
+							resolve(typeof address === 'object' && address ? address.port : 0);
+						});
+					}),
+			),
+		);
+	} finally {
+		await Promise.all(servers.map(async (server) => await new Promise((resolve) => server.close(resolve))));
+	}
 }
 
 export interface ExecutionSummary {
@@ -209,6 +223,30 @@ export class N8nInstance {
 		return await this.api('GET', `/executions/${id}?includeData=true`);
 	}
 
+	/**
+	 * Every item `node` put out in a finished execution (all its runs), with the index of the output it
+	 * left on: where a router sent each message, as n8n saved it.
+	 */
+	async nodeItems(executionId: string, node: string): Promise<Array<{ output: number; json: Record<string, unknown> }>> {
+		const run = await this.execution(executionId);
+		const tasks = (run.data?.resultData.runData[node] ?? []) as Array<{
+			data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> };
+		}>;
+		return tasks.flatMap((task) =>
+			(task.data?.main ?? []).flatMap((items, output) => (items ?? []).map((item) => ({ output, json: item.json }))),
+		);
+	}
+
+	/** The ids of the workflow's executions so far, to tell the ones a test starts from older ones. */
+	async executionIds(workflowId: string): Promise<Set<string>> {
+		return new Set((await this.executions(workflowId)).map((e) => e.id));
+	}
+
+	/** The executions not in `known`, once the workflow's executions have settled (settledExecutions). */
+	async settledExecutionsSince(workflowId: string, known: Set<string>, quietMs?: number, timeoutMs?: number): Promise<ExecutionSummary[]> {
+		return (await this.settledExecutions(workflowId, quietMs, timeoutMs)).filter((e) => !known.has(e.id));
+	}
+
 	/** Waits until the workflow has at least `count` finished executions (any status) and returns them. */
 	async waitForExecutions(workflowId: string, count: number, timeoutMs = 60_000): Promise<ExecutionSummary[]> {
 		const deadline = Date.now() + timeoutMs;
@@ -294,14 +332,34 @@ export function n8nEnv(userFolder: string, port: number, brokerPort: number): Re
 	};
 }
 
+/** How often startN8n picks new ports after n8n found one of its ports taken. */
+const START_ATTEMPTS = 5;
+
 export async function startN8n(options: StartOptions = {}): Promise<N8nInstance> {
-	const { bin, nodeBin } = n8nPaths();
+	const level = options.env?.N8N_LOG_LEVEL;
+	if (level && !['info', 'debug'].includes(level)) {
+		throw new Error(`startN8n needs N8N_LOG_LEVEL info or debug, not "${level}": it waits for n8n's "n8n ready on" line`);
+	}
 	const userFolder = options.userFolder ?? mkdtempSync(path.join(tmpdir(), 'kefu-n8n-'));
 	installPackageInto(userFolder);
-	const port = await freePort();
-	const brokerPort = await freePort();
 	const logFile = options.logFile ?? path.join(userFolder, `n8n-${Date.now()}.log`);
-	const log = createWriteStream(logFile);
+	for (let attempt = 1; ; attempt++) {
+		const instance = await launch(userFolder, logFile, options);
+		if (instance) return instance;
+		if (attempt === START_ATTEMPTS) throw new Error(`n8n found its port taken ${START_ATTEMPTS} times; see ${logFile}`);
+	}
+}
+
+/**
+ * One start of n8n on ports free a moment ago. n8n binds the ports it is given (it cannot be given port 0:
+ * its task runner is told the broker's configured port, not the one bound), so another program may take
+ * one first. Then n8n logs "port … is already in use" and exits, and this returns undefined to start again.
+ * Until n8n logs "n8n ready on …, port N" for our port, whatever answers there may be someone else.
+ */
+async function launch(userFolder: string, logFile: string, options: StartOptions): Promise<N8nInstance | undefined> {
+	const { bin, nodeBin } = n8nPaths();
+	const [port, brokerPort] = await freePorts(2);
+	const log = createWriteStream(logFile, { flags: 'a' });
 	const env = {
 		...process.env,
 		PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`,
@@ -311,6 +369,11 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
 	const child = spawn(nodeBin, [bin, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 	child.stdout?.pipe(log);
 	child.stderr?.pipe(log);
+	// What n8n said while starting (a few kB), without colours: read for the two lines above.
+	let output = '';
+	const listen = (chunk: Buffer) => (output += chunk.toString().replace(/\x1b\[[0-9;]*m/g, ''));
+	child.stdout?.on('data', listen);
+	child.stderr?.on('data', listen);
 	const baseUrl = `http://127.0.0.1:${port}`;
 	const instance = new N8nInstance(baseUrl, userFolder, logFile, child, options);
 	const deadline = Date.now() + 120_000;
@@ -320,21 +383,30 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
 		log.write(`spawn failed: ${error.message}\n`);
 		exitCode = -1;
 	});
-	for (;;) {
-		if (exitCode !== null) throw new Error(`n8n exited with ${exitCode} while starting; see ${logFile}`);
-		try {
-			const res = await fetch(`${baseUrl}/healthz/readiness`);
-			if (res.ok) break;
-		} catch {
-			// not listening yet
+	try {
+		for (;;) {
+			if (exitCode !== null) {
+				if (/port \d+ is already in use/.test(output)) return undefined;
+				throw new Error(`n8n exited with ${exitCode} while starting; see ${logFile}`);
+			}
+			if (output.includes(`n8n ready on 127.0.0.1, port ${port}`)) {
+				try {
+					const res = await fetch(`${baseUrl}/healthz/readiness`, { signal: AbortSignal.timeout(10_000) });
+					if (res.ok) return instance;
+				} catch {
+					// the database is not ready yet
+				}
+			}
+			if (Date.now() > deadline) {
+				await instance.stop({ keepUserFolder: true });
+				throw new Error(`n8n did not become ready in 120 s; see ${logFile}`);
+			}
+			await new Promise((r) => setTimeout(r, 300));
 		}
-		if (Date.now() > deadline) {
-			await instance.stop({ keepUserFolder: true });
-			throw new Error(`n8n did not become ready in 120 s; see ${logFile}`);
-		}
-		await new Promise((r) => setTimeout(r, 300));
+	} finally {
+		child.stdout?.off('data', listen);
+		child.stderr?.off('data', listen);
 	}
-	return instance;
 }
 
 /** Waits until a published workflow's webhook is registered (it takes a fraction of a second). */
@@ -390,4 +462,28 @@ export async function importTemplate(
 		else if (node.type === '@n8n/n8n-nodes-langchain.lmChatOpenAi') byNode[node.name] = { openAiApi: credentials.model };
 	}
 	return await n8n.importWorkflow(template, byNode);
+}
+
+/** AutoReply's outputs, in order (nodes/AutoReply/engine/route.ts). */
+export const AUTO_REPLY_OUTPUT = { keyword: 0, faq: 1, handOff: 2, noMatch: 3, outOfHours: 4, silent: 5 } as const;
+
+/**
+ * Asserts that AutoReply saw the message `match` picks exactly once in these executions, and sent it to
+ * Silent for `reason`: the bot chose to say nothing. A callback refused or a pull that failed says nothing
+ * too, but leaves no such item, so "no reply was sent" alone cannot tell the two apart.
+ */
+export async function assertRoutedSilent(
+	n8n: N8nInstance,
+	executions: ExecutionSummary[],
+	match: (json: Record<string, unknown>) => boolean,
+	reason: string,
+): Promise<void> {
+	const routed: Array<[number, unknown]> = [];
+	for (const execution of executions) {
+		assert.equal(execution.status, 'success', `execution ${execution.id} ended ${execution.status}`);
+		for (const { output, json } of await n8n.nodeItems(execution.id, 'AutoReply')) {
+			if (match(json)) routed.push([output, (json.autoReply as { reason?: unknown } | undefined)?.reason]);
+		}
+	}
+	assert.deepEqual(routed, [[AUTO_REPLY_OUTPUT.silent, reason]], 'AutoReply did not route the message to Silent once');
 }

@@ -19,6 +19,7 @@ import {
 	withQuery,
 } from '../fakes/wecom/callback';
 import {
+	assertRoutedSilent,
 	createTemplateCredentials,
 	importTemplate,
 	type N8nInstance,
@@ -49,8 +50,8 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 			body: signed.body,
 		});
 	};
-	const message = (fromUser: string, content: string) =>
-		textMessageXml({ corpId: secrets.corpId, fromUser, content, msgId: String(++msgSeq) });
+	const message = (fromUser: string, content: string, msgId = String(++msgSeq)) =>
+		textMessageXml({ corpId: secrets.corpId, fromUser, content, msgId });
 
 	before(async () => {
 		wecom = await startFakeWeComApi({ corpId: secrets.corpId, apps: [{ agentId: 1000002, secret: 'fake-secret' }] });
@@ -131,13 +132,16 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 	it('when the AI fails, the user still gets a polite fallback text', async () => {
 		const before = wecom.sentMessages.length;
 		openai.failNext(20, 500);
-		const res = await post(message('wangwu', '下周的团建在哪里？'));
-		assert.equal(res.status, 200);
-		await wecom.waitFor(() => wecom.sentMessages.length >= before + 1, 60_000);
+		try {
+			const res = await post(message('wangwu', '下周的团建在哪里？'));
+			assert.equal(res.status, 200);
+			await wecom.waitFor(() => wecom.sentMessages.length >= before + 1, 60_000);
+		} finally {
+			openai.failNext(0);
+		}
 		const sent = wecom.sentMessages[before];
 		assert.equal(sent.body.touser, 'wangwu');
 		assert.match(String((sent.body.text as { content: string }).content), /抱歉/);
-		openai.failNext(0);
 	});
 
 	it('keywords and FAQ questions are answered without the AI', async () => {
@@ -158,8 +162,11 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 		await post(message('zhouba', '人工'));
 		await wecom.waitFor(() => wecom.sentMessages.length >= before + 1, 30_000);
 		assert.match(String(wecom.sentMessages[before].content), /已通知同事/);
-		await post(message('zhouba', '在吗？报销怎么弄'));
-		await n8n.settledExecutions(workflowId);
+		const known = await n8n.executionIds(workflowId);
+		const msgId = String(++msgSeq);
+		assert.equal((await post(message('zhouba', '在吗？报销怎么弄', msgId))).status, 200);
+		const runs = await n8n.settledExecutionsSince(workflowId, known);
+		await assertRoutedSilent(n8n, runs, (json) => json.MsgId === msgId, 'withHuman');
 		assert.equal(wecom.sentMessages.filter((m) => m.body.touser === 'zhouba').length, 1);
 	});
 });

@@ -15,6 +15,8 @@ import { startFakeOpenAi } from '../fakes/openai';
 import { startFakeWeComApi } from '../fakes/wecom';
 import { encryptedCallback, kfEventXml, newSecrets, urlVerification, withQuery } from '../fakes/wecom/callback';
 import {
+	AUTO_REPLY_OUTPUT,
+	assertRoutedSilent,
 	createTemplateCredentials,
 	importTemplate,
 	type N8nInstance,
@@ -55,6 +57,9 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		assert.equal(await res.text(), 'success');
 		return msgid;
 	};
+	/** The message `msgid` went to AutoReply's Silent output for `reason` in the executions since `known`. */
+	const assertSilent = async (known: Set<string>, msgid: string, reason: string, id = workflowId) =>
+		await assertRoutedSilent(n8n, await n8n.settledExecutionsSince(id, known), (json) => json.msgid === msgid, reason);
 	const sentTo = (customer: string) => wecom.kfSent.filter((m) => m.external_userid === customer);
 	const textOf = (m: { body: Record<string, unknown> }) => String((m.body.text as { content?: string })?.content ?? '');
 
@@ -131,8 +136,9 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		await n8n.settledExecutions(workflowId);
 		assert.equal(sentTo('wm_human').length, 1);
 		assert.match(textOf(sentTo('wm_human')[0]), /人工/);
-		await customerSays('wm_human', '价格是多少？还在吗');
-		await n8n.settledExecutions(workflowId);
+		const known = await n8n.executionIds(workflowId);
+		const msgid = await customerSays('wm_human', '价格是多少？还在吗');
+		await assertSilent(known, msgid, 'withHuman');
 		assert.equal(sentTo('wm_human').length, 1, 'the bot answered a conversation that is with a human');
 		assert.equal(openai.requests.length, aiBefore);
 	});
@@ -164,8 +170,9 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 			openai.failNext(0);
 		}
 		const aiBefore = openai.requests.length;
-		await customerSays('wm_ai_down', '有人吗');
-		await n8n.settledExecutions(workflowId);
+		const known = await n8n.executionIds(workflowId);
+		const msgid = await customerSays('wm_ai_down', '有人吗');
+		await assertSilent(known, msgid, 'withHuman');
 		assert.equal(sentTo('wm_ai_down').length, 1, 'the bot spoke after handing off');
 		assert.equal(openai.requests.length, aiBefore);
 	});
@@ -186,6 +193,11 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 
 	it('20 customers at once, every callback delivered twice: each message answered exactly once', async () => {
 		const customers = Array.from({ length: 20 }, (_, i) => `wm_burst_${i}`);
+		// The price question is a keyword; the others match nothing and go to the AI.
+		const toAi = customers.filter((_, i) => i % 2 === 1);
+		const known = await n8n.executionIds(workflowId);
+		const aiBefore = openai.requests.length;
+		const attemptsBefore = wecom.kfAttempts.length;
 		const written = customers.map((c, i) => {
 			const { token } = wecom.kfCustomerSends(KF, c, {
 				msgtype: 'text',
@@ -200,8 +212,35 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 			if (res.status === 503) assert.equal((await deliver(written[i % written.length])).status, 200);
 		}
 		await wecom.waitFor(() => customers.every((c) => sentTo(c).length >= 1), 90_000);
-		await n8n.settledExecutions(workflowId, 3_000, 120_000);
+		const runs = await n8n.settledExecutionsSince(workflowId, known, 3_000, 120_000);
 		for (const c of customers) assert.equal(sentTo(c).length, 1, `${c} got ${sentTo(c).length} answers`);
+
+		// At the source. A message pulled twice would show here, even where the fake refused its second
+		// reply (a reused Message ID) and no second answer reached the customer.
+		for (const run of runs) assert.equal(run.status, 'success', `execution ${run.id} ended ${run.status}`);
+		const attempts = wecom.kfAttempts.slice(attemptsBefore);
+		assert.deepEqual(
+			attempts.filter((a) => a.errcode === 40058).map((a) => a.external_userid),
+			[],
+			'sends refused as a reused Message ID',
+		);
+		for (const c of customers) {
+			const accepted = attempts.filter((a) => a.external_userid === c && a.path === '/cgi-bin/kf/send_msg' && a.errcode === 0);
+			assert.equal(accepted.length, 1, `${c}: ${accepted.length} replies accepted`);
+		}
+		// AutoReply saw each message once, and exactly the unmatched ones reached the AI, once each.
+		const routed: Array<{ output: number; customer: string }> = [];
+		for (const run of runs) {
+			for (const { output, json } of await n8n.nodeItems(run.id, 'AutoReply')) {
+				routed.push({ output, customer: String(json.external_userid) });
+			}
+		}
+		assert.deepEqual(routed.map((r) => r.customer).sort(), [...customers].sort(), 'messages routed');
+		assert.deepEqual(
+			routed.filter((r) => r.output === AUTO_REPLY_OUTPUT.noMatch).map((r) => r.customer).sort(),
+			[...toAi].sort(),
+		);
+		assert.equal(openai.requests.length - aiBefore, toAi.length, 'AI calls');
 	});
 
 	it('a send that fails for one customer of a pull: the others are answered, that one is retried or handed to a human, nothing is pulled twice', async () => {
@@ -242,11 +281,7 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 			// Every message was pulled exactly once, across all these executions.
 			const pulled: string[] = [];
 			for (const run of all) {
-				const data = await n8n.execution(run.id);
-				const pull = (data.data?.resultData.runData['Pull Messages'] ?? []) as Array<{
-					data?: { main?: Array<Array<{ json: { msgid?: string } }> | null> };
-				}>;
-				for (const task of pull) for (const item of task.data?.main?.[0] ?? []) pulled.push(String(item.json.msgid));
+				for (const { json } of await n8n.nodeItems(run.id, 'Pull Messages')) pulled.push(String(json.msgid));
 			}
 			assert.deepEqual(
 				pulled.filter((id) => msgids.includes(id)).sort(),
@@ -294,6 +329,10 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 	});
 
 	it('the cursor survives an n8n restart: only the new message is answered after it', async () => {
+		// A conversation handed to a human before the restart (its own customer, so the test runs alone).
+		await customerSays('wm_restart_human', '转人工');
+		await wecom.waitFor(() => wecom.kfSessionState(KF, 'wm_restart_human').service_state === 2, 30_000);
+		await n8n.settledExecutions(workflowId);
 		const before = wecom.kfSent.length;
 		await n8n.stop({ keepUserFolder: true });
 		// A message written while n8n is down is announced by a callback n8n never gets.
@@ -310,22 +349,18 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 		);
 
 		// The hand-off made before the restart still holds: AutoReply routes the customer to Silent.
-		const known = new Set((await n8n.executions(workflowId)).map((e) => e.id));
-		await customerSays('wm_human', '价格多少');
-		const settled = await n8n.settledExecutions(workflowId);
-		const fresh = settled.filter((e) => !known.has(e.id));
-		assert.equal(fresh.length, 1);
-		const run = await n8n.execution(fresh[0].id);
-		const autoReply = (run.data?.resultData.runData.AutoReply as Array<{ data: { main: unknown[][] } }>)[0];
-		assert.equal(autoReply.data.main[5]?.length, 1, 'not routed to Silent after the restart');
+		const known = await n8n.executionIds(workflowId);
+		const msgid = await customerSays('wm_restart_human', '价格多少');
+		await assertSilent(known, msgid, 'withHuman');
+		assert.equal(sentTo('wm_restart_human').length, 1, 'only the hand-off text');
 	});
 
 	it('out of business hours (turned on): the out-of-hours text once, and the conversation goes to the queue', async () => {
-		// The same template with business hours that are closed now: a copy with its own id and webhook.
-		const shanghai = (offsetMinutes: number) =>
-			new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
-				new Date(Date.now() + offsetMinutes * 60_000),
-			);
+		// The reply is due once per local day: the test runs in a time zone where it is about noon now, so
+		// no local midnight falls between its two messages, whenever it runs. Open 02:00–03:00 there.
+		const offsetHours = 12 - new Date().getUTCHours();
+		const timezone = offsetHours === 0 ? 'Etc/GMT' : `Etc/GMT${offsetHours > 0 ? '-' : '+'}${Math.abs(offsetHours)}`;
+		// The same template with these business hours: a copy with its own id and webhook.
 		const closed = structuredClone(template);
 		closed.name = `${template.name} (out of hours)`;
 		const closedWebhookId = '5b0e2c6a-8d0f-4c1e-9a57-3e2f7c1d0b99';
@@ -334,36 +369,46 @@ describe('template: WeChat Customer Service bot (real n8n)', () => {
 			if (node.name === 'AutoReply') {
 				Object.assign(node.parameters, {
 					useBusinessHours: true,
-					timezone: 'Asia/Shanghai',
+					timezone,
 					businessDays: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'],
-					openFrom: shanghai(180),
-					openUntil: shanghai(181),
+					openFrom: '02:00',
+					openUntil: '03:00',
 				});
 			}
 		}
-		await n8n.api('POST', `/workflows/${workflowId}/deactivate`);
 		const { id: closedId } = await importTemplate(n8n, closed, credentials);
 		await n8n.publish(closedId);
-		url = n8n.webhookUrl(closedWebhookId);
-		await waitForWebhook(withQuery(url, urlVerification(secrets, 'closed')));
+		try {
+			const closedUrl = n8n.webhookUrl(closedWebhookId);
+			await waitForWebhook(withQuery(closedUrl, urlVerification(secrets, 'closed')));
 
-		// A second kf account, so this workflow's first pull sees none of the earlier tests' messages.
-		const KF2 = 'wkFAKEKF0002';
-		wecom.addKfAccount({ open_kfid: KF2, name: '夜间客服' });
-		wecom.addKfServicer(KF2, { userid: 'lisi', status: 0 });
-		const nightSays = async (content: string) => {
-			const { token } = wecom.kfCustomerSends(KF2, 'wm_night', { msgtype: 'text', text: { content } });
-			const signed = encryptedCallback(secrets, kfEventXml({ corpId: secrets.corpId, token, openKfId: KF2 }), { agentId: '' });
-			assert.equal((await deliver(signed)).status, 200);
-		};
-		const aiBefore = openai.requests.length;
-		await nightSays('转人工');
-		await wecom.waitFor(() => wecom.kfSessionState(KF2, 'wm_night').service_state === 2, 30_000);
-		await nightSays('价格多少');
-		await n8n.settledExecutions(closedId);
-		assert.equal(sentTo('wm_night').length, 1);
-		assert.match(textOf(sentTo('wm_night')[0]), /非工作时间/);
-		assert.equal(openai.requests.length, aiBefore);
+			// A second kf account, so this workflow's first pull sees none of the other tests' messages.
+			const KF2 = 'wkFAKEKF0002';
+			wecom.addKfAccount({ open_kfid: KF2, name: '夜间客服' });
+			wecom.addKfServicer(KF2, { userid: 'lisi', status: 0 });
+			const nightSays = async (content: string) => {
+				const { token, msgid } = wecom.kfCustomerSends(KF2, 'wm_night', { msgtype: 'text', text: { content } });
+				const signed = encryptedCallback(secrets, kfEventXml({ corpId: secrets.corpId, token, openKfId: KF2 }), { agentId: '' });
+				const res = await fetch(withQuery(closedUrl, signed.query), {
+					method: 'POST',
+					headers: { 'content-type': 'text/xml' },
+					body: signed.body,
+				});
+				assert.equal(res.status, 200);
+				return msgid;
+			};
+			const aiBefore = openai.requests.length;
+			await nightSays('转人工');
+			await wecom.waitFor(() => wecom.kfSessionState(KF2, 'wm_night').service_state === 2, 30_000);
+			await n8n.settledExecutions(closedId);
+			const known = await n8n.executionIds(closedId);
+			const msgid = await nightSays('价格多少');
+			await assertSilent(known, msgid, 'outOfHoursAlreadyReplied', closedId);
+			assert.equal(sentTo('wm_night').length, 1);
+			assert.match(textOf(sentTo('wm_night')[0]), /非工作时间/);
+			assert.equal(openai.requests.length, aiBefore);
+		} finally {
+			await n8n.api('POST', `/workflows/${closedId}/deactivate`);
+		}
 	});
 });
-

@@ -226,14 +226,19 @@ describe('AutoReply node: hand-off state across executions', () => {
 		assert.equal(answered[OUT.noMatch].length, 1);
 	});
 
-	it('hands off by operation, and ends the pause when it expires', async () => {
+	it('hands off by operation, and ends the pause when it expires', async (t) => {
+		// The node reads Date.now(): a clock that moves only when told, so the pause ends when the test says.
+		t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
 		const workflowId = `wf-ar-${++workflowCounter}`;
 		const staticData: IDataObject = {};
-		const handed = await run({ operation: 'handOff', pauseMinutes: 0.005 }, [kf('AI failed')], { workflowId, staticData });
+		const handed = await run({ operation: 'handOff', pauseMinutes: 5 }, [kf('AI failed')], { workflowId, staticData });
 		const autoReply = handed[OUT.handoff][0].json.autoReply as IDataObject;
 		assert.equal(autoReply.reason, 'operation');
+		assert.equal(autoReply.pausedUntil, new Date(Date.now() + 5 * 60_000).toISOString());
 		assert.equal((await run({}, [kf('在吗')], { workflowId, staticData }))[OUT.silent].length, 1);
-		await new Promise((resolve) => setTimeout(resolve, 400));
+		t.mock.timers.tick(5 * 60_000 - 1);
+		assert.equal((await run({}, [kf('在吗')], { workflowId, staticData }))[OUT.silent].length, 1, 'a millisecond before the end');
+		t.mock.timers.tick(1);
 		assert.equal((await run({}, [kf('在吗')], { workflowId, staticData }))[OUT.noMatch].length, 1);
 	});
 
@@ -267,17 +272,18 @@ describe('AutoReply node: hand-off state across executions', () => {
 });
 
 describe('AutoReply node: business hours', () => {
-	it('sends the first message outside hours to Out of Hours, later ones that day to Silent', async () => {
+	it('sends the first message outside hours to Out of Hours, later ones that day to Silent', async (t) => {
+		// A fixed clock: on a real one, a UTC midnight between two runs below starts a new day (a second
+		// out-of-hours reply) and can open the hours.
+		t.mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-03-04T12:00:00Z') });
+		const today = 'wednesday';
 		const workflowId = `wf-ar-${++workflowCounter}`;
 		const staticData: IDataObject = {};
-		// Open only on a day that is not today in UTC: now is always outside.
-		const today = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', weekday: 'long' }).format(new Date()).toLowerCase();
-		const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].filter((d) => d !== today);
-		const yesterday = days[(days.indexOf(today) + 6) % 7];
+		// Closed today and yesterday (a range past midnight would belong to the day it starts on).
 		const parameters: INodeParameters = {
 			useBusinessHours: true,
 			timezone: 'UTC',
-			businessDays: days.filter((d) => d !== yesterday),
+			businessDays: ['monday', 'thursday', 'friday', 'saturday', 'sunday'],
 			openFrom: '09:00',
 			openUntil: '18:00',
 			keywordRules: RULES,
@@ -296,6 +302,10 @@ describe('AutoReply node: business hours', () => {
 		assert.equal((handOff[OUT.outOfHours][0].json as IDataObject).external_userid, 'wmNight');
 		const allDay = await run({ ...parameters, businessDays: [today], openFrom: '00:00', openUntil: '00:00' }, [kf('你好', 'wmThird')], { workflowId, staticData });
 		assert.equal(allDay[OUT.keyword].length, 1);
+		// The next local day, before opening time: its first message gets the out-of-hours text again.
+		t.mock.timers.tick(20 * 3_600_000);
+		const nextDay = await run(parameters, [kf('你好')], { workflowId, staticData });
+		assert.equal(nextDay[OUT.outOfHours].length, 1, 'Thursday 08:00');
 	});
 
 	it('refuses an unknown time zone and a bad time', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
 
 import { WeComCallbackError } from '../../nodes/WeCom/callback/crypto';
 import { buildXml, extractEncrypt, parseXml, toCdata, type XmlObject } from '../../nodes/WeCom/callback/xml';
@@ -862,16 +863,34 @@ describe('parseXml: linear time on hostile input', () => {
 		['valid: 200 000 empty siblings', '<xml>' + '<a/>'.repeat(200_000) + '</xml>'],
 		['valid: 40 000 entity-laden leaves', '<xml>' + '<a>&lt;&#x41;&amp;</a>'.repeat(40_000) + '</xml>'],
 	];
+	// A guard, not a measure of speed: each parse runs in a worker thread, ended after HANG_MS. These take
+	// milliseconds; a scan that went quadratic again would take minutes to hours on them, and fails here
+	// instead of hanging the suite. A bound near the real time would fail on a busy machine.
+	const HANG_MS = 30_000;
+	const WORKER = `
+		const { parentPort, workerData } = require('node:worker_threads');
+		const { parseXml } = require(workerData.module);
+		try { parseXml(workerData.xml); parentPort.postMessage('parsed'); }
+		catch (error) { parentPort.postMessage(error.name === 'WeComCallbackError' ? 'refused' : String(error)); }`;
+	const parseInWorker = async (xml: string): Promise<string> => {
+		const module = require.resolve('../../nodes/WeCom/callback/xml');
+		const worker = new Worker(WORKER, { eval: true, workerData: { xml, module } });
+		const timer = setTimeout(() => void worker.terminate(), HANG_MS);
+		try {
+			return await new Promise<string>((resolve, reject) => {
+				worker.once('message', resolve);
+				worker.once('error', reject);
+				worker.once('exit', () => resolve(`no answer within ${HANG_MS / 1000} s`));
+			});
+		} finally {
+			clearTimeout(timer);
+			await worker.terminate();
+		}
+	};
 	for (const [name, xml] of cases) {
-		it(name, () => {
-			const started = performance.now();
-			try {
-				parseXml(xml);
-			} catch (error) {
-				assert.ok(error instanceof WeComCallbackError, String(error));
-			}
-			const ms = performance.now() - started;
-			assert.ok(ms < 1000, `${name}: ${ms.toFixed(1)} ms for ${xml.length} characters`);
+		it(name, async () => {
+			const outcome = await parseInWorker(xml);
+			assert.ok(outcome === 'parsed' || outcome === 'refused', `${name} (${xml.length} characters): ${outcome}`);
 		});
 	}
 
@@ -945,11 +964,10 @@ describe('parseXml: seeded fuzz', () => {
 		'<xml>', '</xml>', '<item>', '</item>', '<__proto__>', ' a="b"', '\u0000', '\ud800',
 	];
 
-	it('every mutation either parses or throws WeComCallbackError, quickly', () => {
+	it('every mutation either parses or throws WeComCallbackError', () => {
 		const seed = 20240611;
 		const random = seeded(seed);
 		const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
-		const started = performance.now();
 		let parsed = 0;
 		let refused = 0;
 		const iterations = 5000;
@@ -992,9 +1010,7 @@ describe('parseXml: seeded fuzz', () => {
 				refused++;
 			}
 		}
-		const ms = performance.now() - started;
 		assert.equal(parsed + refused, iterations);
 		assert.ok(parsed > 100 && refused > 100, `parsed ${parsed}, refused ${refused}`);
-		assert.ok(ms < 3000, `${iterations} inputs took ${ms.toFixed(0)} ms`);
 	});
 });
