@@ -48,6 +48,7 @@ export interface SkippedRule {
  */
 export const REGEX_TIME_LIMIT_MS = 50;
 export const REGEX_STEP_LIMIT = 10_000_000;
+const REGEX_LIMIT: RegexLimit = { milliseconds: REGEX_TIME_LIMIT_MS, steps: REGEX_STEP_LIMIT };
 
 export interface CompiledRules {
 	/**
@@ -218,8 +219,7 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 			const nfkc = text.normalize('NFKC');
 			for (const rule of regexRules) {
 				if (rank[rule.ruleIndex] >= bestRank) break;
-				const limit: RegexLimit = { deadline: Date.now() + REGEX_TIME_LIMIT_MS, steps: REGEX_STEP_LIMIT };
-				const outcome = rule.regex.test(nfkc, limit);
+				const outcome = rule.regex.test(nfkc, REGEX_LIMIT);
 				if (outcome === 'match') return { ruleIndex: rule.ruleIndex, keyword: rule.pattern, matchType: 'regex' };
 				if (outcome === 'timedOut') onSkip?.({ ruleIndex: rule.ruleIndex, keyword: rule.pattern });
 			}
