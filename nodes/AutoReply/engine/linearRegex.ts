@@ -252,7 +252,7 @@ export class LinearRegex {
 				if (r < atoms) row[r] = inside ? 1 : 0;
 				else if (inside) row[atoms] |= TRAIT_PIECES[r - atoms][0];
 			}
-			const key = row.join('');
+			const key = String.fromCharCode(...row);
 			let id = this.classIndex.get(key);
 			if (id === undefined) {
 				id = this.classRows.length;
