@@ -129,9 +129,11 @@ describe('regex rules: what the engine accepts and refuses', () => {
 		assert.match(problem('(\\d)\\1'), /"\(\\d\)\\1" cannot be used: it uses a back-reference/);
 		assert.match(problem('(?<d>\\d)\\k<d>'), /back-reference/);
 		assert.match(problem('(?:\\d{1000}){1000}'), /too large/);
-		assert.match(problem(`${'('.repeat(5000)}a${')'.repeat(5000)}`), /nests groups more than/);
+		assert.match(problem(`${'('.repeat(150)}a${')'.repeat(150)}`), /nests groups more than 100 deep/);
 		const wordList = Array.from({ length: 600 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('|');
 		assert.match(problem(wordList), /more than 500 different characters .* Contains rule/);
+		const long = problem('a'.repeat(10_001));
+		assert.match(long, /^"a{80}…" cannot be used: it is longer than 10,000 characters$/, 'quoted, but not whole');
 		assert.match(problem('([a-z'), /is not a valid regular expression \(Invalid regular expression/);
 		// The size bound is a bound, not a wish: just under it compiles.
 		assert.ok(new LinearRegex(`a{${MAX_PROGRAM_SIZE - 10}}`));

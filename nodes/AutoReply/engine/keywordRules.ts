@@ -84,6 +84,11 @@ interface RegexRule {
 	regex: LinearRegex;
 }
 
+/** A pattern in quotes for a message a person reads: its first 80 characters. */
+export function quotePattern(pattern: string): string {
+	return `"${pattern.length > 80 ? `${pattern.slice(0, 80)}…` : pattern}"`;
+}
+
 function keywordsOf(spec: KeywordRuleSpec): string[] {
 	if (Array.isArray(spec.keywords)) {
 		return spec.keywords.map((keyword) => String(keyword).trim()).filter((keyword) => keyword !== '');
@@ -120,10 +125,11 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 					regex = new LinearRegex(keyword.normalize('NFKC'));
 				} catch (error) {
 					const reason = error instanceof Error ? error.message : String(error);
+					const quoted = quotePattern(keyword);
 					const message =
 						error instanceof UnsupportedRegexError
-							? `"${keyword}" cannot be used: ${reason}`
-							: `"${keyword}" is not a valid regular expression (${reason})`;
+							? `${quoted} cannot be used: ${reason}`
+							: `${quoted} is not a valid regular expression (${reason})`;
 					return { ok: false, problem: { ruleIndex, field: 'keywords', message } };
 				}
 				regexRules.push({ ruleIndex, pattern: keyword, regex });
