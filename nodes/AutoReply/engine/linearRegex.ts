@@ -121,13 +121,13 @@ export class LinearRegex {
 
 	/**
 	 * The automaton over sets of instructions, built lazily as texts need it, as RE2 does: a
-	 * character then costs one array read instead of a walk over every live instruction.
-	 * Lookarounds read tables of the text, so a pattern with one is simulated without it.
+	 * character then costs one array read instead of a walk over every live instruction. States
+	 * are kept by a hash of their instruction set. Lookarounds read tables of the text, so a
+	 * pattern with one is simulated without the cache.
 	 */
-	/** Cached states by a hash of their instruction set. */
 	private cache = new Map<number, CachedState[]>();
 	private cacheEntries = 0;
-	/** Flushes so far (per pattern, not per text): a state from before a flush has stale transitions. */
+	/** Flushes so far (per pattern, not per text): a state from before a flush is no longer in the cache. */
 	private flushes = 0;
 	private flushesBeforeText = 0;
 	private initialState: CachedState | undefined;
