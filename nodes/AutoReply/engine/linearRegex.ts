@@ -64,8 +64,8 @@ const UNLIMITED: RegexLimit = { milliseconds: Infinity, steps: Infinity };
 const STEPS_PER_CHECK = 1 << 14;
 /** Code points whose class each pattern keeps at hand (a power of two). */
 const RECENT_SIZE = 256;
-/** Array entries of the cached automaton per pattern (thread sets and transitions). */
-const MAX_CACHE_ENTRIES = 256 * 1024;
+/** Array entries of the cached automaton per pattern (thread sets and transitions): a few hundred KB at most. */
+const MAX_CACHE_ENTRIES = 32 * 1024;
 /** Cache flushes in one text after which the rest of it is simulated without the cache. */
 const MAX_FLUSHES_PER_TEXT = 4;
 
