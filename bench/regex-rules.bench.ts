@@ -151,20 +151,29 @@ function childBuild(): void {
 	console.log(JSON.stringify({ coldMs: times[0], warmMs: median(times.slice(1)) }));
 }
 
-/** Child mode: one hostile message, timed once after a warm-up on ordinary ones. */
+/**
+ * Child mode: one hostile message after a warm-up on ordinary ones, timed up to 5 times (once if
+ * it takes over a second): the median, and the first run.
+ */
 function child(digits: number): void {
 	const { route } = setup();
 	for (let i = 0; i < 200; i++) route(MESSAGES[i % MESSAGES.length]);
 	const text = hostile(digits);
-	const started = performance.now();
-	const decision = route(text);
-	const ms = performance.now() - started;
-	console.log(JSON.stringify({ digits, ms, route: decision.route }));
+	const times: number[] = [];
+	let decision: RouteDecision | undefined;
+	do {
+		const started = performance.now();
+		decision = route(text);
+		times.push(performance.now() - started);
+	} while (times.length < 5 && times[0] < 1000);
+	console.log(JSON.stringify({ digits, ms: median(times), firstMs: times[0], runs: times.length, route: decision.route }));
 }
 
 interface HostileResult {
 	digits: number;
 	ms?: number;
+	firstMs?: number;
+	runs?: number;
 	route?: string;
 	killedAfterSeconds?: number;
 }
@@ -317,7 +326,7 @@ function main(): void {
 		const result = runHostile(digits, killSeconds);
 		hostileResults.push(result);
 		console.log(
-			`  ${String(digits).padStart(5)} digits: ${result.ms !== undefined ? `${result.ms.toFixed(2)} ms → ${result.route}` : `killed after ${killSeconds} s`}`,
+			`  ${String(digits).padStart(5)} digits: ${result.ms !== undefined ? `${result.ms.toFixed(2)} ms (first ${result.firstMs?.toFixed(2)}, ${result.runs} runs) → ${result.route}` : `killed after ${killSeconds} s`}`,
 		);
 	}
 
@@ -335,7 +344,7 @@ function main(): void {
 				rules: rules.ruleCount,
 				hostileRule: HOSTILE,
 				messages: MESSAGES,
-				method: `${WARMUP_MS} ms warm-up, ${ROUNDS} interleaved rounds of ${ROUND_MS} ms per row; median of µs of CPU per message. Hostile: one timed routeMessage per child process after 200 ordinary messages, killed after ${killSeconds} s`,
+				method: `${WARMUP_MS} ms warm-up, ${ROUNDS} interleaved rounds of ${ROUND_MS} ms per row; median of µs of CPU per message. Hostile: routeMessage in a child process after 200 ordinary messages, median of 5 runs (1 if over 1 s), killed after ${killSeconds} s`,
 				rows: results,
 				vmCandidateTimeouts: vmTimeouts,
 				compileMs: build,

@@ -11,6 +11,7 @@ import { splitLines } from './engine/normalize';
 import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndex } from './engine/faqIndex';
 import {
 	getCompiledRules,
+	quotePattern,
 	REGEX_TIME_LIMIT_MS,
 	type CompiledRules,
 	type KeywordRuleSpec,
@@ -167,7 +168,7 @@ function skippedRuleHints(skipped: SkippedRules): NodeExecutionHint[] {
 		location: 'outputPane',
 		message:
 			`Keyword rule ${ruleIndex + 1}${name ? ` "${name}"` : ''} was skipped for ${messages} message${messages === 1 ? '' : 's'}: ` +
-			`its regular expression "${keyword}" ran past the ${REGEX_TIME_LIMIT_MS} ms limit, and the message went on to the next rules, the FAQ and No Match. ` +
+			`its regular expression ${quotePattern(keyword)} ran past the ${REGEX_TIME_LIMIT_MS} ms limit, and ${messages === 1 ? 'that message' : 'those messages'} went on to the other rules, the FAQ and No Match. ` +
 			'Make the expression shorter or its repetition counts smaller ({1000} repeats its part 1000 times).',
 	}));
 }

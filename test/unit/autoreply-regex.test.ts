@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { AhoCorasick } from '../../nodes/AutoReply/engine/ahoCorasick';
+import { pieceRanges } from '../../nodes/AutoReply/engine/codePointSets';
 import { getFaqIndex } from '../../nodes/AutoReply/engine/faqIndex';
 import {
 	compileKeywordRules,
@@ -128,12 +129,45 @@ describe('regex rules: what the engine accepts and refuses', () => {
 		assert.match(problem('(\\d)\\1'), /"\(\\d\)\\1" cannot be used: it uses a back-reference/);
 		assert.match(problem('(?<d>\\d)\\k<d>'), /back-reference/);
 		assert.match(problem('(?:\\d{1000}){1000}'), /too large/);
-		assert.match(problem(`${'('.repeat(5000)}a${')'.repeat(5000)}`), /nests groups more than/);
+		assert.match(problem(`${'('.repeat(150)}a${')'.repeat(150)}`), /nests groups more than 100 deep/);
 		const wordList = Array.from({ length: 600 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('|');
 		assert.match(problem(wordList), /more than 500 different characters .* Contains rule/);
+		const long = problem('a'.repeat(10_001));
+		assert.match(long, /^"a{80}…" cannot be used: it is longer than 10,000 characters$/, 'quoted, but not whole');
 		assert.match(problem('([a-z'), /is not a valid regular expression \(Invalid regular expression/);
 		// The size bound is a bound, not a wish: just under it compiles.
 		assert.ok(new LinearRegex(`a{${MAX_PROGRAM_SIZE - 10}}`));
+	});
+
+	it('knows what a single-character piece matches exactly as V8 does, for every code point of planes 0, 1 and 2', () => {
+		const holds = (ranges: Int32Array, offset: number) => {
+			for (let i = 0; i < ranges.length; i += 2) if (ranges[i] <= offset && offset < ranges[i + 1]) return true;
+			return false;
+		};
+		const pieces: Array<[string, string]> = [
+			['k', 'iu'], // also K (U+212A, Kelvin)
+			['退', 'iu'],
+			['.', 'iu'],
+			['\\W', 'iu'], // ſ and K are word characters under i
+			['[^\\d\\s]', 'iu'],
+			['\\p{Lu}', 'iu'],
+			['\\u{10428}', 'iu'], // a Deseret letter and its capital
+			['\\uD83D', 'u'], // a lone surrogate
+			['\\0', 'u'],
+			['.', 'su'],
+		];
+		for (const [piece, flags] of pieces) {
+			const single = new RegExp(`^(?:${piece})$`, flags);
+			for (const plane of [0, 1, 2]) {
+				const ranges = pieceRanges(piece, flags, plane);
+				for (let offset = 0; offset < 0x10000; offset++) {
+					const character = String.fromCodePoint(plane * 0x10000 + offset);
+					if (single.test(character) !== holds(ranges, offset)) {
+						assert.fail(`${piece} /${flags} on U+${(plane * 0x10000 + offset).toString(16)}`);
+					}
+				}
+			}
+		}
 	});
 
 	it('matches exactly when V8 does, on random patterns and texts (seeded fuzz)', () => {

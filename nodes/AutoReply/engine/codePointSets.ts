@@ -50,8 +50,8 @@ function planeText(plane: number): PlaneText {
 }
 
 const kept = new Map<string, Array<Int32Array | undefined>>();
-const bmp = planeText(0);
-/** The last astral plane's text (planes 1 and 2 are the usual ones: emoji, rare CJK). */
+/** Built on first use (about 0.5 MB with `order`): the BMP's, and the last astral plane's. */
+let bmp: PlaneText | undefined;
 let astral: { plane: number; text: PlaneText } | undefined;
 
 /** What `piece` (one character, with `flags` such as "iu") matches in `plane`. */
@@ -65,8 +65,10 @@ export function pieceRanges(piece: string, flags: string, plane: number): Int32A
 		planes = [];
 		kept.set(key, planes);
 	}
-	let source = bmp;
-	if (plane !== 0) {
+	let source: PlaneText;
+	if (plane === 0) {
+		source = bmp ??= planeText(0);
+	} else {
 		if (astral?.plane !== plane) astral = { plane, text: planeText(plane) };
 		source = astral.text;
 	}

@@ -48,6 +48,7 @@ export interface SkippedRule {
  */
 export const REGEX_TIME_LIMIT_MS = 50;
 export const REGEX_STEP_LIMIT = 10_000_000;
+const REGEX_LIMIT: RegexLimit = { milliseconds: REGEX_TIME_LIMIT_MS, steps: REGEX_STEP_LIMIT };
 
 export interface CompiledRules {
 	/**
@@ -81,6 +82,11 @@ interface RegexRule {
 	ruleIndex: number;
 	pattern: string;
 	regex: LinearRegex;
+}
+
+/** A pattern in quotes for a message a person reads: its first 80 characters. */
+export function quotePattern(pattern: string): string {
+	return `"${pattern.length > 80 ? `${pattern.slice(0, 80)}…` : pattern}"`;
 }
 
 function keywordsOf(spec: KeywordRuleSpec): string[] {
@@ -119,10 +125,11 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 					regex = new LinearRegex(keyword.normalize('NFKC'));
 				} catch (error) {
 					const reason = error instanceof Error ? error.message : String(error);
+					const quoted = quotePattern(keyword);
 					const message =
 						error instanceof UnsupportedRegexError
-							? `"${keyword}" cannot be used: ${reason}`
-							: `"${keyword}" is not a valid regular expression (${reason})`;
+							? `${quoted} cannot be used: ${reason}`
+							: `${quoted} is not a valid regular expression (${reason})`;
 					return { ok: false, problem: { ruleIndex, field: 'keywords', message } };
 				}
 				regexRules.push({ ruleIndex, pattern: keyword, regex });
@@ -218,8 +225,7 @@ export function compileKeywordRules(specs: readonly KeywordRuleSpec[]): CompileR
 			const nfkc = text.normalize('NFKC');
 			for (const rule of regexRules) {
 				if (rank[rule.ruleIndex] >= bestRank) break;
-				const limit: RegexLimit = { deadline: Date.now() + REGEX_TIME_LIMIT_MS, steps: REGEX_STEP_LIMIT };
-				const outcome = rule.regex.test(nfkc, limit);
+				const outcome = rule.regex.test(nfkc, REGEX_LIMIT);
 				if (outcome === 'match') return { ruleIndex: rule.ruleIndex, keyword: rule.pattern, matchType: 'regex' };
 				if (outcome === 'timedOut') onSkip?.({ ruleIndex: rule.ruleIndex, keyword: rule.pattern });
 			}

@@ -47,24 +47,25 @@ import { pieceRanges } from './codePointSets';
 export type RegexOutcome = 'match' | 'noMatch' | 'timedOut';
 
 /**
- * How long one pattern may run on one text: until `deadline` (Date.now()) or for `steps` automaton
- * steps, whichever comes first. A step is one instruction followed at one position or one cached
- * transition, a few nanoseconds; the step bound makes the limit the same on every machine, the
- * deadline keeps it short on a slow or busy one.
+ * How long one pattern may run on one text: `milliseconds`, or `steps` automaton steps, whichever
+ * comes first. A step is one instruction followed at one position, one cached transition or one
+ * character skipped, a few nanoseconds. The step bound makes the outcome the same on every machine,
+ * the clock keeps it short on a slow or busy one. The clock is read every STEPS_PER_CHECK steps,
+ * starting at the first check, so a run that ends before it (nearly all) never reads the clock.
  */
 export interface RegexLimit {
-	deadline: number;
+	milliseconds: number;
 	steps: number;
 }
 
-const UNLIMITED: RegexLimit = { deadline: Infinity, steps: Infinity };
+const UNLIMITED: RegexLimit = { milliseconds: Infinity, steps: Infinity };
 
 /** The clock is read once per this many steps. */
 const STEPS_PER_CHECK = 1 << 14;
 /** Code points whose class each pattern keeps at hand (a power of two). */
 const RECENT_SIZE = 256;
-/** Array entries of the cached automaton per pattern (thread sets and transitions). */
-const MAX_CACHE_ENTRIES = 256 * 1024;
+/** Array entries of the cached automaton per pattern (thread sets and transitions): a few hundred KB at most. */
+const MAX_CACHE_ENTRIES = 32 * 1024;
 /** Cache flushes in one text after which the rest of it is simulated without the cache. */
 const MAX_FLUSHES_PER_TEXT = 4;
 
@@ -120,13 +121,13 @@ export class LinearRegex {
 
 	/**
 	 * The automaton over sets of instructions, built lazily as texts need it, as RE2 does: a
-	 * character then costs one array read instead of a walk over every live instruction.
-	 * Lookarounds read tables of the text, so a pattern with one is simulated without it.
+	 * character then costs one array read instead of a walk over every live instruction. States
+	 * are kept by a hash of their instruction set. Lookarounds read tables of the text, so a
+	 * pattern with one is simulated without the cache.
 	 */
-	/** Cached states by a hash of their instruction set. */
 	private cache = new Map<number, CachedState[]>();
 	private cacheEntries = 0;
-	/** Flushes so far (per pattern, not per text): a state from before a flush has stale transitions. */
+	/** Flushes so far (per pattern, not per text): a state from before a flush is no longer in the cache. */
 	private flushes = 0;
 	private flushesBeforeText = 0;
 	private initialState: CachedState | undefined;
@@ -144,6 +145,8 @@ export class LinearRegex {
 	private steps = 0;
 	private nextCheck = 0;
 	private limit = UNLIMITED;
+	/** Date.now() past which the run stops; set at the first clock check. */
+	private deadline = Infinity;
 	/** Set by `expand`. */
 	private matched = false;
 	/** Set by `spend` once the limit is passed: the text's outcome is then 'timedOut'. */
@@ -156,7 +159,8 @@ export class LinearRegex {
 		this.main = main;
 		this.looks = looks;
 		this.atomCount = atoms.length;
-		this.pieces = [...atoms, ...TRAIT_PIECES.map(([, piece]) => piece)];
+		const usesTraits = main.usesTraits || looks.some((look) => look.program.usesTraits);
+		this.pieces = [...atoms, ...(usesTraits ? TRAIT_PIECES.map(([, piece]) => piece) : [])];
 		this.anchored = startsAnchored(main);
 		this.skipper = this.anchored || looks.length > 0 ? undefined : skipperFor(main, atoms);
 		this.cutPlane(0);
@@ -167,6 +171,7 @@ export class LinearRegex {
 	/** Whether the pattern occurs in `text`, or 'timedOut' when it would run past `limit`. */
 	test(text: string, limit: RegexLimit = UNLIMITED): RegexOutcome {
 		this.limit = limit;
+		this.deadline = Infinity;
 		this.steps = 0;
 		this.nextCheck = STEPS_PER_CHECK;
 		this.flushesBeforeText = this.flushes;
@@ -195,7 +200,9 @@ export class LinearRegex {
 		this.steps += steps;
 		if (this.steps < this.nextCheck) return;
 		this.nextCheck = this.steps + STEPS_PER_CHECK;
-		if (this.steps > this.limit.steps || Date.now() > this.limit.deadline) this.timedOut = true;
+		const now = Date.now();
+		if (this.deadline === Infinity) this.deadline = now + this.limit.milliseconds;
+		if (this.steps > this.limit.steps || now > this.deadline) this.timedOut = true;
 	}
 
 	/** The class of a code point. */
@@ -245,7 +252,7 @@ export class LinearRegex {
 				if (r < atoms) row[r] = inside ? 1 : 0;
 				else if (inside) row[atoms] |= TRAIT_PIECES[r - atoms][0];
 			}
-			const key = row.join('');
+			const key = String.fromCharCode(...row);
 			let id = this.classIndex.get(key);
 			if (id === undefined) {
 				id = this.classRows.length;

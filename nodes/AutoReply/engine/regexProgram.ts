@@ -23,6 +23,9 @@ const MAX_NESTING = 100;
  */
 export const MAX_PIECES = 500;
 
+/** Characters of one pattern, at most: compiling reads it a few times over, and no rule needs more. */
+export const MAX_PATTERN_LENGTH = 10_000;
+
 /** A pattern V8 accepts that this engine cannot run in linear time (back-references) or in bounded memory. */
 export class UnsupportedRegexError extends Error {}
 
@@ -418,6 +421,9 @@ export function compilePattern(source: string): {
 	looks: Array<{ program: Program; ahead: boolean; negate: boolean }>;
 	atoms: Piece[];
 } {
+	if (source.length > MAX_PATTERN_LENGTH) {
+		throw new UnsupportedRegexError(`it is longer than ${MAX_PATTERN_LENGTH.toLocaleString('en-US')} characters`);
+	}
 	const parser = new Parser(source);
 	const tree = parser.parse({
 		ignoreCase: true,
