@@ -1,8 +1,8 @@
 import { AhoCorasick } from './ahoCorasick';
 import { CompiledCache, hashText } from './cache';
 import { LinearRegex, type RegexLimit } from './linearRegex';
-import { UnsupportedRegexError } from './regexProgram';
 import { isWordCharAt, normalizeText, splitLines, splitList } from './normalize';
+import { UnsupportedRegexError } from './regexProgram';
 
 /**
  * Keyword rules: each rule has keywords, a match type and a priority; the first rule by priority
@@ -42,9 +42,9 @@ export interface SkippedRule {
 }
 
 /**
- * How long one regex rule may run on one message: 50 ms, or 10 million steps of the automaton
- * (about 50 ms on a 2.5 GHz server core), whichever comes first. WeCom gives a callback 5 s and a
- * URL check 1 s, for every workflow of the n8n process together.
+ * How long one regex rule may run on one message: 50 ms, or 10 million steps of its automaton if
+ * those come first (docs/autoreply.md, "The limit per rule and message"). WeCom gives a callback
+ * 5 s and a URL check 1 s, for every workflow of the n8n process together.
  */
 export const REGEX_TIME_LIMIT_MS = 50;
 export const REGEX_STEP_LIMIT = 10_000_000;
