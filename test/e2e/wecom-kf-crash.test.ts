@@ -244,15 +244,18 @@ describe('kf template: a crash in the middle of executions (real n8n, SIGKILL an
 		}
 	});
 
-	it('a graceful stop while an execution waits for the model: it finishes, and after the restart nothing comes again', async () => {
+	it('a graceful stop while executions wait for the model: they finish together, and after the restart nothing comes again', async () => {
 		await ensureRunning();
 		holdSlowModelCalls();
-		const slow = 'wm_graceful_slow';
+		const slow = ['wm_graceful_slow_1', 'wm_graceful_slow_2', 'wm_graceful_slow_3'];
 		const fast = 'wm_graceful_fast';
 		const next = 'wm_graceful_next';
 		try {
-			await customerSays(slow, `${SLOW} 你们支持开发票吗`);
-			await until('the slow customer reached the model', () => modelCallsFor('开发票') >= 1);
+			// Three executions, each waiting for the model with its own message.
+			for (const [i, customer] of slow.entries()) {
+				await customerSays(customer, `${SLOW} 第${i + 1}个问题：你们支持开发票吗`);
+				await until(`slow customer ${i + 1} reached the model`, () => modelCallsFor(`第${i + 1}个问题`) >= 1);
+			}
 			const known = await executionIds();
 			await customerSays(fast, '价格多少钱');
 			await until('the fast customer is answered', () => accepted(fast).length === 1);
@@ -260,12 +263,13 @@ describe('kf template: a crash in the middle of executions (real n8n, SIGKILL an
 				(await n8n.executions(workflowId)).some((e) => !known.has(e.id) && e.status === 'success'),
 			);
 
-			// SIGTERM: n8n waits for running executions before it exits; the model answers meanwhile.
+			// SIGTERM: n8n waits for running executions before it exits. The model answers all three at
+			// once, so their executions end (and n8n saves each) within moments of each other.
 			const beforeRestart = await executionIds();
 			const stopped = n8n.kill('SIGTERM');
 			releaseModel();
 			await stopped;
-			assert.equal(accepted(slow).length, 1, 'the slow execution did not finish during the graceful stop');
+			for (const customer of slow) assert.equal(accepted(customer).length, 1, `${customer}: not answered during the graceful stop`);
 			const attemptsBefore = wecom.kfAttempts.length;
 			await start();
 
@@ -282,7 +286,7 @@ describe('kf template: a crash in the middle of executions (real n8n, SIGKILL an
 				wecom.kfAttempts.slice(attemptsBefore).map((a) => [a.external_userid, a.errcode]),
 				[[next, 0]],
 			);
-			for (const customer of [slow, fast, next]) assert.equal(accepted(customer).length, 1, customer);
+			for (const customer of [...slow, fast, next]) assert.equal(accepted(customer).length, 1, customer);
 		} finally {
 			releaseModel();
 		}

@@ -393,4 +393,27 @@ describe('kf/sync_msg pull', () => {
 		assert.equal(savedAccount(wf).cursor, cursor);
 		assert.deepEqual((await pull(wf, token)).map((i) => i.text), ['two']);
 	});
+
+	it('at most 500 messages in flight per account: a pull at the bound takes nothing new, the next one does', async () => {
+		const wf = newWorkflow();
+		const first = says('wm_b0', 'before');
+		await pull(wf, first.token);
+		const now = Date.now();
+		savedAccount(wf).inFlight = Array.from({ length: 500 }, (_, i) => ({
+			message: { msgid: `INFLIGHT${i}`, open_kfid: KF, external_userid: `wm_b${i}`, send_time: Math.floor(now / 1000), origin: 3, msgtype: 'text', text: { content: `q${i}` } },
+			executionId: String(9000 + i),
+			handedOutAt: now,
+		}));
+		state.resetWorkflowStates();
+		const waiting = says('wm_bnew', 'waits in WeCom');
+		const { items, hints } = await pullRun(wf, waiting.token);
+		assert.equal(items.length, 500);
+		assert.ok(items.every((item) => item.redelivered === true));
+		assert.ok(
+			hints.some((hint) => /500 messages of wkFAKEKF0001 are being answered already/.test(hint)),
+			`no hint: ${JSON.stringify(hints)}`,
+		);
+		// That execution ended: room again.
+		assert.deepEqual((await pull(wf, waiting.token)).map((i) => i.text), ['waits in WeCom']);
+	});
 });

@@ -15,7 +15,9 @@ import {
 	IN_FLIGHT_MAX_AGE_MS,
 	orphansOf,
 	recordHandOut,
+	readsOnlyAtEnd,
 	reviveSyncState,
+	savedByExecution,
 	SEEN_MSGIDS,
 	stateSavedBy,
 	type HandOut,
@@ -38,8 +40,14 @@ const message = (msgid: string): KfMessage => ({
 	text: { content: `question ${msgid}` },
 });
 
-/** One running execution of the pull, as pull.operation.ts does it, without WeCom. */
-function running(database: IDataObject) {
+/** This process's executions whose end n8n is saving (pull.operation.ts keeps one set per workflow). */
+let ending = new Set<string>();
+
+/**
+ * One running execution of the pull, as pull.operation.ts does it, without WeCom. `readsEnd`: no node of
+ * the workflow reads the static data in the middle of an execution (no Code node).
+ */
+function running(database: IDataObject, readsEnd = true) {
 	const execution: N8nExecution = n8nExecution(WORKFLOW, database);
 	const state = openWorkflowState<SyncState>(
 		execution.context,
@@ -47,7 +55,7 @@ function running(database: IDataObject) {
 		emptySyncState,
 		reviveSyncState,
 		undefined,
-		stateSavedBy,
+		savedByExecution(ending, readsEnd),
 	);
 	return {
 		execution,
@@ -71,11 +79,20 @@ function running(database: IDataObject) {
 		},
 		/** n8n ends the execution: it saves the static data, then calls the pull's end handler. */
 		end() {
-			execution.save();
+			this.save();
+			this.ended();
+		},
+		/** n8n's save of the execution's end (it reads the static data). */
+		save: () => execution.save(),
+		/** The end handler n8n calls after that save. */
+		ended() {
 			if (hasInFlight(state.read(), execution.executionId)) {
 				state.update((draft) => forgetExecution(draft, execution.executionId));
 			}
+			ending.delete(execution.executionId);
 		},
+		/** A Code node: n8n sends the static data to its task runner in the middle of the execution. */
+		codeNodeReads: () => JSON.stringify(execution.workflow.staticData),
 		read: () => state.read(),
 	};
 }
@@ -84,7 +101,13 @@ function running(database: IDataObject) {
 const saved = (database: IDataObject) =>
 	((database.global as IDataObject | undefined)?.kefuKfSync as SyncState | undefined)?.accounts[ACCOUNT];
 
-beforeEach(() => resetWorkflowStates());
+/** kill -9 or a restart: the process's memory is gone, the database stays. */
+function newProcess(): void {
+	resetWorkflowStates();
+	ending = new Set();
+}
+
+beforeEach(() => newProcess());
 
 describe('kf sync state: messages in flight across a crash', () => {
 	it('a crash after a later execution saved: the message still being answered is handed out again, marked', () => {
@@ -101,7 +124,7 @@ describe('kf sync state: messages in flight across a crash', () => {
 			[['m1', slow.execution.executionId]],
 		);
 
-		resetWorkflowStates(); // kill -9: the slow execution never ends, the process's copy is gone
+		newProcess(); // kill -9: the slow execution never ends, the process's copy is gone
 		const next = running(database);
 		assert.deepEqual(next.pull(['m3']), [
 			['m1', true],
@@ -114,7 +137,7 @@ describe('kf sync state: messages in flight across a crash', () => {
 
 	it('executions that all end (a graceful stop) leave nothing in flight, in whichever order they save', () => {
 		for (const order of ['first ends first', 'first ends last']) {
-			resetWorkflowStates();
+			newProcess();
 			const database: IDataObject = {};
 			const first = running(database);
 			first.pull(['a1', 'a2']);
@@ -129,7 +152,7 @@ describe('kf sync state: messages in flight across a crash', () => {
 				first.end();
 			}
 			assert.deepEqual(saved(database)?.inFlight, [], order);
-			resetWorkflowStates();
+			newProcess();
 			assert.deepEqual(running(database).pull([]), [], `${order}: something came again after a graceful stop`);
 		}
 	});
@@ -142,14 +165,14 @@ describe('kf sync state: messages in flight across a crash', () => {
 		const other = running(database);
 		other.pull(['m2']);
 		other.end(); // its save carries m1 in flight
-		resetWorkflowStates();
+		newProcess();
 
 		const again = running(database);
 		assert.deepEqual(again.pull([]), [['m1', true]]);
 		const another = running(database);
 		another.pull(['m3']);
 		another.end();
-		resetWorkflowStates();
+		newProcess();
 
 		const [entry] = saved(database)?.inFlight ?? [];
 		assert.equal(entry.redelivered, true);
@@ -166,7 +189,7 @@ describe('kf sync state: messages in flight across a crash', () => {
 		const saving = running(database);
 		saving.pull(['new']);
 		saving.end();
-		resetWorkflowStates();
+		newProcess();
 		const next = running(database);
 		assert.deepEqual(next.pull([], now), [['young', true]]);
 		assert.deepEqual(
@@ -230,5 +253,68 @@ describe('kf sync state: messages in flight across a crash', () => {
 		assert.equal(state.accounts[ACCOUNT].seen[0], 'id5');
 		(handed.text as { content: string }).content = 'changed by a later node';
 		assert.equal((state.accounts[ACCOUNT].inFlight[0].message.text as { content: string }).content, 'question m1');
+	});
+
+	it('executions that end within moments of each other: the later save already leaves the earlier one out', () => {
+		// n8n reads an execution's static data to save its end, and calls its end handler up to a second
+		// later; another execution's save in between must not carry the ended one's messages.
+		const database: IDataObject = {};
+		const first = running(database);
+		first.pull(['a1']);
+		const second = running(database);
+		second.pull(['b1']);
+		first.save();
+		second.save(); // before the first one's end handler
+		first.ended();
+		second.ended();
+		assert.deepEqual(saved(database)?.inFlight, []);
+		newProcess();
+		assert.deepEqual(running(database).pull([]), [], 'a graceful stop handed a message out again');
+	});
+
+	it('with a Code node, a read in the middle of an execution takes nothing out of flight (the race then costs a repeat)', () => {
+		const database: IDataObject = {};
+		const coded = running(database, false);
+		coded.pull(['c1']);
+		coded.codeNodeReads(); // the execution goes on
+		const other = running(database, false);
+		other.pull(['o1']);
+		other.end();
+		assert.deepEqual(saved(database)?.inFlight.map((e) => e.message.msgid), ['c1'], 'a crash now would lose c1');
+		// The race of the test above, with reads that do not end anything: the earlier execution's
+		// message is still in the later save, and comes again after the stop.
+		const last = running(database, false);
+		last.pull(['l1']);
+		coded.save();
+		last.save();
+		coded.ended();
+		last.ended();
+		newProcess();
+		assert.deepEqual(running(database).pull([]), [['c1', true]]);
+	});
+
+	it('which workflows n8n reads the static data of only at the end of an execution', () => {
+		const template = [
+			'n8n-nodes-kefu.weComTrigger',
+			'n8n-nodes-kefu.weCom',
+			'n8n-nodes-base.switch',
+			'n8n-nodes-kefu.autoReply',
+			'@n8n/n8n-nodes-langchain.agent',
+			'@n8n/n8n-nodes-langchain.lmChatOpenAi',
+			'@n8n/n8n-nodes-langchain.memoryBufferWindow',
+			'n8n-nodes-base.if',
+			'n8n-nodes-base.set',
+		];
+		assert.equal(readsOnlyAtEnd(template), true);
+		for (const runner of [
+			'n8n-nodes-base.code',
+			'n8n-nodes-base.aiTransform',
+			'n8n-nodes-base.function',
+			'n8n-nodes-base.functionItem',
+			'@n8n/n8n-nodes-langchain.toolCode',
+			'@n8n/n8n-nodes-langchain.code',
+		]) {
+			assert.equal(readsOnlyAtEnd([...template, runner]), false, runner);
+		}
 	});
 });

@@ -1,5 +1,5 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties, NodeTypeAndVersion } from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { runExclusive } from '../../../shared/keyedQueue';
 import { openWorkflowState, type WorkflowState } from '../../../shared/workflowState';
@@ -11,9 +11,10 @@ import {
 	inFlightCount,
 	MAX_IN_FLIGHT,
 	orphansOf,
+	readsOnlyAtEnd,
 	recordHandOut,
 	reviveSyncState,
-	stateSavedBy,
+	savedByExecution,
 	type HandOut,
 	type InFlightMessage,
 	type SyncState,
@@ -48,6 +49,30 @@ const STATE_NAMESPACE = 'kefuKfSync';
 
 /** Static data of executions whose end is awaited to take their messages out of flight (once each). */
 const awaitingEnd = new WeakSet<object>();
+/** Per workflow: executions whose end n8n is saving (syncState.ts, savedByExecution). */
+const endingByWorkflow = new Map<string, Set<string>>();
+
+/**
+ * The node types of the workflow this execution runs: everything reachable from the nodes before this
+ * one, and the sub-nodes (models, tools, memory) of those.
+ */
+function nodeTypesOfWorkflow(this: IExecuteFunctions): string[] {
+	const self = this.getNode();
+	const nodes = new Map<string, string>([[self.name, self.type]]);
+	const add = (node: NodeTypeAndVersion) => nodes.set(node.name, node.type);
+	const ancestors = this.getParentNodes(self.name);
+	for (const node of ancestors) add(node);
+	for (const start of [self.name, ...ancestors.map((node) => node.name)]) {
+		for (const node of this.getChildNodes(start)) add(node);
+	}
+	const subNodeConnections = Object.values(NodeConnectionTypes).filter((type) => type !== NodeConnectionTypes.Main);
+	for (const name of [...nodes.keys()]) {
+		for (const connectionType of subNodeConnections) {
+			for (const node of this.getParentNodes(name, { connectionType })) add(node);
+		}
+	}
+	return [...nodes.values()];
+}
 
 const properties: INodeProperties[] = [
 	{
@@ -211,19 +236,21 @@ async function pullPages(
 	let restarted = false;
 	const received: IDataObject[] = [];
 	for (let page = 0; ; page++) {
-		if (page > 0 && (page >= MAX_PAGES || request.inFlight + received.length >= MAX_IN_FLIGHT)) {
+		const room = Math.min(1000, MAX_IN_FLIGHT - request.inFlight - received.length);
+		if (page >= MAX_PAGES || room <= 0) {
 			// Keep what was read; the next callback goes on from here.
 			this.addExecutionHints({
 				message:
-					page >= MAX_PAGES
-						? `kf/sync_msg still had more after ${MAX_PAGES} pages; the rest comes with the next callback.`
-						: `kf/sync_msg has more, but ${request.inFlight + received.length} messages of ${request.openKfId} are being answered already; the rest comes with the next callback.`,
+					room <= 0
+						? `${request.inFlight + received.length} messages of ${request.openKfId} are being answered already (at most ${MAX_IN_FLIGHT} at once): newer ones wait in WeCom and come with the next callback.`
+						: `kf/sync_msg still had more after ${MAX_PAGES} pages; the rest comes with the next callback.`,
 				type: 'warning',
 				location: 'outputPane',
 			});
 			break;
 		}
-		const body: IDataObject = { open_kfid: request.openKfId, limit: 1000, voice_format: request.voiceFormat };
+		// "limit: 期望请求的数据量，默认值和最大值都为1000" (doc 94670); the cursor then stops after what came.
+		const body: IDataObject = { open_kfid: request.openKfId, limit: room, voice_format: request.voiceFormat };
 		if (cursor) body.cursor = cursor;
 		if (useToken) body.token = request.token;
 		const ask = async () =>
@@ -261,13 +288,19 @@ async function pullPages(
  * n8n 2.41 calls onExecutionFinish's handlers after its own save. Without it (an older n8n), this pull
  * records no messages in flight: a crash could then lose them, as before.
  */
-function forgetWhenEnded(this: IExecuteFunctions, state: WorkflowState<SyncState>, executionId: string): boolean {
+function forgetWhenEnded(
+	this: IExecuteFunctions,
+	state: WorkflowState<SyncState>,
+	executionId: string,
+	ending: Set<string>,
+): boolean {
 	if (typeof this.onExecutionFinish !== 'function') return false;
 	const staticData = this.getWorkflowStaticData('global');
 	if (awaitingEnd.has(staticData)) return true;
 	awaitingEnd.add(staticData);
 	this.onExecutionFinish(() => {
 		if (hasInFlight(state.read(), executionId)) state.update((draft) => forgetExecution(draft, executionId));
+		ending.delete(executionId);
 	});
 	return true;
 }
@@ -295,6 +328,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const accountKey = `${corpId}:${openKfId}`;
 	const workflowId = this.getWorkflow().id ?? '';
 	const executionId = String(this.getExecutionId() ?? '');
+	let ending = endingByWorkflow.get(workflowId);
+	if (!ending) endingByWorkflow.set(workflowId, (ending = new Set()));
 
 	return await runExclusive(`${workflowId}\u0000${accountKey}`, async () => {
 		const state = openWorkflowState<SyncState>(
@@ -303,7 +338,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			emptySyncState,
 			reviveSyncState,
 			undefined,
-			stateSavedBy,
+			savedByExecution(ending, readsOnlyAtEnd(nodeTypesOfWorkflow.call(this))),
 		);
 		const account = state.read().accounts[accountKey];
 		const now = Date.now();
@@ -360,7 +395,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			});
 			return items;
 		}
-		const tracked = handedOut.length > 0 && forgetWhenEnded.call(this, state, executionId);
+		const tracked = handedOut.length > 0 && forgetWhenEnded.call(this, state, executionId, ending);
+		// An execution that never ended for n8n (one that went into waiting) leaves `ending` with its messages.
+		for (const id of ending) if (!hasInFlight(state.read(), id)) ending.delete(id);
 		state.update((draft) =>
 			recordHandOut(draft, accountKey, {
 				executionId,

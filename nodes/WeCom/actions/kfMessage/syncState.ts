@@ -13,6 +13,12 @@
  * execution's messages leave the list once n8n has saved its end. What a new n8n process finds in
  * the list was in flight when the previous one stopped without finishing it: it is handed out again,
  * marked `redelivered`.
+ *
+ * "Once n8n has saved its end" comes from n8n's end handler, up to a second after n8n read the static
+ * data for that save (measured: docs/state.md); another execution saving in that second would still
+ * carry the ended execution's messages, and a graceful stop would then hand them out again. Where no
+ * node of the workflow reads the static data in the middle of an execution, n8n reads an execution's
+ * static data only to save its end, so that read already takes its messages out of every later save.
  */
 
 export type KfMessage = Record<string, unknown>;
@@ -50,10 +56,11 @@ export interface SyncState {
  */
 export const SEEN_MSGIDS = 1000;
 /**
- * Messages in flight per kf account before a pull stops reading further pages (the rest waits in
- * WeCom for the next callback): every save carries them all. A page adds at most 1000 more.
+ * Messages in flight per kf account at most: a pull asks sync_msg for no more than leaves room for (the
+ * rest waits in WeCom for the next callback). Every save carries them all: about 190 KB at this bound
+ * for questions of a sentence, 1.1 MB for texts of 2 KB (bench/README.md, "kf-in-flight").
  */
-export const MAX_IN_FLIGHT = 1000;
+export const MAX_IN_FLIGHT = 500;
 /**
  * How long a message stays in flight at most: WeCom lets the API answer a customer only within 48
  * hours of the customer's message (doc 94677), so a message older than that is not handed out again.
@@ -171,19 +178,42 @@ export function forgetExecution(draft: SyncState, executionId: string): void {
 }
 
 /**
- * What the static data of execution `executionId` saves, made from a copy of the whole state: n8n
- * saves an execution's static data when that execution ends, so its own messages are no longer in
- * flight. `copy` is shared with other executions and stays unchanged.
+ * Whether n8n reads an execution's static data only to save its end, given the node types of the
+ * workflow. n8n 2.41 also reads it in the middle of an execution for every node it runs in its task
+ * runner (Code, AI Transform, the AI tools that run code), to send it along; the names below cover
+ * those and their older forms, and may take in a few nodes that do not read it (which only costs them
+ * the exactness of a graceful stop).
  */
-export function stateSavedBy(copy: unknown, executionId: string): unknown {
+export function readsOnlyAtEnd(nodeTypes: string[]): boolean {
+	return !nodeTypes.some((type) => /code|function|aitransform/i.test(type.slice(type.lastIndexOf('.') + 1)));
+}
+
+/**
+ * What the static data of one execution saves, made from a copy of the whole state: n8n saves an
+ * execution's static data when that execution ends, so its own messages are no longer in flight,
+ * nor those of `ending` executions. `copy` is shared with other executions and stays unchanged.
+ */
+export function stateSavedBy(copy: unknown, executionId: string, ending: ReadonlySet<string> = new Set()): unknown {
 	const state = copy as SyncState;
-	if (!hasInFlight(state, executionId)) return copy;
+	const ended = (entry: InFlightMessage) =>
+		entry.orphaned !== true && (entry.executionId === executionId || ending.has(entry.executionId));
+	if (!Object.values(state.accounts).some((account) => account.inFlight.some(ended))) return copy;
 	const accounts: Record<string, AccountState> = {};
 	for (const [key, account] of Object.entries(state.accounts)) {
-		accounts[key] = {
-			...account,
-			inFlight: account.inFlight.filter((entry) => entry.executionId !== executionId || entry.orphaned === true),
-		};
+		accounts[key] = { ...account, inFlight: account.inFlight.filter((entry) => !ended(entry)) };
 	}
 	return { ...state, accounts };
+}
+
+/**
+ * What each execution's static data saves (for openWorkflowState's `savedBy`). When `readsEnd`, the
+ * read itself puts an execution with messages in flight into `ending`: n8n is saving its end, and no
+ * save after this one carries its messages. `ending` is shared by the executions of one workflow in this
+ * process; the pull empties it as executions end.
+ */
+export function savedByExecution(ending: Set<string>, readsEnd: boolean): (copy: unknown, executionId: string) => unknown {
+	return (copy, executionId) => {
+		if (readsEnd && hasInFlight(copy as SyncState, executionId)) ending.add(executionId);
+		return stateSavedBy(copy, executionId, ending);
+	};
 }
