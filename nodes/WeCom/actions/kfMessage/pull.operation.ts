@@ -426,7 +426,7 @@ function hintPull(
 	const agedOut = `skipped ${pull.skippedOld} message(s) older than ${pull.maxAgeMinutes} minutes (see First Pull Max Age)`;
 	if (pull.restarted) {
 		this.addExecutionHints({
-			message: `WeCom refused the stored cursor of ${pull.openKfId}, so this pull started again without it: messages already handed out were not handed out again${pull.skippedOld > 0 ? `, and it ${agedOut}` : ''}.`,
+			message: `WeCom refused the stored cursor of ${pull.openKfId}, so this pull started again without it: none of the last 1,000 messages handed out came again${pull.skippedOld > 0 ? `, and it ${agedOut}` : ''}.`,
 			type: 'warning',
 			location: 'outputPane',
 		});
@@ -441,7 +441,7 @@ function hintPull(
 	if (again.length > 0) {
 		const executions = [...new Set(again.map((entry) => entry.orphan?.executionId).filter(Boolean))].join(', ');
 		this.addExecutionHints({
-			message: `${again.length} message(s) handed out again (redelivered: true): n8n stopped before the execution(s) that had them ended${executions ? ` (${executions})` : ''}. A reply that had gone out already is refused by WeCom as a repeat of its Message ID.`,
+			message: `${again.length} message(s) handed out again (redelivered: true): n8n stopped before the execution(s) that had them ended${executions ? ` (${executions})` : ''}. A reply that went out before is refused by WeCom when it carries a Message ID made from the customer's msgid, as the template's replies do.`,
 			type: 'warning',
 			location: 'outputPane',
 		});
