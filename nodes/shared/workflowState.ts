@@ -18,6 +18,12 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
  * instead: a write only bumps a version and tells n8n that the static data changed, and the copy
  * n8n serialises is made when it is read, once per version. What a read returned never changes
  * afterwards (a copy, not the process's state).
+ *
+ * Why a getter per execution (`savedBy`): n8n saves an execution's static data only when that
+ * execution ends, so what it writes may leave out what only a still-running execution needs kept
+ * (the kf pull's messages in flight: docs/state.md). The getter is also read in the middle of an
+ * execution (a Code node sends the static data to n8n's task runner), so a read is never taken as
+ * the sign that the execution has ended.
  */
 
 export interface WorkflowState<T> {
@@ -32,10 +38,16 @@ interface Entry {
 	/** Bumped by every update: the copy below is reused until the state changes. */
 	version: number;
 	copy?: { version: number; value: unknown };
-	/** The getter installed on every execution's static data: reads a copy of the newest state. */
+	/** A copy of the newest state, made once per version. */
 	read: () => unknown;
-	/** Static data of this workflow's recent executions in this process (weakly held). */
-	live: Array<WeakRef<IDataObject>>;
+	/** Static data of this workflow's recent executions in this process (weakly held), each with its getter. */
+	live: LiveExecution[];
+}
+
+interface LiveExecution {
+	data: WeakRef<IDataObject>;
+	/** The getter installed on that execution's static data: what n8n saves for it. */
+	read: () => unknown;
 }
 
 /** How many executions of one workflow may overlap and still all get the newest state. */
@@ -55,13 +67,13 @@ function clone<T>(value: T): T {
 }
 
 /**
- * Makes `data[namespace]` read the newest state. Anything else assigned to it later (a Code node
- * writing the static data, n8n wrapping it) becomes a plain value again, as before the getter.
+ * Makes `data[namespace]` read the newest state through `read`. Anything else assigned to it later
+ * (a Code node writing the static data, n8n wrapping it) becomes a plain value again, as before the getter.
  */
-function install(entry: Entry, data: IDataObject, namespace: string): void {
-	if (Object.getOwnPropertyDescriptor(data, namespace)?.get === entry.read) return;
+function install(data: IDataObject, namespace: string, read: () => unknown): void {
+	if (Object.getOwnPropertyDescriptor(data, namespace)?.get === read) return;
 	Object.defineProperty(data, namespace, {
-		get: entry.read,
+		get: read,
 		set(this: IDataObject, value: unknown) {
 			if (value === CHANGED) return;
 			Object.defineProperty(this, namespace, { value, writable: true, enumerable: true, configurable: true });
@@ -76,14 +88,17 @@ function install(entry: Entry, data: IDataObject, namespace: string): void {
  * for this execution. `initial` makes the state when neither this process nor n8n's database has
  * one; `revive` checks what was loaded from the database (it may come from an older version).
  * `snapshot` copies the state for n8n to save: a copy that shares nothing the state may change
- * later (default: a JSON round trip, which also calls a class's `toJSON`).
+ * later (default: a JSON round trip, which also calls a class's `toJSON`). `savedBy`, when given,
+ * makes from that copy what the static data of one execution saves when it ends (it must not change
+ * the copy, which other executions share).
  */
 export function openWorkflowState<T>(
-	context: Pick<IExecuteFunctions, 'getWorkflow' | 'getWorkflowStaticData'>,
+	context: Pick<IExecuteFunctions, 'getWorkflow' | 'getWorkflowStaticData' | 'getExecutionId'>,
 	namespace: string,
 	initial: () => T,
 	revive: (stored: unknown) => T | undefined = (stored) => stored as T,
 	snapshot: (state: T) => unknown = clone,
+	savedBy?: (copy: unknown, executionId: string) => unknown,
 ): WorkflowState<T> {
 	const workflowId = context.getWorkflow().id ?? '';
 	const staticData = context.getWorkflowStaticData('global');
@@ -107,14 +122,21 @@ export function openWorkflowState<T>(
 		entries.set(key, entry);
 	}
 	const current = entry;
-	if (!current.live.some((ref) => ref.deref() === staticData)) {
-		current.live = current.live.filter((ref) => ref.deref() !== undefined);
-		current.live.push(new WeakRef(staticData));
+	let live = current.live.find((execution) => execution.data.deref() === staticData);
+	if (!live) {
+		const save = savedBy;
+		const executionId = save ? String(context.getExecutionId() ?? '') : '';
+		live = {
+			data: new WeakRef(staticData),
+			read: save ? () => save(current.read(), executionId) : current.read,
+		};
+		current.live = current.live.filter((execution) => execution.data.deref() !== undefined);
+		current.live.push(live);
 		if (current.live.length > MAX_LIVE_EXECUTIONS) current.live.shift();
 	}
 	// Without marking it changed: should n8n save this execution's static data for another reason
 	// (another namespace changed), it saves the newest state rather than the older one it loaded.
-	install(current, staticData, namespace);
+	install(staticData, namespace, live.read);
 
 	return {
 		read: () => current.value as T,
@@ -123,10 +145,10 @@ export function openWorkflowState<T>(
 			const result = change(draft);
 			current.value = result === undefined ? draft : result;
 			current.version++;
-			for (const ref of current.live) {
-				const data = ref.deref();
+			for (const execution of current.live) {
+				const data = execution.data.deref();
 				if (!data) continue;
-				install(current, data, namespace);
+				install(data, namespace, execution.read);
 				(data as Record<string, unknown>)[namespace] = CHANGED;
 			}
 			return current.value as T;

@@ -283,6 +283,17 @@ export class N8nInstance {
 		}
 	}
 
+	/**
+	 * Sends `signal` to n8n and waits until it has exited, keeping the user folder: SIGKILL plays a crash
+	 * (power loss, the OOM killer), where n8n saves nothing more. Start again with `startN8n({ userFolder })`.
+	 */
+	async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+		if (this.exited || this.child.exitCode !== null || this.child.signalCode !== null) return;
+		const exited = new Promise((r) => this.child.once('exit', r));
+		this.child.kill(signal);
+		await exited;
+	}
+
 	async stop(options: { keepUserFolder?: boolean } = {}): Promise<void> {
 		if (!this.exited && this.child.exitCode === null && this.child.pid !== undefined) {
 			const exited = new Promise((r) => this.child.once('exit', r));

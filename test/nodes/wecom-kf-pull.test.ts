@@ -1,7 +1,8 @@
 /**
  * WeCom → Kf Message → Pull Messages (kf/sync_msg) run by n8n-core against the loopback fake: each message
  * once, across pages, overlapping executions, a "restart" (the process's copy forgotten, the saved static
- * data kept), a failing page, an expired callback Token, and the first pull's age limit.
+ * data kept), messages a crashed process left in flight, a failing page, an expired callback Token, a
+ * cursor WeCom refuses, and the first pull's age limit.
  * Needs `npm run build` first (the harness loads dist/ as n8n does).
  */
 import assert from 'node:assert/strict';
@@ -53,22 +54,51 @@ function newWorkflow(): { workflowId: string; staticData: IDataObject } {
 	return { workflowId: `kf-pull-wf-${++workflowCounter}`, staticData: {} };
 }
 
-async function pull(
+/** One execution of Pull Messages: its items, and the hints it put on its output. */
+async function pullRun(
 	wf: { workflowId: string; staticData: IDataObject },
 	token: string,
 	parameters: INodeParameters = {},
+	mode: 'webhook' | 'manual' = 'webhook',
 ) {
 	const result = await runNode({
 		nodeType: 'weCom',
 		parameters: { resource: 'kfMessage', operation: 'pull', ...parameters },
 		credentials: { weComApi: { corpId: CORP_ID, agentId: '1000002', secret: SECRET, baseUrl: api.url } },
 		items: [{ ToUserName: CORP_ID, MsgType: 'event', Event: 'kf_msg_or_event', Token: token, OpenKfId: KF }],
-		mode: 'webhook',
+		mode,
 		workflowId: wf.workflowId,
 		staticData: wf.staticData,
 	});
 	if (result.error) throw result.error;
-	return (result.outputs[0] ?? []).map((item) => item.json);
+	const task = result.run?.data.resultData.runData['Node Under Test']?.[0];
+	return {
+		items: (result.outputs[0] ?? []).map((item) => item.json),
+		hints: (task?.hints ?? []).map((hint) => hint.message),
+	};
+}
+
+async function pull(wf: { workflowId: string; staticData: IDataObject }, token: string, parameters: INodeParameters = {}) {
+	return (await pullRun(wf, token, parameters)).items;
+}
+
+/** The account's state in what n8n saved. */
+function savedAccount(wf: { staticData: IDataObject }): IDataObject {
+	const sync = (wf.staticData.global as IDataObject).kefuKfSync as { accounts: Record<string, IDataObject> };
+	return sync.accounts[`${CORP_ID}:${KF}`];
+}
+
+/** A sync_msg entry as WeCom sends it, rebuilt from an item of Pull Messages. */
+function rawMessage(item: IDataObject): IDataObject {
+	return {
+		msgid: item.msgid,
+		open_kfid: item.open_kfid,
+		external_userid: item.external_userid,
+		send_time: item.send_time,
+		origin: item.origin_code,
+		msgtype: 'text',
+		text: { content: item.text },
+	};
 }
 
 const says = (customer: string, content: string) =>
@@ -256,5 +286,134 @@ describe('kf/sync_msg pull', () => {
 			assert.match(error.message, /No Kf Account ID/);
 			return true;
 		});
+	});
+
+	it('executions that end leave nothing in flight: n8n saves each without its own, then its end takes them out', async () => {
+		const wf = newWorkflow();
+		assert.equal((await pull(wf, says('wm_e1', 'first').token)).length, 1);
+		assert.deepEqual(savedAccount(wf).inFlight, [], 'the execution saved its own messages as in flight');
+		// The next execution saves what the process holds: the first one's messages are gone since it ended.
+		assert.equal((await pull(wf, says('wm_e2', 'second').token)).length, 1);
+		assert.deepEqual(savedAccount(wf).inFlight, [], 'an ended execution’s messages are still in flight');
+		state.resetWorkflowStates();
+		assert.deepEqual((await pull(wf, says('wm_e3', 'third').token)).map((i) => i.text), ['third']);
+	});
+
+	it('messages a crashed n8n left in flight come first in the next process, marked, once', async () => {
+		const wf = newWorkflow();
+		const first = says('wm_x1', 'being answered when n8n died');
+		const [handed] = await pull(wf, first.token);
+		// What n8n had saved when it died: the cursor past the message, and the message still in flight
+		// (another execution ended and saved while this one was answering it).
+		const handedOutAt = Date.now() - 60_000;
+		savedAccount(wf).inFlight = [{ message: rawMessage(handed), executionId: '41', handedOutAt }];
+		state.resetWorkflowStates();
+
+		const second = says('wm_x2', 'written after the restart');
+		const { items, hints } = await pullRun(wf, second.token);
+		assert.deepEqual(
+			items.map((i) => [i.text, i.redelivered]),
+			[
+				['being answered when n8n died', true],
+				['written after the restart', undefined],
+			],
+		);
+		assert.equal(items[0].msgid, first.msgid);
+		assert.equal(items[0].external_userid, 'wm_x1');
+		assert.ok(
+			hints.some((hint) => /1 message\(s\) handed out again \(redelivered: true\).*\(41\)/.test(hint)),
+			`no hint: ${JSON.stringify(hints)}`,
+		);
+		assert.deepEqual(savedAccount(wf).inFlight, []);
+		assert.deepEqual(await pull(wf, second.token), [], 'a message came a third time');
+	});
+
+	it('Execute step shows the messages left in flight too, and hands out nothing', async () => {
+		const wf = newWorkflow();
+		const first = says('wm_y1', 'in flight');
+		const [handed] = await pull(wf, first.token);
+		savedAccount(wf).inFlight = [{ message: rawMessage(handed), executionId: '42', handedOutAt: Date.now() }];
+		state.resetWorkflowStates();
+		const second = says('wm_y2', 'new');
+		const shown = await pullRun(wf, second.token, {}, 'manual');
+		assert.deepEqual(
+			shown.items.map((i) => [i.text, i.redelivered]),
+			[
+				['in flight', true],
+				['new', undefined],
+			],
+		);
+		assert.deepEqual(
+			(await pull(wf, second.token)).map((i) => [i.text, i.redelivered]),
+			[
+				['in flight', true],
+				['new', undefined],
+			],
+		);
+	});
+
+	it('a cursor WeCom refuses: the pull starts again without it, within First Pull Max Age, and says so', async () => {
+		const wf = newWorkflow();
+		const answered = says('wm_z1', 'answered before');
+		await pull(wf, answered.token);
+		// The stored cursor is one this WeCom never gave (another corp's, an older version's, expired).
+		savedAccount(wf).cursor = 'cursor-wecom-does-not-know';
+		state.resetWorkflowStates();
+		clockOffsetMs = -3 * 3600_000;
+		says('wm_z0', 'three hours old, never handed out');
+		clockOffsetMs = 0;
+
+		const waiting = says('wm_z2', 'waiting');
+		const { items, hints } = await pullRun(wf, waiting.token);
+		assert.deepEqual(
+			items.map((i) => i.text),
+			['waiting'],
+			'the history older than First Pull Max Age, or a message handed out already, came again',
+		);
+		assert.ok(
+			hints.some((hint) => /WeCom refused the stored cursor of wkFAKEKF0001.*skipped 1 message\(s\) older than 10 minutes/.test(hint)),
+			`no hint: ${JSON.stringify(hints)}`,
+		);
+		const syncs = api.requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
+		assert.equal(syncs.at(-2)?.errcode, 40058);
+		assert.equal((syncs.at(-1)?.body as IDataObject).cursor, undefined);
+		// From here on the new cursor works.
+		const later = says('wm_z3', 'later');
+		assert.deepEqual((await pull(wf, later.token)).map((i) => i.text), ['later']);
+		assert.equal((api.requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg').at(-1)?.body as IDataObject).cursor !== undefined, true);
+	});
+
+	it('an invalid-parameter answer that is not about the cursor fails the pull and keeps the cursor', async () => {
+		const wf = newWorkflow();
+		await pull(wf, says('wm_k1', 'one').token);
+		const cursor = savedAccount(wf).cursor;
+		api.injectError('/cgi-bin/kf/sync_msg', 40058, 'invalid Request Parameter', 2);
+		const { token } = says('wm_k2', 'two');
+		await assert.rejects(pullRun(wf, token), (error: Error) => /40058|invalid parameter/i.test(error.message));
+		assert.equal(savedAccount(wf).cursor, cursor);
+		assert.deepEqual((await pull(wf, token)).map((i) => i.text), ['two']);
+	});
+
+	it('at most 500 messages in flight per account: a pull at the bound takes nothing new, the next one does', async () => {
+		const wf = newWorkflow();
+		const first = says('wm_b0', 'before');
+		await pull(wf, first.token);
+		const now = Date.now();
+		savedAccount(wf).inFlight = Array.from({ length: 500 }, (_, i) => ({
+			message: { msgid: `INFLIGHT${i}`, open_kfid: KF, external_userid: `wm_b${i}`, send_time: Math.floor(now / 1000), origin: 3, msgtype: 'text', text: { content: `q${i}` } },
+			executionId: String(9000 + i),
+			handedOutAt: now,
+		}));
+		state.resetWorkflowStates();
+		const waiting = says('wm_bnew', 'waits in WeCom');
+		const { items, hints } = await pullRun(wf, waiting.token);
+		assert.equal(items.length, 500);
+		assert.ok(items.every((item) => item.redelivered === true));
+		assert.ok(
+			hints.some((hint) => /500 messages of wkFAKEKF0001 are being answered already/.test(hint)),
+			`no hint: ${JSON.stringify(hints)}`,
+		);
+		// That execution ended: room again.
+		assert.deepEqual((await pull(wf, waiting.token)).map((i) => i.text), ['waits in WeCom']);
 	});
 });

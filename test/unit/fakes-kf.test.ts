@@ -682,6 +682,22 @@ describe('fake WeCom API: kf', () => {
 			assert.equal((await call(SEND, reply('wm1', 'next'))).errcode, 0, 'only one call stalls');
 		});
 
+		it("'stall-after': the message is sent, then no answer comes until the client gives up", async () => {
+			customersWrite('wm1');
+			fake.injectKfFault(SEND, 'wm1', 'stall-after');
+			const controller = new AbortController();
+			const pending = raw(SEND, reply('wm1', 'sent, never confirmed', { msgid: 'held-1' }), controller.signal);
+			await fake.waitFor((api) => api.kfAttempts.length === 1);
+			assert.deepEqual(fake.kfSent.map((m) => m.msgid), ['held-1'], 'it reached the customer');
+			assert.equal(fake.requests.at(-1)?.noAnswer, 'stalled');
+			controller.abort();
+			await assert.rejects(pending, { name: 'AbortError' });
+			assert.deepEqual(
+				fake.kfAttempts.map((a) => [a.msgid, a.errcode, a.answered]),
+				[['held-1', 0, false]],
+			);
+		});
+
 		it('refusals by the rules are attempts too (95018 for a customer who never wrote)', async () => {
 			assert.equal((await call(SEND, reply('wmNEVER', 'x', { msgid: 'never-1' }))).errcode, 95018);
 			assert.deepEqual(

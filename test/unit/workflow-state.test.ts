@@ -5,16 +5,21 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 
-import { Workflow, type IDataObject, type INodeTypes } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import { openWorkflowState, resetWorkflowStates } from '../../nodes/shared/workflowState';
+import { n8nExecution } from '../support/n8n-execution';
+
+let executions = 0;
 
 /** What a node sees of one execution: the workflow id and that execution's own static data. */
 function execution(workflowId: string, loaded: IDataObject = {}) {
 	const global: IDataObject = structuredClone(loaded);
+	const executionId = String(++executions);
 	return {
 		global,
 		context: {
+			getExecutionId: () => executionId,
 			getWorkflow: () => ({ id: workflowId, name: 'wf', active: true }),
 			getWorkflowStaticData: (type: string) => {
 				assert.equal(type, 'global');
@@ -26,27 +31,6 @@ function execution(workflowId: string, loaded: IDataObject = {}) {
 
 interface Cursor {
 	cursor: number;
-}
-
-/**
- * One execution as n8n runs it: a Workflow made from what the database holds (n8n-workflow wraps
- * the static data in its ObservableObject and saves it only when `__dataChanged` is set).
- */
-function n8nExecution(workflowId: string, database: IDataObject) {
-	const nodeTypes = { getByName: () => undefined, getByNameAndVersion: () => undefined, getKnownTypes: () => ({}) } as unknown as INodeTypes;
-	const workflow = new Workflow({ id: workflowId, nodes: [], connections: {}, active: true, nodeTypes, staticData: structuredClone(database) });
-	return {
-		workflow,
-		context: { getWorkflow: () => workflow, getWorkflowStaticData: (type: 'global') => workflow.getStaticData(type) },
-		/** What n8n does at the end of the execution: write the whole static data if it changed. */
-		save() {
-			if (workflow.staticData.__dataChanged !== true) return false;
-			const saved = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
-			for (const key of Object.keys(database)) delete database[key];
-			Object.assign(database, saved);
-			return true;
-		},
-	};
 }
 
 beforeEach(() => resetWorkflowStates());
@@ -152,5 +136,30 @@ describe('workflow state', () => {
 		assert.deepEqual(JSON.parse(JSON.stringify(one.global)), { ns: { cursor: 42 } });
 		state.update((d) => void (d.cursor = 2));
 		assert.deepEqual(one.global.ns, { cursor: 2 });
+	});
+
+	it('savedBy: each execution saves the state without what is only its own, and the shared copy stays whole', () => {
+		interface Claims {
+			/** What each running execution holds, by execution id. */
+			held: Record<string, string[]>;
+		}
+		const withoutOwn = (copy: unknown, executionId: string) => {
+			const { held } = copy as Claims;
+			return { held: Object.fromEntries(Object.entries(held).filter(([id]) => id !== executionId)) };
+		};
+		const database: IDataObject = {};
+		const first = n8nExecution('wf9', database);
+		const second = n8nExecution('wf9', database);
+		const open = (one: ReturnType<typeof n8nExecution>) =>
+			openWorkflowState<Claims>(one.context, 'ns', () => ({ held: {} }), undefined, undefined, withoutOwn);
+		open(first).update((d) => void (d.held[first.executionId] = ['m1']));
+		open(second).update((d) => void (d.held[second.executionId] = ['m2']));
+
+		assert.ok(second.save(), 'the second execution ends first');
+		assert.deepEqual(database, { global: { ns: { held: { [first.executionId]: ['m1'] } } } });
+		assert.ok(first.save());
+		assert.deepEqual(database, { global: { ns: { held: { [second.executionId]: ['m2'] } } } });
+		// The process copy still holds both: only what each execution saves leaves its own out.
+		assert.deepEqual(Object.keys(open(first).read().held).sort(), [first.executionId, second.executionId].sort());
 	});
 });

@@ -1,19 +1,39 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties, NodeTypeAndVersion } from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { runExclusive } from '../../../shared/keyedQueue';
-import { openWorkflowState } from '../../../shared/workflowState';
+import { openWorkflowState, type WorkflowState } from '../../../shared/workflowState';
 import { getWeComCredentials, weComApiRequest } from '../../transport';
+import {
+	emptySyncState,
+	forgetExecution,
+	hasInFlight,
+	inFlightCount,
+	MAX_IN_FLIGHT,
+	orphansOf,
+	readsOnlyAtEnd,
+	recordHandOut,
+	reviveSyncState,
+	savedByExecution,
+	type HandOut,
+	type InFlightMessage,
+	type SyncState,
+} from './syncState';
 
 /**
  * kf/sync_msg (doc 94670) after a kf_msg_or_event callback: the callback carries only a Token, the
- * messages are pulled from a cursor. Each message must reach the workflow once, so:
+ * messages are pulled from a cursor. Each message must reach the workflow once, and none may be lost
+ * when n8n stops in the middle of an execution, so:
  * - pulls of one kf account run one at a time in this process (two pulls from the same cursor at
  *   once would return the same messages to two executions);
- * - the cursor and the msgids already handed out are kept per workflow in its static data (see
- *   shared/workflowState.ts: saved by n8n at the end of the execution, newest state wins);
+ * - the cursor, the msgids already handed out and the messages still in flight (handed out to an
+ *   execution that has not ended) are kept per workflow in its static data (syncState.ts says how,
+ *   docs/state.md why): a new n8n process hands out again what an execution of the old one never
+ *   finished, marked `redelivered`;
  * - the cursor moves only when every page was read: a failed page throws and the next callback
  *   pulls the same messages again, none are lost, and the msgid list drops what was already out;
+ * - a cursor WeCom refuses is dropped: the pull starts again without one, within the first pull's
+ *   age window, rather than fail the same way at every callback;
  * - a manual run (Execute step in the editor) reads from the cursor but moves nothing;
  * - paging follows has_more, never the emptiness of msg_list (WeCom documents has_more = 1 with an
  *   empty list).
@@ -23,26 +43,35 @@ import { getWeComCredentials, weComApiRequest } from '../../transport';
 const ORIGINS: Record<number, KfOrigin> = { 3: 'customer', 4: 'event', 5: 'servicer' };
 type KfOrigin = 'customer' | 'event' | 'servicer';
 
-/**
- * msgids remembered per kf account, a safety net beside the cursor (a page WeCom repeats). One
- * page holds at most 1000; n8n saves the whole static data after every execution, so this stays
- * small (about 35 KB).
- */
-const SEEN_MSGIDS = 1000;
 /** A bound on one pull, so a misbehaving server cannot keep an execution looping. */
 const MAX_PAGES = 200;
 const STATE_NAMESPACE = 'kefuKfSync';
 
-interface AccountState {
-	cursor?: string;
-	/** Newest last. */
-	seen: string[];
-	/** When this account was last pulled (ms), for people reading the static data. */
-	pulledAt?: number;
-}
+/** Static data of executions whose end is awaited to take their messages out of flight (once each). */
+const awaitingEnd = new WeakSet<object>();
+/** Per workflow: executions whose end n8n is saving (syncState.ts, savedByExecution). */
+const endingByWorkflow = new Map<string, Set<string>>();
 
-interface SyncState {
-	accounts: Record<string, AccountState>;
+/**
+ * The node types of the workflow this execution runs: everything reachable from the nodes before this
+ * one, and the sub-nodes (models, tools, memory) of those.
+ */
+function nodeTypesOfWorkflow(this: IExecuteFunctions): string[] {
+	const self = this.getNode();
+	const nodes = new Map<string, string>([[self.name, self.type]]);
+	const add = (node: NodeTypeAndVersion) => nodes.set(node.name, node.type);
+	const ancestors = this.getParentNodes(self.name);
+	for (const node of ancestors) add(node);
+	for (const start of [self.name, ...ancestors.map((node) => node.name)]) {
+		for (const node of this.getChildNodes(start)) add(node);
+	}
+	const subNodeConnections = Object.values(NodeConnectionTypes).filter((type) => type !== NodeConnectionTypes.Main);
+	for (const name of [...nodes.keys()]) {
+		for (const connectionType of subNodeConnections) {
+			for (const node of this.getParentNodes(name, { connectionType })) add(node);
+		}
+	}
+	return [...nodes.values()];
 }
 
 const properties: INodeProperties[] = [
@@ -126,23 +155,6 @@ export const description = updateDisplayOptions(
 	properties,
 );
 
-function reviveState(stored: unknown): SyncState | undefined {
-	if (typeof stored !== 'object' || stored === null) return undefined;
-	const accounts = (stored as { accounts?: unknown }).accounts;
-	if (typeof accounts !== 'object' || accounts === null) return undefined;
-	const revived: SyncState = { accounts: {} };
-	for (const [key, value] of Object.entries(accounts as Record<string, unknown>)) {
-		if (typeof value !== 'object' || value === null) continue;
-		const { cursor, seen, pulledAt } = value as Record<string, unknown>;
-		revived.accounts[key] = {
-			cursor: typeof cursor === 'string' && cursor !== '' ? cursor : undefined,
-			seen: Array.isArray(seen) ? seen.filter((id): id is string => typeof id === 'string') : [],
-			pulledAt: typeof pulledAt === 'number' ? pulledAt : undefined,
-		};
-	}
-	return revived;
-}
-
 /** One sync_msg entry as an item: the fields a flow needs on top, WeCom's object kept as is. */
 export function kfMessageItem(message: IDataObject): IDataObject {
 	const originCode = Number(message.origin);
@@ -187,8 +199,110 @@ async function syncPage(
 	})) as Page;
 }
 
+function errcodeOf(error: unknown): unknown {
+	return error instanceof NodeApiError ? error.context.errcode : undefined;
+}
+
+/** 95007: the callback's Token is invalid or expired (doc 90313). */
 function isExpiredToken(error: unknown): boolean {
-	return error instanceof NodeApiError && error.context.errcode === 95007;
+	return errcodeOf(error) === 95007;
+}
+
+/**
+ * Whether WeCom may have refused the cursor itself. WeCom documents no errcode for a cursor it does not
+ * know (an older version's, another corp's, one it expired); 40058 "invalid parameter" is what it gives
+ * for a bad parameter value, and what the project's fake answers. Only a hint: the pull asks again
+ * without the cursor and takes the cursor as refused only when that answers.
+ */
+function mayBeRefusedCursor(error: unknown): boolean {
+	return errcodeOf(error) === 40058;
+}
+
+interface Pulled {
+	received: IDataObject[];
+	cursor: string | undefined;
+	/** The stored cursor was refused and the pull started again without one. */
+	restarted: boolean;
+}
+
+/** Reads pages from `cursor` until has_more is 0 or a bound is reached (then the rest waits in WeCom). */
+async function pullPages(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	request: { openKfId: string; token: string; voiceFormat: number; cursor?: string; inFlight: number },
+): Promise<Pulled> {
+	let cursor = request.cursor;
+	let useToken = request.token !== '';
+	let restarted = false;
+	const received: IDataObject[] = [];
+	for (let page = 0; ; page++) {
+		const room = Math.min(1000, MAX_IN_FLIGHT - request.inFlight - received.length);
+		if (page >= MAX_PAGES || room <= 0) {
+			// Keep what was read; the next callback goes on from here.
+			this.addExecutionHints({
+				message:
+					room <= 0
+						? `${request.inFlight + received.length} messages of ${request.openKfId} are being answered already (at most ${MAX_IN_FLIGHT} at once): newer ones wait in WeCom and come with the next callback.`
+						: `kf/sync_msg still had more after ${MAX_PAGES} pages; the rest comes with the next callback.`,
+				type: 'warning',
+				location: 'outputPane',
+			});
+			break;
+		}
+		// "limit: 期望请求的数据量，默认值和最大值都为1000" (doc 94670); the cursor then stops after what came.
+		const body: IDataObject = { open_kfid: request.openKfId, limit: room, voice_format: request.voiceFormat };
+		if (cursor) body.cursor = cursor;
+		if (useToken) body.token = request.token;
+		const ask = async () =>
+			await syncPage.call(this, itemIndex, body).then(
+				(answer) => ({ answer }),
+				(error: unknown) => ({ error }),
+			);
+		let attempt = await ask();
+		if ('error' in attempt && useToken && isExpiredToken(attempt.error)) {
+			// The callback's Token lasts 10 minutes (an execution that waited in a queue may
+			// arrive later): pull without it, under WeCom's stricter rate limit, rather than fail.
+			useToken = false;
+			delete body.token;
+			attempt = await ask();
+		}
+		if ('error' in attempt && page === 0 && cursor && mayBeRefusedCursor(attempt.error)) {
+			delete body.cursor;
+			const fresh = await ask();
+			if (!('answer' in fresh)) throw attempt.error;
+			cursor = undefined;
+			restarted = true;
+			attempt = fresh;
+		}
+		if ('error' in attempt) throw attempt.error;
+		const { answer } = attempt;
+		received.push(...(answer.msg_list ?? []));
+		if (typeof answer.next_cursor === 'string' && answer.next_cursor !== '') cursor = answer.next_cursor;
+		if (Number(answer.has_more) !== 1) break;
+	}
+	return { received, cursor, restarted };
+}
+
+/**
+ * Once n8n has ended this execution (and saved its static data), its messages are no longer in flight.
+ * n8n 2.41 calls onExecutionFinish's handlers after its own save. Without it (an older n8n), this pull
+ * records no messages in flight: a crash could then lose them, as before.
+ */
+function forgetWhenEnded(
+	this: IExecuteFunctions,
+	state: WorkflowState<SyncState>,
+	executionId: string,
+	ending: Set<string>,
+): boolean {
+	if (typeof this.onExecutionFinish !== 'function') return false;
+	const staticData = this.getWorkflowStaticData('global');
+	if (awaitingEnd.has(staticData)) return true;
+	awaitingEnd.add(staticData);
+	this.onExecutionFinish(() => {
+		if (hasInFlight(state.read(), executionId)) state.update((draft) => forgetExecution(draft, executionId));
+		ending.delete(executionId);
+	});
+	return true;
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
@@ -213,55 +327,49 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const { corpId } = await getWeComCredentials.call(this);
 	const accountKey = `${corpId}:${openKfId}`;
 	const workflowId = this.getWorkflow().id ?? '';
+	const executionId = String(this.getExecutionId() ?? '');
+	let ending = endingByWorkflow.get(workflowId);
+	if (!ending) endingByWorkflow.set(workflowId, (ending = new Set()));
 
 	return await runExclusive(`${workflowId}\u0000${accountKey}`, async () => {
-		const state = openWorkflowState<SyncState>(this, STATE_NAMESPACE, () => ({ accounts: {} }), reviveState);
+		const state = openWorkflowState<SyncState>(
+			this,
+			STATE_NAMESPACE,
+			emptySyncState,
+			reviveSyncState,
+			undefined,
+			savedByExecution(ending, readsOnlyAtEnd(nodeTypesOfWorkflow.call(this))),
+		);
 		const account = state.read().accounts[accountKey];
-		const firstPull = account?.cursor === undefined;
+		const now = Date.now();
+		const orphans = orphansOf(account, now);
 		const seen = new Set(account?.seen ?? []);
+		const pulled = await pullPages.call(this, itemIndex, {
+			openKfId,
+			token,
+			voiceFormat,
+			cursor: account?.cursor,
+			inFlight: inFlightCount(account),
+		});
 
-		let cursor = account?.cursor;
-		let useToken = token !== '';
-		const received: IDataObject[] = [];
-		for (let page = 0; ; page++) {
-			if (page >= MAX_PAGES) {
-				// Keep what was read; the next callback goes on from here.
-				this.addExecutionHints({
-					message: `kf/sync_msg still had more after ${MAX_PAGES} pages; the rest comes with the next callback.`,
-					type: 'warning',
-					location: 'outputPane',
-				});
-				break;
-			}
-			const body: IDataObject = { open_kfid: openKfId, limit: 1000, voice_format: voiceFormat };
-			if (cursor) body.cursor = cursor;
-			if (useToken) body.token = token;
-			const attempt = await syncPage.call(this, itemIndex, body).then(
-				(answer) => ({ answer }),
-				(error: unknown) => ({ error }),
-			);
-			let answer: Page;
-			if ('answer' in attempt) {
-				answer = attempt.answer;
-			} else if (useToken && isExpiredToken(attempt.error)) {
-				// The callback's Token lasts 10 minutes (an execution that waited in a queue may
-				// arrive later): pull without it, under WeCom's stricter rate limit, rather than fail.
-				useToken = false;
-				delete body.token;
-				answer = await syncPage.call(this, itemIndex, body);
-			} else {
-				throw attempt.error;
-			}
-			received.push(...(answer.msg_list ?? []));
-			if (typeof answer.next_cursor === 'string' && answer.next_cursor !== '') cursor = answer.next_cursor;
-			if (Number(answer.has_more) !== 1) break;
-		}
-
-		const oldest = firstPull && maxAgeMinutes > 0 ? Date.now() / 1000 - maxAgeMinutes * 60 : undefined;
 		const items: IDataObject[] = [];
+		const handedOut: HandOut['handedOut'] = [];
+		const dropped: InFlightMessage[] = [];
+		for (const orphan of orphans) {
+			// A copy: items go on to nodes that may change them, and the message stays in the state.
+			const item = kfMessageItem(JSON.parse(JSON.stringify(orphan.message)) as IDataObject);
+			if (!origins.has(String(item.origin))) {
+				dropped.push(orphan);
+				continue;
+			}
+			items.push({ ...item, redelivered: true });
+			handedOut.push({ message: orphan.message, orphan });
+		}
+		const firstPull = account?.cursor === undefined || pulled.restarted;
+		const oldest = firstPull && maxAgeMinutes > 0 ? now / 1000 - maxAgeMinutes * 60 : undefined;
 		const newIds: string[] = [];
 		let skippedOld = 0;
-		for (const message of received) {
+		for (const message of pulled.received) {
 			const msgid = String(message.msgid ?? '');
 			if (msgid) {
 				if (seen.has(msgid)) continue;
@@ -273,15 +381,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 				continue;
 			}
 			const item = kfMessageItem(message);
-			if (origins.has(String(item.origin))) items.push(item);
+			if (!origins.has(String(item.origin))) continue;
+			items.push(item);
+			handedOut.push({ message });
 		}
-		if (skippedOld > 0) {
-			this.addExecutionHints({
-				message: `First pull for ${openKfId}: skipped ${skippedOld} message(s) older than ${maxAgeMinutes} minutes (see First Pull Max Age).`,
-				type: 'info',
-				location: 'outputPane',
-			});
-		}
+		hintPull.call(this, { openKfId, maxAgeMinutes, skippedOld, restarted: pulled.restarted, orphans: handedOut });
 
 		if (peekOnly) {
 			this.addExecutionHints({
@@ -291,14 +395,55 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			});
 			return items;
 		}
-		state.update((draft) => {
-			const kept = [...(draft.accounts[accountKey]?.seen ?? []), ...newIds];
-			draft.accounts[accountKey] = {
-				cursor,
-				seen: kept.slice(Math.max(0, kept.length - SEEN_MSGIDS)),
-				pulledAt: Date.now(),
-			};
-		});
+		const tracked = handedOut.length > 0 && forgetWhenEnded.call(this, state, executionId, ending);
+		// An execution that never ended for n8n (one that went into waiting) leaves `ending` with its messages.
+		for (const id of ending) if (!hasInFlight(state.read(), id)) ending.delete(id);
+		state.update((draft) =>
+			recordHandOut(draft, accountKey, {
+				executionId,
+				now,
+				cursor: pulled.cursor,
+				newIds,
+				handedOut: tracked ? handedOut : [],
+				dropped: tracked ? dropped : [...dropped, ...orphans],
+			}),
+		);
 		return items;
 	});
+}
+
+/** What the operator should know about this pull, on the node's output. */
+function hintPull(
+	this: IExecuteFunctions,
+	pull: {
+		openKfId: string;
+		maxAgeMinutes: number;
+		skippedOld: number;
+		restarted: boolean;
+		orphans: HandOut['handedOut'];
+	},
+): void {
+	const agedOut = `skipped ${pull.skippedOld} message(s) older than ${pull.maxAgeMinutes} minutes (see First Pull Max Age)`;
+	if (pull.restarted) {
+		this.addExecutionHints({
+			message: `WeCom refused the stored cursor of ${pull.openKfId}, so this pull started again without it: none of the last 1,000 messages handed out came again${pull.skippedOld > 0 ? `, and it ${agedOut}` : ''}.`,
+			type: 'warning',
+			location: 'outputPane',
+		});
+	} else if (pull.skippedOld > 0) {
+		this.addExecutionHints({
+			message: `First pull for ${pull.openKfId}: ${agedOut}.`,
+			type: 'info',
+			location: 'outputPane',
+		});
+	}
+	const again = pull.orphans.filter((entry) => entry.orphan);
+	if (again.length > 0) {
+		const executions = [...new Set(again.map((entry) => entry.orphan?.executionId).filter(Boolean))].join(', ');
+		this.addExecutionHints({
+			message: `${again.length} message(s) handed out again (redelivered: true): n8n stopped before the execution(s) that had them ended${executions ? ` (${executions})` : ''}. A reply that went out before is refused by WeCom when it carries a Message ID made from the customer's msgid, as the template's replies do.`,
+			type: 'warning',
+			location: 'outputPane',
+		});
+	}
 }

@@ -23,9 +23,17 @@ export type FakeKfFaultPath =
  * - 'drop-after': WeCom acts (the message is sent, the state moves), then the connection is destroyed: the
  *   client sees a network error for a call that took effect.
  * - 'stall': the request is accepted and never answered; nothing is done (the client's timeout ends it).
+ * - 'stall-after': WeCom acts, then never answers: the client's timeout ends a call that took effect (and
+ *   holds its execution meanwhile, e.g. for a test to stop n8n after the customer got the message).
  * - `{ errcode, errmsg? }`: WeCom answers this errcode; nothing is done.
  */
-export type FakeKfFault = 'busy' | 'drop' | 'drop-after' | 'stall' | { errcode: number; errmsg?: string };
+export type FakeKfFault =
+	| 'busy'
+	| 'drop'
+	| 'drop-after'
+	| 'stall'
+	| 'stall-after'
+	| { errcode: number; errmsg?: string };
 
 /** One call of a kf API that acts on a customer, whatever became of it. */
 export interface FakeKfAttempt {
@@ -40,7 +48,7 @@ export interface FakeKfAttempt {
 	service_state?: number;
 	/** WeCom's verdict, 0 = sent / moved; absent when it reached none ('drop', 'stall'). */
 	errcode?: number;
-	/** Whether the client got an answer ('drop', 'drop-after' and 'stall' leave it without). */
+	/** Whether the client got an answer ('drop', 'drop-after', 'stall' and 'stall-after' leave it without). */
 	answered: boolean;
 	/** The fault injected into this call, if any. */
 	fault?: FakeKfFault;
@@ -106,9 +114,9 @@ export class KfFaults implements FakeKfFaultsApi {
 		const answer = act();
 		attempt.errcode = answer.errcode;
 		if (answer.errcode === 0 && typeof answer.msgid === 'string') attempt.msgid = answer.msgid;
-		if (fault === 'drop-after') {
+		if (fault === 'drop-after' || fault === 'stall-after') {
 			attempt.answered = false;
-			return { noAnswer: 'drop' };
+			return { noAnswer: fault === 'drop-after' ? 'drop' : 'stall' };
 		}
 		return answer;
 	}
