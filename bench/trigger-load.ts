@@ -1,23 +1,34 @@
 // The WeCom Trigger under a bounded load in a real n8n (the pinned version, started by the e2e harness with
-// the built package installed), side by side with n8n's built-in Webhook node on the same instance.
-// Build: npm run build && node_modules/.bin/tsc -p tsconfig.test.json
-// Run:   node_modules/.bin/node .test-build/bench/trigger-load.js [--plan=main|diag|isolates] [--requests=2000]
-//        [--concurrency=50] [--time-limit=600] [--pairs=3] [--out=file.json]
+// the built package installed), driven by a client that behaves like WeCom, and counted per MsgId.
+// Run:   npm run bench -- trigger-load            (the default plan, "wecom": A, AF and B below, default engine)
+//        node_modules/.bin/node .test-build/bench/trigger-load.js [--plan=wecom|main|diag|isolates]
+//          [--workflows=A,AF,B] [--requests=1000] [--concurrency=50] [--time-limit=300] [--client=wecom|patient]
+//          [--hang-up-ms=5000] [--retries=3] [--retry-delay-ms=0] [--retry-on-status] [--engine=legacy] [--out=file.json]
+//        (after npm run build && node_modules/.bin/tsc -p tsconfig.test.json)
+//
+// The client ("wecom", the default of --plan=wecom and main): each message is one MsgId, sent as WeCom sends a
+// callback (doc 90930): it hangs up when no answer came within 5 s and sends the same request again (same query,
+// same body), 3 retries at most. WeCom documents retries after a timeout or a failed connection only; with
+// --retry-on-status an answer other than 200 "success" is retried too. 50 connections = 50 deliveries in flight,
+// retries included. "patient" (the default of diag/isolates, which measure CPU per request): one request per
+// MsgId, waited for up to the time limit, never retried.
+//
+// Counted per MsgId, from the client's answers and the executions n8n stored (read back with their data):
+// acknowledged = some attempt got 200 with the expected body. Every acknowledged MsgId must have exactly one
+// successful execution: "lost" = acknowledged, no successful execution; "duplicated" = more than one.
+// "never acknowledged" = WeCom gave up after its last retry (split by whether the message ran).
 //
 // Workflows, each "<trigger> → NoOp", all on 127.0.0.1:
-//   A    n8n-nodes-kefu.weComTrigger v1, messageTypes ['text']: every request a distinct, encrypted and signed
-//        text-message callback (distinct MsgId), precomputed before the run.
-//   B    n8n-nodes-base.webhook v2.1, POST, default response mode (answers once the execution is stored); it
-//        receives the same kind of bodies (the same ~1 KB encrypted XML envelopes, distinct per request).
-//   Diagnostics only (--plan=diag|isolates), from a throwaway package `n8n-nodes-kefubench` written into
-//   the same n8n's user folder:
-//   A11  the same WeCom Trigger code declared as version 1.1 (n8n skips a per-request expression for v1 only);
-//   AC   the same WeCom Trigger code (v1) with getCredentials answered from a 60 s cache;
-//   M1   a minimal custom trigger (no credential, no crypto) with the WeCom Trigger's webhook descriptions, v1;
-//   M2   the same minimal trigger as v2;
-//   B1   the built-in Webhook node at typeVersion 1.
-// Per run: requests/s, latency p50/p99, CPU per request of the n8n process tree (utime+stime from /proc),
-// peak RSS, status counts, and "lost" = 200s without a stored successful execution.
+//   A    n8n-nodes-kefu.weComTrigger v1.1, messageTypes ['text']: every MsgId a distinct, encrypted and signed
+//        text-message callback, precomputed before the run.
+//   AF   "answer first": the same trigger code (bench copy), but it writes 200 "success" itself before n8n has
+//        stored the execution, as a trigger that answers early does (docs/callbacks.md says why this trigger
+//        does not).
+//   B    n8n-nodes-base.webhook v2.1, POST, default response mode (answers once the execution is stored); the same
+//        bodies. It has no retry memory: every retry it accepts is a second execution.
+//   Diagnostics only (--plan=diag|isolates): A11 (the trigger as v1.1, bench copy), AC (v1 with getCredentials
+//   cached 60 s), M1/M2 (a minimal custom trigger, v1/v2, no credential, no crypto), B1 (Webhook v1).
+// Per run also: CPU of the n8n process tree (utime+stime from /proc), peak RSS, latencies, the machine's load.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,28 +49,46 @@ import {
 
 // ---------------------------------------------------------------------------------------------- options
 
+type Plan = 'wecom' | 'main' | 'diag' | 'isolates';
+
 interface Options {
-	plan: 'main' | 'diag' | 'isolates';
+	plan: Plan;
+	workflows?: WfKey[];
+	engine?: string;
 	requests: number;
 	concurrency: number;
 	timeLimitS: number;
 	pairs: number;
 	warmup: number;
+	client: ClientOptions;
 	out?: string;
 }
 
 function parseOptions(argv: string[]): Options {
 	const get = (name: string): string | undefined =>
 		argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-	const plan = (get('plan') ?? 'main') as Options['plan'];
-	if (!['main', 'diag', 'isolates'].includes(plan)) throw new Error(`unknown --plan=${plan}`);
+	const plan = (get('plan') ?? 'wecom') as Plan;
+	if (!['wecom', 'main', 'diag', 'isolates'].includes(plan)) throw new Error(`unknown --plan=${plan}`);
+	const workflows = get('workflows')?.split(',') as WfKey[] | undefined;
+	for (const key of workflows ?? []) if (!(key in WF_TITLES)) throw new Error(`unknown workflow ${key}`);
+	const kind = (get('client') ?? (plan === 'wecom' || plan === 'main' ? 'wecom' : 'patient')) as ClientOptions['kind'];
+	if (!['wecom', 'patient'].includes(kind)) throw new Error(`unknown --client=${kind}`);
 	return {
 		plan,
+		workflows,
+		engine: get('engine'),
 		requests: Number(get('requests') ?? (plan === 'main' ? 2000 : 1000)),
 		concurrency: Number(get('concurrency') ?? 50),
-		timeLimitS: Number(get('time-limit') ?? 600),
+		timeLimitS: Number(get('time-limit') ?? (plan === 'wecom' ? 300 : 600)),
 		pairs: Number(get('pairs') ?? 3),
 		warmup: Number(get('warmup') ?? 100),
+		client: {
+			kind,
+			hangUpMs: Number(get('hang-up-ms') ?? 5_000),
+			retries: kind === 'wecom' ? Number(get('retries') ?? 3) : 0,
+			retryDelayMs: Number(get('retry-delay-ms') ?? 0),
+			retryOnStatus: argv.includes('--retry-on-status'),
+		},
 		out: get('out'),
 	};
 }
@@ -168,10 +197,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------- workflows
 
-type WfKey = 'A' | 'B' | 'A11' | 'AC' | 'M1' | 'M2' | 'B1';
+type WfKey = 'A' | 'AF' | 'B' | 'A11' | 'AC' | 'M1' | 'M2' | 'B1';
 
 const WF_TITLES: Record<WfKey, string> = {
 	A: 'WeCom Trigger v1.1 (n8n-nodes-kefu.weComTrigger) → NoOp',
+	AF: 'WeCom Trigger code answering "success" itself before n8n stores the execution (bench copy) → NoOp',
 	B: 'Webhook v2.1 (n8n-nodes-base.webhook, POST, onReceived) → NoOp',
 	A11: 'WeCom Trigger code as v1.1 (bench copy) → NoOp',
 	AC: 'WeCom Trigger v1 with its credential cached 60 s (bench copy) → NoOp',
@@ -190,9 +220,9 @@ interface Deployed {
 const BENCH_PACKAGE = 'n8n-nodes-kefubench';
 
 /**
- * A throwaway community package for the diagnostics, written next to n8n-nodes-kefu in the user folder:
- * a copy of the WeCom Trigger declared as versions 1 and 1.1 (the same code: it subclasses the built one),
- * and a minimal trigger with the same webhook descriptions but no credential and no crypto.
+ * A throwaway community package written next to n8n-nodes-kefu in the user folder: a copy of the WeCom Trigger
+ * declared as versions 1 and 1.1 (the same code: it subclasses the built one), one that answers first, one with
+ * its credential cached, and a minimal trigger with the same webhook descriptions but no credential and no crypto.
  */
 function writeBenchPackage(userFolder: string): void {
 	const root = path.join(userFolder, '.n8n', 'nodes', 'node_modules', BENCH_PACKAGE);
@@ -208,7 +238,12 @@ function writeBenchPackage(userFolder: string): void {
 				n8nNodesApiVersion: 1,
 				strict: false,
 				credentials: [],
-				nodes: ['dist/WeComTriggerBench.node.js', 'dist/WeComTriggerCached.node.js', 'dist/MinimalTrigger.node.js'],
+				nodes: [
+					'dist/WeComTriggerBench.node.js',
+					'dist/WeComTriggerCached.node.js',
+					'dist/WeComTriggerAnswerFirst.node.js',
+					'dist/MinimalTrigger.node.js',
+				],
 			},
 		}),
 	);
@@ -257,6 +292,27 @@ class WeComTriggerCached extends WeComTrigger {
 exports.WeComTriggerCached = WeComTriggerCached;
 `,
 	);
+	// "Answer first": the trigger's own verdict, but a run is acknowledged by the trigger at once, before n8n has
+	// stored its execution (what docs/callbacks.md measures against).
+	writeFileSync(
+		path.join(root, 'dist', 'WeComTriggerAnswerFirst.node.js'),
+		`"use strict";
+const { WeComTrigger } = require('../../n8n-nodes-kefu/dist/nodes/WeCom/WeComTrigger.node.js');
+class WeComTriggerAnswerFirst extends WeComTrigger {
+	constructor() {
+		super();
+		this.description = { ...this.description, displayName: 'WeCom Trigger (bench, answers first)', name: 'weComTriggerAnswerFirst' };
+	}
+	async webhook() {
+		const result = await super.webhook.call(this);
+		if (result.workflowData === undefined) return result;
+		this.getResponseObject().status(200).type('text/plain').send('success');
+		return { workflowData: result.workflowData, noWebhookResponse: true };
+	}
+}
+exports.WeComTriggerAnswerFirst = WeComTriggerAnswerFirst;
+`,
+	);
 	writeFileSync(
 		path.join(root, 'dist', 'MinimalTrigger.node.js'),
 		`"use strict";
@@ -303,6 +359,14 @@ function workflowFor(key: WfKey, webhookId: string, credential: { id: string; na
 					parameters: WECOM_TRIGGER_PARAMETERS,
 					credentials: { weComCallbackApi: credential },
 				};
+			case 'AF':
+				return {
+					...base,
+					type: `${BENCH_PACKAGE}.weComTriggerAnswerFirst`,
+					typeVersion: 1.1,
+					parameters: WECOM_TRIGGER_PARAMETERS,
+					credentials: { weComCallbackApi: credential },
+				};
 			case 'AC':
 				return {
 					...base,
@@ -345,7 +409,9 @@ function workflowFor(key: WfKey, webhookId: string, credential: { id: string; na
 
 // ---------------------------------------------------------------------------------------------- requests
 
+/** One message: its MsgId, and the request WeCom sends for it, every time (first delivery and retries). */
 interface Target {
+	msgId: string;
 	path: string;
 	body: Buffer;
 }
@@ -356,7 +422,11 @@ const CONTENT =
 
 let msgSeq = 7_400_000_000_000_000_000n;
 
-/** Distinct, correctly encrypted and signed text-message callbacks (distinct MsgId and sender). */
+/**
+ * Distinct, correctly encrypted and signed text-message callbacks (distinct MsgId and sender). The nonce is the
+ * MsgId's tail: unique within a run, so n8n's built-in Webhook node (which sees only the encrypted body) can be
+ * matched to its MsgId through the query it stores.
+ */
 function buildTargets(secrets: CallbackSecrets, url: string, count: number): Target[] {
 	const { pathname } = new URL(url);
 	const out: Target[] = [];
@@ -369,22 +439,50 @@ function buildTargets(secrets: CallbackSecrets, url: string, count: number): Tar
 			msgId,
 			agentId: '1000002',
 		});
-		const signed = encryptedCallback(secrets, xml, { agentId: '1000002' });
-		out.push({ path: withQuery(pathname, signed.query), body: Buffer.from(signed.body) });
+		const signed = encryptedCallback(secrets, xml, { agentId: '1000002', nonce: msgId.slice(-9) });
+		out.push({ msgId, path: withQuery(pathname, signed.query), body: Buffer.from(signed.body) });
 	}
 	return out;
 }
 
-interface Outcome {
+// ---------------------------------------------------------------------------------------------- the client
+
+interface ClientOptions {
+	kind: 'wecom' | 'patient';
+	/** WeCom's patience: it closes the connection when no answer came within 5 s (doc 90930). */
+	hangUpMs: number;
+	/** WeCom retries a callback 3 times (doc 90930). */
+	retries: number;
+	/** The doc names no interval between retries: by default the next one goes out at once. */
+	retryDelayMs: number;
+	/** Retry after an answer other than 200 "success" too (the doc promises retries after timeouts and failed connections only). */
+	retryOnStatus: boolean;
+}
+
+/** One HTTP attempt: the status (or "timeout" when the client hung up, "error:<code>"), the body, the time. */
+interface Attempt {
 	status: number | string;
 	ms: number;
 	body: string;
 }
 
-function send(agent: http.Agent, port: number, target: Target, timeoutMs: number): Promise<Outcome> {
+/** What happened to one MsgId on the wire. */
+interface Delivery {
+	msgId: string;
+	attempts: Attempt[];
+	/** 1-based attempt that was answered 200 with the expected body, or 0. */
+	acknowledgedAt: number;
+}
+
+function send(agent: http.Agent, port: number, target: Target, timeoutMs: number): Promise<Attempt> {
 	return new Promise((resolve) => {
 		const started = performance.now();
-		const done = (status: number | string, body = '') => resolve({ status, ms: performance.now() - started, body });
+		let settled = false;
+		const done = (status: number | string, body = '') => {
+			if (settled) return;
+			settled = true;
+			resolve({ status, ms: performance.now() - started, body });
+		};
 		const req = http.request(
 			{
 				host: '127.0.0.1',
@@ -401,29 +499,65 @@ function send(agent: http.Agent, port: number, target: Target, timeoutMs: number
 				res.on('error', (e: NodeJS.ErrnoException) => done(`error:${e.code ?? e.message}`));
 			},
 		);
-		req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-		req.on('error', (e: NodeJS.ErrnoException) => done(e.code === 'TIMEOUT' ? 'timeout' : `error:${e.code ?? e.message}`));
+		// The whole exchange, not socket idleness: WeCom counts 5 s from sending the request.
+		const hangUp = setTimeout(() => {
+			if (settled) return;
+			done('timeout');
+			req.destroy();
+		}, timeoutMs);
+		req.on('close', () => clearTimeout(hangUp));
+		req.on('error', (e: NodeJS.ErrnoException) => done(`error:${e.code ?? e.message}`));
 		req.end(target.body);
 	});
 }
 
 interface ClientResult {
-	outcomes: Outcome[];
+	deliveries: Delivery[];
+	/** MsgIds whose first delivery went out. */
 	sent: number;
 	wallMs: number;
 	hitTimeLimit: boolean;
 }
 
-async function fire(targets: Target[], port: number, concurrency: number, timeLimitMs: number): Promise<ClientResult> {
+/**
+ * Sends every target at `concurrency` deliveries in flight. wecom: a delivery is the first request and up to
+ * `retries` more of the same request, each abandoned after `hangUpMs`; patient: one request, waited for.
+ */
+async function fire(
+	targets: Target[],
+	port: number,
+	concurrency: number,
+	timeLimitMs: number,
+	client: ClientOptions,
+	expectBody: string,
+): Promise<ClientResult> {
 	const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-	const outcomes: Outcome[] = [];
+	const deliveries: Delivery[] = [];
 	const started = performance.now();
 	const deadline = started + timeLimitMs;
 	let next = 0;
 	let hitTimeLimit = false;
 	const progress = setInterval(() => {
-		process.stderr.write(`  … ${outcomes.length}/${targets.length} answered, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+		const acknowledged = deliveries.filter((d) => d.acknowledgedAt > 0).length;
+		process.stderr.write(
+			`  … ${deliveries.length}/${targets.length} done (${acknowledged} acknowledged), ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+		);
 	}, 15_000);
+	const acknowledges = (a: Attempt) => a.status === 200 && a.body === expectBody;
+	const retryable = (a: Attempt) => typeof a.status === 'string' || (client.retryOnStatus && !acknowledges(a));
+	const deliver = async (target: Target): Promise<Delivery> => {
+		const attempts: Attempt[] = [];
+		for (let i = 0; i <= client.retries; i++) {
+			if (i > 0 && client.retryDelayMs > 0) await sleep(client.retryDelayMs);
+			// A patient request may not outlive the run's time limit by more than a minute.
+			const timeout = client.kind === 'wecom' ? client.hangUpMs : Math.max(5_000, deadline - performance.now() + 60_000);
+			const attempt = await send(agent, port, target, timeout);
+			attempts.push(attempt);
+			if (acknowledges(attempt)) return { msgId: target.msgId, attempts, acknowledgedAt: i + 1 };
+			if (!retryable(attempt)) break;
+		}
+		return { msgId: target.msgId, attempts, acknowledgedAt: 0 };
+	};
 	const worker = async () => {
 		for (;;) {
 			if (performance.now() > deadline) {
@@ -432,19 +566,126 @@ async function fire(targets: Target[], port: number, concurrency: number, timeLi
 			}
 			const i = next++;
 			if (i >= targets.length) return;
-			// A request may not outlive the run's time limit by more than a minute.
-			outcomes.push(await send(agent, port, targets[i], Math.max(5_000, deadline - performance.now() + 60_000)));
+			deliveries.push(await deliver(targets[i]));
 		}
 	};
 	await Promise.all(Array.from({ length: concurrency }, worker));
 	clearInterval(progress);
 	agent.destroy();
-	return { outcomes, sent: Math.min(next, targets.length), wallMs: performance.now() - started, hitTimeLimit };
+	return { deliveries, sent: Math.min(next, targets.length), wallMs: performance.now() - started, hitTimeLimit };
 }
 
 function percentile(sorted: number[], p: number): number {
 	if (sorted.length === 0) return NaN;
 	return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+// ---------------------------------------------------------------------------------------------- per MsgId
+
+interface StoredExecution {
+	id: string;
+	status: string;
+	data?: { resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json?: Record<string, any> }>> } }>> } };
+}
+
+/** The workflow's executions with their data, newer than `afterIds`, through n8n's public API. */
+async function executionsWithData(n8n: N8nInstance, workflowId: string, afterIds: Set<string>): Promise<StoredExecution[]> {
+	const out: StoredExecution[] = [];
+	let cursor: string | undefined;
+	do {
+		const qs = new URLSearchParams({ workflowId, limit: '100', includeData: 'true' });
+		if (cursor) qs.set('cursor', cursor);
+		const page = await n8n.api<{ data: StoredExecution[]; nextCursor?: string | null }>('GET', `/executions?${qs.toString()}`);
+		out.push(...page.data.filter((e) => !afterIds.has(e.id)));
+		cursor = page.nextCursor ?? undefined;
+	} while (cursor);
+	return out;
+}
+
+/** The MsgId an execution ran for: the trigger's item (WeCom Trigger), or the nonce of the stored query (Webhook). */
+function msgIdOf(execution: StoredExecution, byNonce: Map<string, string>): string | undefined {
+	const json = execution.data?.resultData?.runData?.Trigger?.[0]?.data?.main?.[0]?.[0]?.json;
+	if (json === undefined) return undefined;
+	if (typeof json.MsgId === 'string') return json.MsgId;
+	const nonce = (json.query as Record<string, unknown> | undefined)?.nonce;
+	return typeof nonce === 'string' ? byNonce.get(nonce) : undefined;
+}
+
+interface PerMsgId {
+	msgIds: number;
+	acknowledged: number;
+	/** How many MsgIds were acknowledged at the 1st, 2nd, ... attempt. */
+	acknowledgedAtAttempt: Record<string, number>;
+	acknowledgedExactlyOnce: number;
+	/** Acknowledged, and no successful execution. */
+	lost: number;
+	/** Acknowledged, and more than one successful execution. */
+	duplicated: number;
+	neverAcknowledged: number;
+	neverAcknowledgedRanOnce: number;
+	neverAcknowledgedNotRun: number;
+	neverAcknowledgedRanMoreThanOnce: number;
+	/** Successful executions beyond the first of their MsgId. */
+	extraExecutions: number;
+	executionsByStatus: Record<string, number>;
+	executionsWithoutKnownMsgId: number;
+	sampleLost: string[];
+	sampleDuplicated: string[];
+}
+
+function countPerMsgId(deliveries: Delivery[], executions: StoredExecution[], byNonce: Map<string, string>): PerMsgId {
+	const successes = new Map<string, number>();
+	const executionsByStatus: Record<string, number> = {};
+	let executionsWithoutKnownMsgId = 0;
+	for (const execution of executions) {
+		executionsByStatus[execution.status] = (executionsByStatus[execution.status] ?? 0) + 1;
+		const msgId = msgIdOf(execution, byNonce);
+		if (msgId === undefined) executionsWithoutKnownMsgId++;
+		else if (execution.status === 'success') successes.set(msgId, (successes.get(msgId) ?? 0) + 1);
+	}
+	const out: PerMsgId = {
+		msgIds: deliveries.length,
+		acknowledged: 0,
+		acknowledgedAtAttempt: {},
+		acknowledgedExactlyOnce: 0,
+		lost: 0,
+		duplicated: 0,
+		neverAcknowledged: 0,
+		neverAcknowledgedRanOnce: 0,
+		neverAcknowledgedNotRun: 0,
+		neverAcknowledgedRanMoreThanOnce: 0,
+		extraExecutions: 0,
+		executionsByStatus,
+		executionsWithoutKnownMsgId,
+		sampleLost: [],
+		sampleDuplicated: [],
+	};
+	for (const d of deliveries) {
+		const runs = successes.get(d.msgId) ?? 0;
+		out.extraExecutions += Math.max(0, runs - 1);
+		const trail = `${d.msgId}: ${d.attempts.map((a) => a.status).join(' → ')}; ${runs} successful executions`;
+		if (d.acknowledgedAt > 0) {
+			out.acknowledged++;
+			out.acknowledgedAtAttempt[d.acknowledgedAt] = (out.acknowledgedAtAttempt[d.acknowledgedAt] ?? 0) + 1;
+			if (runs === 1) out.acknowledgedExactlyOnce++;
+			else if (runs === 0) {
+				out.lost++;
+				if (out.sampleLost.length < 5) out.sampleLost.push(trail);
+			} else {
+				out.duplicated++;
+				if (out.sampleDuplicated.length < 5) out.sampleDuplicated.push(trail);
+			}
+		} else {
+			out.neverAcknowledged++;
+			if (runs === 0) out.neverAcknowledgedNotRun++;
+			else if (runs === 1) out.neverAcknowledgedRanOnce++;
+			else {
+				out.neverAcknowledgedRanMoreThanOnce++;
+				if (out.sampleDuplicated.length < 5) out.sampleDuplicated.push(trail);
+			}
+		}
+	}
+	return out;
 }
 
 // ---------------------------------------------------------------------------------------------- metrics
@@ -475,38 +716,38 @@ interface RunResult {
 	workflowTitle: string;
 	engine: string;
 	env: Record<string, string>;
-	requestsPlanned: number;
-	requestsSent: number;
-	answered: number;
+	client: ClientOptions;
+	msgIdsPlanned: number;
+	msgIdsSent: number;
 	hitTimeLimit: boolean;
 	wallS: number;
-	requestsPerS: number;
-	latencyMs: { p50: number; p90: number; p99: number; max: number };
-	status200: number;
-	non200ByStatus: Record<string, number>;
+	msgIdsPerS: number;
+	requests: number;
+	/** Answers and hang-ups of all attempts: "200", "503", "timeout", "error:ECONNRESET", ... */
+	attemptsByOutcome: Record<string, number>;
+	/** Attempts answered 200 with another body than the expected one. */
 	unexpected200Bodies: number;
 	sampleNon200?: string[];
-	executions: { new: number; success: number; byStatus: Record<string, number> };
-	lost: number;
-	executionsWithout200: number;
+	/** Send to answer of the attempts that got an answer. */
+	answeredLatencyMs: { p50: number; p90: number; p99: number; max: number };
+	/** First send to acknowledgement, of the acknowledged MsgIds. */
+	acknowledgementMs: { p50: number; p90: number; p99: number; max: number };
+	perMsgId: PerMsgId;
 	cpu: {
 		mainMs: number;
 		childrenMs: number;
 		msPerRequest: number;
+		msPerMsgId: number;
 		mainMsPerRequest: number;
 		childrenMsPerRequest: number;
-		msPerRequestAtLastAnswer: number;
 		quietWaitMs: number;
 	};
 	peakRssMb: { main: number; tree: number };
 	loadAvgBefore: number[];
 	loadAvgAfter: number[];
+	/** The 1-minute load average, sampled every 5 s during the run: min, median, max. */
+	loadAvg1DuringRun: { min: number; median: number; max: number };
 	expressionMetricsPerRequest?: Record<string, number>;
-}
-
-async function executionIds(n8n: N8nInstance, workflowId: string): Promise<Map<string, string>> {
-	const all = await n8n.executions(workflowId);
-	return new Map(all.map((e) => [e.id, e.status]));
 }
 
 async function runOne(
@@ -522,7 +763,7 @@ async function runOne(
 	const pid = n8n.pid as number;
 	const port = Number(new URL(n8n.baseUrl).port);
 	await waitCpuQuiet(pid);
-	const before = await executionIds(n8n, deployed.workflowId);
+	const before = new Set((await n8n.executions(deployed.workflowId)).map((e) => e.id));
 	const metricsBefore = await scrapeExpressionMetrics(n8n);
 	const loadAvgBefore = loadAvg();
 	let peakMain = 0;
@@ -533,45 +774,47 @@ async function runOne(
 		peakMain = Math.max(peakMain, main);
 		peakTree = Math.max(peakTree, tree.reduce((sum, s) => sum + (s.pid === pid ? main : rssKb(s.pid)), 0));
 	};
-	const sampler = setInterval(sampleRss, 250);
+	const rssSampler = setInterval(sampleRss, 250);
+	const loads: number[] = [];
+	const loadSampler = setInterval(() => loads.push(loadAvg()[0]), 5_000);
 	const cpu0 = cpuSnapshot(pid);
-	process.stderr.write(`${label}: ${deployed.key} (${targets.length} requests, ${opts.concurrency} connections)\n`);
-	const client = await fire(targets, port, opts.concurrency, opts.timeLimitS * 1000);
-	const cpuAtLastAnswer = cpuSnapshot(pid);
+	process.stderr.write(`${label}: ${deployed.key} (${targets.length} MsgIds, ${opts.concurrency} connections, ${opts.client.kind} client)\n`);
+	const client = await fire(targets, port, opts.concurrency, opts.timeLimitS * 1000, opts.client, deployed.expectBody);
+	clearInterval(loadSampler);
 	const quietWaitMs = await waitCpuQuiet(pid);
 	const cpu1 = cpuSnapshot(pid);
-	clearInterval(sampler);
+	clearInterval(rssSampler);
 	sampleRss();
 	const loadAvgAfter = loadAvg();
 	const metricsAfter = await scrapeExpressionMetrics(n8n);
 	await n8n.settledExecutions(deployed.workflowId, 3_000, 600_000);
-	const after = await executionIds(n8n, deployed.workflowId);
+	const executions = await executionsWithData(n8n, deployed.workflowId, before);
+	const byNonce = new Map(targets.map((t) => [new URL(t.path, 'http://x').searchParams.get('nonce') ?? '', t.msgId]));
+	const perMsgId = countPerMsgId(client.deliveries, executions, byNonce);
 
-	const byStatus: Record<string, number> = {};
-	let fresh = 0;
-	for (const [id, status] of after) {
-		if (before.has(id)) continue;
-		fresh++;
-		byStatus[status] = (byStatus[status] ?? 0) + 1;
-	}
-	const success = byStatus.success ?? 0;
-	const latencies = client.outcomes.map((o) => o.ms).sort((a, b) => a - b);
-	const non200: Record<string, number> = {};
+	const attempts = client.deliveries.flatMap((d) => d.attempts);
+	const attemptsByOutcome: Record<string, number> = {};
 	const sampleNon200: string[] = [];
-	let ok = 0;
 	let unexpected = 0;
-	for (const o of client.outcomes) {
-		if (o.status === 200) {
-			ok++;
-			if (o.body !== deployed.expectBody) unexpected++;
-		} else {
-			non200[String(o.status)] = (non200[String(o.status)] ?? 0) + 1;
-			if (sampleNon200.length < 5) sampleNon200.push(`${o.status} ${o.body.slice(0, 200)}`);
-		}
+	for (const a of attempts) {
+		attemptsByOutcome[String(a.status)] = (attemptsByOutcome[String(a.status)] ?? 0) + 1;
+		if (a.status === 200 && a.body !== deployed.expectBody) unexpected++;
+		if (typeof a.status === 'number' && a.status !== 200 && sampleNon200.length < 5) sampleNon200.push(`${a.status} ${a.body.slice(0, 200)}`);
 	}
+	const stats = (values: number[]) => {
+		const sorted = [...values].sort((a, b) => a - b);
+		return {
+			p50: Math.round(percentile(sorted, 50)),
+			p90: Math.round(percentile(sorted, 90)),
+			p99: Math.round(percentile(sorted, 99)),
+			max: Math.round(sorted.at(-1) ?? NaN),
+		};
+	};
+	const acknowledgementMs = client.deliveries
+		.filter((d) => d.acknowledgedAt > 0)
+		.map((d) => d.attempts.slice(0, d.acknowledgedAt).reduce((sum, a) => sum + a.ms, 0) + (d.acknowledgedAt - 1) * opts.client.retryDelayMs);
 	const d = cpuDelta(cpu0, cpu1);
-	const dAtLast = cpuDelta(cpu0, cpuAtLastAnswer);
-	const n = Math.max(1, client.outcomes.length);
+	const n = Math.max(1, attempts.length);
 	const r1 = (x: number) => Math.round(x * 10) / 10;
 	let expressionMetricsPerRequest: Record<string, number> | undefined;
 	if (metricsBefore && metricsAfter) {
@@ -581,6 +824,7 @@ async function runOne(
 			if (delta !== 0) expressionMetricsPerRequest[k] = Math.round((delta / n) * 1000) / 1000;
 		}
 	}
+	const sortedLoads = [...loads].sort((a, b) => a - b);
 	return {
 		label,
 		phase,
@@ -588,37 +832,36 @@ async function runOne(
 		workflowTitle: WF_TITLES[deployed.key],
 		engine,
 		env,
-		requestsPlanned: targets.length,
-		requestsSent: client.sent,
-		answered: client.outcomes.length,
+		client: opts.client,
+		msgIdsPlanned: targets.length,
+		msgIdsSent: client.sent,
 		hitTimeLimit: client.hitTimeLimit,
 		wallS: r1(client.wallMs / 1000),
-		requestsPerS: r1((client.outcomes.length * 1000) / client.wallMs),
-		latencyMs: {
-			p50: Math.round(percentile(latencies, 50)),
-			p90: Math.round(percentile(latencies, 90)),
-			p99: Math.round(percentile(latencies, 99)),
-			max: Math.round(latencies.at(-1) ?? NaN),
-		},
-		status200: ok,
-		non200ByStatus: non200,
+		msgIdsPerS: r1((client.deliveries.length * 1000) / client.wallMs),
+		requests: attempts.length,
+		attemptsByOutcome,
 		unexpected200Bodies: unexpected,
 		...(sampleNon200.length ? { sampleNon200 } : {}),
-		executions: { new: fresh, success, byStatus },
-		lost: Math.max(0, ok - success),
-		executionsWithout200: Math.max(0, success - ok),
+		answeredLatencyMs: stats(attempts.filter((a) => typeof a.status === 'number').map((a) => a.ms)),
+		acknowledgementMs: stats(acknowledgementMs),
+		perMsgId,
 		cpu: {
 			mainMs: Math.round(d.mainMs),
 			childrenMs: Math.round(d.childrenMs),
 			msPerRequest: r1((d.mainMs + d.childrenMs) / n),
+			msPerMsgId: r1((d.mainMs + d.childrenMs) / Math.max(1, client.deliveries.length)),
 			mainMsPerRequest: r1(d.mainMs / n),
 			childrenMsPerRequest: r1(d.childrenMs / n),
-			msPerRequestAtLastAnswer: r1((dAtLast.mainMs + dAtLast.childrenMs) / n),
 			quietWaitMs,
 		},
 		peakRssMb: { main: Math.round(peakMain / 1024), tree: Math.round(peakTree / 1024) },
 		loadAvgBefore,
 		loadAvgAfter,
+		loadAvg1DuringRun: {
+			min: sortedLoads[0] ?? NaN,
+			median: percentile(sortedLoads, 50),
+			max: sortedLoads.at(-1) ?? NaN,
+		},
 		...(expressionMetricsPerRequest ? { expressionMetricsPerRequest } : {}),
 	};
 }
@@ -633,6 +876,12 @@ interface Phase {
 }
 
 function phasesFor(opts: Options): Phase[] {
+	const engineEnv: Record<string, string> = opts.engine ? { N8N_EXPRESSION_ENGINE: opts.engine } : {};
+	if (opts.plan === 'wecom') {
+		// The default engine is where acknowledgements are slowest: each request builds expression isolates.
+		const runs = opts.workflows ?? ['A', 'AF', 'B'];
+		return [{ name: opts.engine ?? 'default', env: engineEnv, workflows: [...new Set(runs)], runs }];
+	}
 	const all: WfKey[] = ['A', 'B'];
 	if (opts.plan === 'main') {
 		const phases: Phase[] = [{ name: 'default-1', env: {}, workflows: all, runs: ['A', 'B', 'A', 'B'] }];
@@ -693,24 +942,29 @@ function machineInfo() {
 
 function fmtTable(results: RunResult[]): string {
 	const head = [
-		'run', 'wf', 'engine', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', '(main+child)', 'peak RSS MB', '200s',
-		'non-200', 'lost', 'load1 before→after',
+		'run', 'wf', 'engine', 'MsgIds', 'requests', 'acked', 'acked at 1/2/3/4', 'exactly once', 'lost', 'duplicated',
+		'never acked (ran/not)', 'attempts', 'ack p50/p99 ms', 'CPU ms/req', 'load1 min-max',
 	];
-	const rows = results.map((r) => [
-		r.label,
-		r.workflow,
-		r.engine,
-		r.requestsPerS.toFixed(1),
-		String(r.latencyMs.p50),
-		String(r.latencyMs.p99),
-		r.cpu.msPerRequest.toFixed(1),
-		`${r.cpu.mainMsPerRequest.toFixed(1)}+${r.cpu.childrenMsPerRequest.toFixed(1)}`,
-		String(r.peakRssMb.main),
-		String(r.status200),
-		Object.entries(r.non200ByStatus).map(([k, v]) => `${k}:${v}`).join(' ') || '0',
-		String(r.lost),
-		`${r.loadAvgBefore[0].toFixed(2)}→${r.loadAvgAfter[0].toFixed(2)}`,
-	]);
+	const rows = results.map((r) => {
+		const m = r.perMsgId;
+		return [
+			r.label,
+			r.workflow,
+			r.engine,
+			String(m.msgIds),
+			String(r.requests),
+			String(m.acknowledged),
+			[1, 2, 3, 4].map((i) => m.acknowledgedAtAttempt[i] ?? 0).join('/'),
+			String(m.acknowledgedExactlyOnce),
+			String(m.lost),
+			String(m.duplicated),
+			`${m.neverAcknowledged} (${m.neverAcknowledgedRanOnce + m.neverAcknowledgedRanMoreThanOnce}/${m.neverAcknowledgedNotRun})`,
+			Object.entries(r.attemptsByOutcome).map(([k, v]) => `${k}:${v}`).join(' '),
+			`${r.acknowledgementMs.p50}/${r.acknowledgementMs.p99}`,
+			r.cpu.msPerRequest.toFixed(1),
+			`${r.loadAvg1DuringRun.min.toFixed(1)}-${r.loadAvg1DuringRun.max.toFixed(1)}`,
+		];
+	});
 	const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
 	const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
 	return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
@@ -723,13 +977,14 @@ async function main(): Promise<void> {
 	const sample = buildTargets(secrets, 'http://127.0.0.1/webhook/x/webhook', 1)[0];
 	const inputs = {
 		plan: opts.plan,
-		requestsPerRun: opts.requests,
+		msgIdsPerRun: opts.requests,
 		concurrency: opts.concurrency,
 		timeLimitS: opts.timeLimitS,
+		client: opts.client,
 		warmupPerWorkflow: opts.warmup,
 		bodyBytes: sample.body.length,
-		bodyNote: 'A and B both get distinct encrypted WeCom envelopes (text/xml) with msg_signature/timestamp/nonce in the query',
-		client: 'node:http, keep-alive Agent (maxSockets = concurrency), all on 127.0.0.1, requests precomputed',
+		bodyNote: 'every workflow gets distinct encrypted WeCom envelopes (text/xml) with msg_signature/timestamp/nonce in the query',
+		clientNote: 'node:http, keep-alive Agent (maxSockets = concurrency), all on 127.0.0.1, requests precomputed',
 		n8nEnvAdded: { EXECUTIONS_DATA_PRUNE: 'false' },
 	};
 	console.log('machine:', JSON.stringify(machine));
@@ -740,7 +995,7 @@ async function main(): Promise<void> {
 	const resultsDir = path.resolve(__dirname, '..', '..', 'bench', 'results');
 	mkdirSync(resultsDir, { recursive: true });
 	const stamp = started.toISOString().slice(0, 10);
-	const outFile = opts.out ?? path.join(resultsDir, `trigger-load-${stamp}${opts.plan === 'main' ? '' : `-${opts.plan}`}.json`);
+	const outFile = opts.out ?? path.join(resultsDir, `trigger-load-${stamp}-${opts.plan}.json`);
 	const save = () =>
 		writeFileSync(
 			outFile,
@@ -750,7 +1005,7 @@ async function main(): Promise<void> {
 	let runNo = 0;
 	for (const phase of phasesFor(opts)) {
 		const userFolder = mkdtempSync(path.join(os.tmpdir(), 'kefu-bench-'));
-		if (opts.plan !== 'main') writeBenchPackage(userFolder);
+		writeBenchPackage(userFolder);
 		const env: Record<string, string> = { EXECUTIONS_DATA_PRUNE: 'false', ...phase.env };
 		const engine = env.N8N_EXPRESSION_ENGINE ?? 'vm (default)';
 		process.stderr.write(`phase ${phase.name}: starting n8n with ${JSON.stringify(env)}\n`);
@@ -773,7 +1028,7 @@ async function main(): Promise<void> {
 					headers: { 'content-type': 'text/xml' },
 					body: warm.body,
 				});
-				if (key === 'A' || key === 'A11' || key === 'AC') {
+				if (key === 'A' || key === 'AF' || key === 'A11' || key === 'AC') {
 					const echo = await fetch(withQuery(url, urlVerification(secrets, 'bench-echo')));
 					if ((await echo.text()) !== 'bench-echo') throw new Error(`${key}: URL verification failed`);
 				}
@@ -784,13 +1039,14 @@ async function main(): Promise<void> {
 					expectBody: isBuiltIn ? '{"message":"Workflow was started"}' : 'success',
 				});
 			}
-			// Warm-up (not measured): JIT, caches, the first isolates.
+			// Warm-up (not measured): JIT, caches, the first isolates. Patient, so that nothing is retried.
+			const patient: ClientOptions = { ...opts.client, kind: 'patient', retries: 0 };
 			for (const d of deployed.values()) {
-				const warm = await fire(buildTargets(secrets, d.url, opts.warmup), Number(new URL(n8n.baseUrl).port), 10, 120_000);
-				const bad = warm.outcomes.filter((o) => o.status !== 200).length;
-				if (bad > 0) process.stderr.write(`  warm-up of ${d.key}: ${bad} non-200 answers\n`);
+				const warm = await fire(buildTargets(secrets, d.url, opts.warmup), Number(new URL(n8n.baseUrl).port), 10, 120_000, patient, d.expectBody);
+				const bad = warm.deliveries.filter((x) => x.acknowledgedAt === 0).length;
+				if (bad > 0) process.stderr.write(`  warm-up of ${d.key}: ${bad} not acknowledged\n`);
 			}
-			await n8n.settledExecutions(deployed.get(phase.workflows[0])!.workflowId, 2_000, 300_000);
+			for (const d of deployed.values()) await n8n.settledExecutions(d.workflowId, 2_000, 300_000);
 			await waitCpuQuiet(n8n.pid as number);
 			const idle0 = cpuSnapshot(n8n.pid as number);
 			await sleep(5_000);
@@ -814,8 +1070,16 @@ async function main(): Promise<void> {
 		}
 	}
 
-	console.log(`\n${opts.plan} plan, ${opts.requests} requests/run at ${opts.concurrency} connections; machine ${machine.cpuModel}, nproc ${machine.nproc}, n8n ${machine.n8nVersion}, Node ${machine.nodeOfN8n}`);
+	console.log(
+		`\n${opts.plan} plan, ${opts.requests} MsgIds/run at ${opts.concurrency} connections, ${opts.client.kind} client; machine ${machine.cpuModel}, nproc ${machine.nproc}, n8n ${machine.n8nVersion}, Node ${machine.nodeOfN8n}`,
+	);
 	console.log(fmtTable(results));
+	for (const r of results) {
+		const m = r.perMsgId;
+		if (m.lost > 0 || m.duplicated > 0) {
+			console.log(`\nrun ${r.label} ${r.workflow}: ${m.lost} lost, ${m.duplicated} duplicated; e.g.\n  ${[...m.sampleLost, ...m.sampleDuplicated].join('\n  ')}`);
+		}
+	}
 	if (results.some((r) => r.expressionMetricsPerRequest)) {
 		console.log('\nexpression-engine counters per request (n8n /metrics deltas):');
 		for (const r of results) console.log(`  run ${r.label} ${r.workflow} [${r.phase}]: ${JSON.stringify(r.expressionMetricsPerRequest ?? {})}`);

@@ -5,7 +5,7 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 
 import { weComCallbackApiTest } from './callback/credentialTest';
 import { WeComCallbackError } from './callback/crypto';
@@ -26,7 +26,7 @@ import { RefusalLog, refusalAnswer, type RefusalReason, type RefusalSource } fro
 import { SecretsCache } from './callback/secretsCache';
 
 // What the trigger keeps in memory between requests, per n8n process (docs/callbacks.md).
-const retryGate = new RetryGate();
+const retryGate = new RetryGate({ sleep });
 const refusals = new RefusalLog();
 /** Credential values for 5 minutes; a failed callback may reload them, at most every 10 seconds. */
 const callbackSecrets = new SecretsCache<CallbackSecrets>(5 * 60 * 1000, 10 * 1000);
@@ -126,13 +126,13 @@ async function openRequest(context: IWebhookFunctions): Promise<OpenedCallback |
 }
 
 /**
- * Gate retries: the retry memory's verdict for a message that passed the filter. Off when the operator turned
- * deduplication off: then every delivery runs.
+ * Gate retries: the retry memory's verdict for a message that passed the filter, once the first delivery's outcome
+ * is known (a retry may wait for it). Off when the operator turned deduplication off: then every delivery runs.
  */
-function gateRetries(context: IWebhookFunctions, opened: OpenedMessage, res: CallbackResponse): RetryVerdict {
+async function gateRetries(context: IWebhookFunctions, opened: OpenedMessage, res: CallbackResponse): Promise<RetryVerdict> {
 	if (triggerOptions(context).deduplicate === false) return 'run';
 	const key = `${context.getWorkflow().id}:${context.getNode().id}:${callbackDedupeKey(opened.message, opened.plaintext)}`;
-	return retryGate.admit(key, res);
+	return await retryGate.admitRetry(key, res);
 }
 
 /** Answer at once. Nothing answered here starts an execution, so nothing acknowledged can be lost. */
@@ -327,9 +327,14 @@ export class WeComTrigger implements INodeType {
 		};
 		if (!passesFilter(opened.message, filter)) return answerNow(res, 200, 'success');
 
-		const verdict = gateRetries(this, opened, res);
+		const verdict = await gateRetries(this, opened, res);
 		if (verdict === 'pending') {
-			return refuse(this, res, 'retryPending', 'A retry came while the first delivery was still being stored; WeCom will retry again.');
+			return refuse(
+				this,
+				res,
+				'retryPending',
+				'A retry came while n8n was still storing the first delivery, and n8n had not finished within the retry\'s wait (5 s at most): this n8n stores executions more slowly than WeCom sends callbacks.',
+			);
 		}
 		if (verdict === 'duplicate') return answerNow(res, 200, 'success');
 

@@ -338,13 +338,18 @@ export interface FakeResponse {
 	contentType?: string;
 	headersSent: boolean;
 	writableFinished: boolean;
+	/** The connection is gone (the client hung up, or the answer was sent), as on Node's ServerResponse. */
+	closed: boolean;
 	status(code: number): FakeResponse;
 	type(contentType: string): FakeResponse;
 	send(body: string): FakeResponse;
 	setHeader(name: string, value: string): FakeResponse;
 	end(): FakeResponse;
 	once(event: string, listener: () => void): FakeResponse;
-	/** Plays n8n answering later (once the execution is stored): sets the status and emits finish and close. */
+	/**
+	 * Plays n8n answering later (once the execution is stored, or storing failed): sets the status and ends the
+	 * response, which emits finish and close while the client is still connected, and nothing after abort().
+	 */
 	finish(statusCode: number): void;
 	/** Plays the client going away before any answer: emits close only. */
 	abort(): void;
@@ -359,6 +364,7 @@ function fakeResponse(): FakeResponse {
 		statusCode: 200,
 		headersSent: false,
 		writableFinished: false,
+		closed: false,
 		status(code) {
 			res.statusCode = code;
 			return res;
@@ -370,15 +376,19 @@ function fakeResponse(): FakeResponse {
 		setHeader() {
 			return res;
 		},
+		// Like Express: send() ends the response through res.end, and an end after the client hung up sends
+		// nothing and emits nothing (Node's ServerResponse).
 		send(body) {
 			res.body = body;
-			res.headersSent = true;
-			res.writableFinished = true;
-			emit('finish');
-			emit('close');
-			return res;
+			return res.end();
 		},
 		end() {
+			if (res.closed) return res;
+			res.headersSent = true;
+			res.writableFinished = true;
+			res.closed = true;
+			emit('finish');
+			emit('close');
 			return res;
 		},
 		once(event, listener) {
@@ -386,13 +396,11 @@ function fakeResponse(): FakeResponse {
 			return res;
 		},
 		finish(statusCode) {
-			res.statusCode = statusCode;
-			res.headersSent = true;
-			res.writableFinished = true;
-			emit('finish');
-			emit('close');
+			res.status(statusCode).end();
 		},
 		abort() {
+			if (res.closed) return;
+			res.closed = true;
 			emit('close');
 		},
 	};

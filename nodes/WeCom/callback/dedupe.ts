@@ -65,41 +65,145 @@ export function callbackDedupeKey(message: Record<string, unknown>, decryptedXml
 	return `payload:${createHash('sha256').update(decryptedXml).digest('base64url')}`;
 }
 
-/** The HTTP answer to a callback's first delivery, which n8n sends once it has stored the execution. */
+/**
+ * How long a retry that finds its first delivery still being stored waits for n8n's answer to it. WeCom hangs up
+ * on a request after 5 seconds (doc 90930): a longer wait answers nobody.
+ */
+export const RETRY_WAIT_MS = 5_000;
+
+/**
+ * A first delivery n8n has not answered after this long is taken as stored, so that the memory of deliveries in
+ * flight stays bounded. n8n ends every webhook response it took, stored or failed, within seconds to minutes.
+ */
+export const PENDING_LIMIT_MS = 10 * 60 * 1000;
+
+/**
+ * The HTTP response of a callback. For a first delivery, n8n ends it with its answer once it has stored the
+ * execution (2xx) or failed to (an error status), also when WeCom has hung up in the meantime.
+ */
 export interface CallbackAnswer {
 	readonly statusCode: number;
-	once(event: 'finish' | 'close', listener: () => void): unknown;
+	/** The connection is gone: WeCom hung up, or the answer went out. */
+	readonly closed?: boolean;
+	end(...args: unknown[]): unknown;
+	once(event: 'close', listener: () => void): unknown;
 }
 
 /**
- * run: the first delivery, start the workflow. duplicate: already run, acknowledge without a run.
- * pending: the first delivery's execution is not stored yet.
+ * run: the first delivery, or a retry of one n8n failed to store: start the workflow. duplicate: stored already,
+ * acknowledge without a run. pending: the first delivery's execution is still being stored.
  */
 export type RetryVerdict = 'run' | 'duplicate' | 'pending';
 
+interface Pending {
+	since: number;
+	answered: Promise<void>;
+}
+
 /**
- * Decides whether a callback starts a run, given the deliveries before it. A retry that arrives while the first
- * delivery is still being stored must not be told "success" (that would vouch for work that may still fail),
- * so it is answered 503 and WeCom retries again; once n8n has answered the first delivery, later retries see
- * the outcome: acknowledged when it was stored, run again when n8n answered with an error.
+ * Calls `listener` with the status n8n answers with, when n8n ends the response. Not Node's 'finish' event:
+ * after WeCom hung up there is none, yet n8n still ends the response once it has stored the execution or failed
+ * to, and that outcome is what a retry must be told.
+ */
+function whenAnswered(answer: CallbackAnswer, listener: (statusCode: number) => void): void {
+	const end = answer.end;
+	let answered = false;
+	answer.end = function (this: unknown, ...args: unknown[]) {
+		if (!answered) {
+			answered = true;
+			listener(answer.statusCode);
+		}
+		return end.apply(this, args);
+	};
+}
+
+/**
+ * Resolves after `ms`, or rejects once `signal` aborts. The trigger passes n8n-workflow's `sleep`: n8n's rules for
+ * community nodes allow no timers of their own.
+ */
+export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
+
+export interface RetryGateOptions {
+	sleep: Sleep;
+	recent?: RecentKeys;
+	now?: () => number;
+	pendingLimitMs?: number;
+}
+
+/**
+ * Decides whether a callback starts a run, given the deliveries before it. A first delivery stays pending until
+ * n8n has answered it, whatever happens to WeCom's connection: WeCom hangs up after 5 seconds and retries (doc
+ * 90930), and only n8n's answer says whether the execution was stored. A retry that finds it pending waits for
+ * that answer (`admitRetry`); once it is known, a retry is acknowledged when the execution was stored, and runs
+ * when n8n answered with an error.
  */
 export class RetryGate {
-	private readonly pending = new Set<string>();
+	private readonly pending = new Map<string, Pending>();
 
-	constructor(private readonly recent = new RecentKeys(RETRY_MEMORY_KEYS, RETRY_MEMORY_SECONDS * 1000)) {}
+	private readonly sleep: Sleep;
+
+	private readonly recent: RecentKeys;
+
+	private readonly now: () => number;
+
+	private readonly pendingLimitMs: number;
+
+	constructor(options: RetryGateOptions) {
+		this.sleep = options.sleep;
+		this.recent = options.recent ?? new RecentKeys(RETRY_MEMORY_KEYS, RETRY_MEMORY_SECONDS * 1000);
+		this.now = options.now ?? Date.now;
+		this.pendingLimitMs = options.pendingLimitMs ?? PENDING_LIMIT_MS;
+	}
 
 	admit(key: string, answer: CallbackAnswer): RetryVerdict {
+		this.dropStalePending();
 		if (this.pending.has(key)) return 'pending';
 		if (this.recent.checkAndRemember(key)) return 'duplicate';
-		this.pending.add(key);
-		answer.once('finish', () => {
-			if (!this.pending.delete(key)) return;
+		let settle = () => {};
+		const entry: Pending = { since: this.now(), answered: new Promise<void>((resolve) => (settle = resolve)) };
+		this.pending.set(key, entry);
+		whenAnswered(answer, (statusCode) => {
+			if (this.pending.get(key) === entry) this.pending.delete(key);
 			// n8n answered with an error (e.g. its database refused the execution): let WeCom's retry run.
-			if (answer.statusCode >= 300) this.recent.forget(key);
+			if (statusCode >= 300) this.recent.forget(key);
+			settle();
 		});
-		// A connection closed before the answer (WeCom gave up after 5 s) leaves the outcome unknown; the
-		// execution is almost always stored by then, so the key stays and a retry is acknowledged.
-		answer.once('close', () => this.pending.delete(key));
 		return 'run';
+	}
+
+	/**
+	 * `admit` for a delivery that may be a retry: while the first delivery is pending, waits for n8n's answer to it,
+	 * at most `maxWaitMs` and only while this delivery's own connection is open. Answering "pending" (503) at once
+	 * could end WeCom's retries: the doc promises them after a timeout or a failed connection only.
+	 */
+	async admitRetry(key: string, answer: CallbackAnswer, maxWaitMs = RETRY_WAIT_MS): Promise<RetryVerdict> {
+		let verdict = this.admit(key, answer);
+		if (verdict !== 'pending' || answer.closed === true) return verdict;
+		let over = false;
+		const end = () => {
+			over = true;
+		};
+		const hungUp = new Promise<void>((resolve) => answer.once('close', resolve)).then(end);
+		const stop = new AbortController();
+		const timeUp = this.sleep(maxWaitMs, stop.signal).then(end, () => {});
+		try {
+			while (verdict === 'pending' && !over) {
+				await Promise.race([this.pending.get(key)?.answered, hungUp, timeUp]);
+				// Another retry of the same callback may have been let through first: then this one waits for it.
+				verdict = this.admit(key, answer);
+			}
+		} finally {
+			stop.abort();
+		}
+		return verdict;
+	}
+
+	/** Deliveries n8n never answered (it always does) do not stay pending for ever. */
+	private dropStalePending(): void {
+		const now = this.now();
+		for (const [key, { since }] of this.pending) {
+			if (now - since < this.pendingLimitMs) break;
+			this.pending.delete(key);
+		}
 	}
 }
