@@ -8,14 +8,12 @@
 // Run:   node_modules/.bin/node .test-build/bench/faq.bench.js
 // Writes bench/results/faq.json.
 import { writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import path from 'node:path';
-import { version } from 'node:process';
 import { performance } from 'node:perf_hooks';
 
 import { FaqIndex, type FaqEntry } from '../nodes/AutoReply/engine/faqIndex';
 import { loadEvalSet } from './faq-eval';
-import { median } from './support/measure';
+import { machine, machineLine, median } from './support/measure';
 
 const ENTRIES = 1000;
 const PRODUCTS: Array<[string, string]> = [
@@ -78,17 +76,13 @@ function main(): void {
 		p99Microseconds: Math.round(percentile(values, 99) * 10) / 10,
 	});
 	const result = {
-		date: new Date().toISOString(),
-		node: version,
-		cpu: os.cpus()[0]?.model,
-		cores: os.cpus().length,
-		loadavg: os.loadavg(),
+		...machine(),
 		entries: entries.length,
 		buildMs: { median: Math.round(median(builds) * 10) / 10, min: Math.round(Math.min(...builds) * 10) / 10, max: Math.round(Math.max(...builds) * 10) / 10 },
 		chinese: summary(times.zh),
 		english: summary(times.en),
 	};
-	console.log(`Node ${version}, ${result.cpu}, ${result.cores} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+	console.log(machineLine());
 	console.log(`${entries.length} entries: build median ${result.buildMs.median} ms (min ${result.buildMs.min}, max ${result.buildMs.max}; 7 builds)`);
 	console.log(`Chinese queries (${result.chinese.queries}): median ${result.chinese.medianMicroseconds} µs, p99 ${result.chinese.p99Microseconds} µs`);
 	console.log(`English queries (${result.english.queries}): median ${result.english.medianMicroseconds} µs, p99 ${result.english.p99Microseconds} µs`);

@@ -7,9 +7,7 @@
 // Writes bench/results/keyword-routing.json.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import path from 'node:path';
-import { version } from 'node:process';
 import { performance } from 'node:perf_hooks';
 
 import { AhoCorasick } from '../nodes/AutoReply/engine/ahoCorasick';
@@ -20,7 +18,7 @@ import {
 	type KeywordRuleSpec,
 } from '../nodes/AutoReply/engine/keywordRules';
 import { normalizeText } from '../nodes/AutoReply/engine/normalize';
-import { measure, median } from './support/measure';
+import { machine, machineLine, measure, median } from './support/measure';
 
 const RULES = 10_000;
 const WARMUP_MS = 1000;
@@ -125,7 +123,7 @@ function main(): void {
 	}, 30);
 
 	const naiveMedian = median(rows[0].cpu);
-	console.log(`Node ${version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+	console.log(machineLine());
 	console.log(`${RULES} rules, ${automaton.size} automaton states; message ${[...MESSAGE].length} chars; hits ${naiveHits.size}: ${[...naiveHits].join(' ')}`);
 	console.log('\nrow                                                          msg/CPU-s (median)   µs/msg   vs naive   msg/wall-s   min–max');
 	const results = rows.map((row) => {
@@ -151,11 +149,7 @@ function main(): void {
 		out,
 		`${JSON.stringify(
 			{
-				date: new Date().toISOString(),
-				node: version,
-				cpu: os.cpus()[0]?.model,
-				cores: os.cpus().length,
-				loadavg: os.loadavg(),
+				...machine(),
 				rules: RULES,
 				automatonStates: automaton.size,
 				message: MESSAGE,

@@ -17,9 +17,8 @@
 // copies the state, leaves out the saving execution's messages, and n8n serialises it.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import path from 'node:path';
-import { argv, version } from 'node:process';
+import { argv } from 'node:process';
 
 import { ObservableObject, type IDataObject } from 'n8n-workflow';
 
@@ -33,7 +32,7 @@ import {
 	type SyncState,
 } from '../nodes/WeCom/actions/kfMessage/syncState';
 import { openWorkflowState, resetWorkflowStates } from '../nodes/shared/workflowState';
-import { measure, median } from './support/measure';
+import { machine, machineLine, measure, median } from './support/measure';
 
 const ACCOUNT = 'ww_bench_corp:wkBENCHKF0001';
 const NAMESPACE = 'kefuKfSync';
@@ -142,7 +141,7 @@ function main(): void {
 		for (let i = 0; i < rows.length; i++) rows[(i + round) % rows.length].run();
 	}
 
-	console.log(`Node ${version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+	console.log(machineLine());
 	console.log(`\nrow${' '.repeat(44)}saved state   CPU ms per save (median)   min–max`);
 	const summary = rows.map((r) => {
 		const out = {
@@ -163,11 +162,7 @@ function main(): void {
 		out,
 		`${JSON.stringify(
 			{
-				date: new Date().toISOString(),
-				node: version,
-				cpu: os.cpus()[0]?.model,
-				cores: os.cpus().length,
-				loadavg: os.loadavg(),
+				...machine(),
 				method: `${ROUNDS} interleaved rounds of ${ROUND_MS} ms after a warm-up round; median CPU time (user + system) of this process per save (an update, then JSON.stringify of the whole static data)`,
 				rows: summary,
 			},

@@ -10,9 +10,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import path from 'node:path';
-import { argv, execPath, version } from 'node:process';
+import { argv, execPath } from 'node:process';
 import { performance } from 'node:perf_hooks';
 import * as vm from 'node:vm';
 
@@ -20,7 +19,7 @@ import { DEFAULT_HAND_OFF_KEYWORDS } from '../nodes/AutoReply/description';
 import { getFaqIndex, type FaqEntry } from '../nodes/AutoReply/engine/faqIndex';
 import { compileKeywordRules, type KeywordRuleSpec } from '../nodes/AutoReply/engine/keywordRules';
 import { routeMessage, type RouteDecision } from '../nodes/AutoReply/engine/route';
-import { measure, median } from './support/measure';
+import { machine, machineLine, measure, median } from './support/measure';
 
 const HOSTILE = '^(\\d+\\s?)+$';
 const WARMUP_MS = 1000;
@@ -288,12 +287,7 @@ function main(): void {
 		}
 	}
 
-	console.log(
-		`Node ${version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${os
-			.loadavg()
-			.map((l) => l.toFixed(2))
-			.join(' ')}`,
-	);
+	console.log(machineLine());
 	console.log(`${rules.ruleCount} regex rules; ordinary messages routed: ${hits.map((d) => d.route).join(' ')}`);
 	console.log('\nrow                                                              µs/msg (CPU, median)   msg/wall-s');
 	const results = rows.map((row) => {
@@ -335,12 +329,8 @@ function main(): void {
 		out,
 		`${JSON.stringify(
 			{
-				date: new Date().toISOString(),
+				...machine(),
 				label: label ?? 'after',
-				node: version,
-				cpu: os.cpus()[0]?.model,
-				cores: os.cpus().length,
-				loadavg: os.loadavg(),
 				rules: rules.ruleCount,
 				hostileRule: HOSTILE,
 				messages: MESSAGES,

@@ -19,9 +19,8 @@
 //      (b) − (b0) is what the 10 writes and their save cost.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import path from 'node:path';
-import { argv, cpuUsage, version } from 'node:process';
+import { argv, cpuUsage } from 'node:process';
 import { performance } from 'node:perf_hooks';
 
 import { ObservableObject, type IDataObject } from 'n8n-workflow';
@@ -29,7 +28,7 @@ import { ObservableObject, type IDataObject } from 'n8n-workflow';
 import { requireBuilt, runNode, cleanupHarness } from '../test/nodes/harness';
 import { emptyState, MAX_CONVERSATIONS, reviveState, snapshotState, STATE_NAMESPACE, type AutoReplyState } from '../nodes/AutoReply/engine/state';
 import { openWorkflowState, type WorkflowState } from '../nodes/shared/workflowState';
-import { measure, median } from './support/measure';
+import { machine, machineLine, measure, median } from './support/measure';
 
 const CONVERSATIONS = MAX_CONVERSATIONS;
 const WARMUP_MS = 1000;
@@ -172,7 +171,7 @@ async function main(): Promise<void> {
 	const nodeCount = Object.keys(((staticData.global as IDataObject)[STATE_NAMESPACE] as { conversations: object }).conversations).length;
 	assert.ok(nodeCount <= CONVERSATIONS, `the node keeps at most the cap (${nodeCount})`);
 
-	console.log(`Node ${version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+	console.log(machineLine());
 	console.log(`${CONVERSATIONS} conversations (1 in 10 paused, 2 in 10 out-of-hours marks, the rest unanswered counts)`);
 	console.log(`\nrow${' '.repeat(60)}CPU ms (median)   wall ms   min–max CPU ms`);
 	const summary = [...rows, ...executionRows].map((row) => {
@@ -193,11 +192,7 @@ async function main(): Promise<void> {
 		out,
 		`${JSON.stringify(
 			{
-				date: new Date().toISOString(),
-				node: version,
-				cpu: os.cpus()[0]?.model,
-				cores: os.cpus().length,
-				loadavg: os.loadavg(),
+				...machine(),
 				conversations: CONVERSATIONS,
 				method: `micro rows: ${ROUNDS} interleaved rounds of ${ROUND_MS} ms after a warm-up round; execution rows: ${WARMUP_MS} ms warm-up, ${ROUNDS} interleaved rounds of ${EXECUTIONS_PER_ROUND} executions; median CPU time (user + system) of this process per call or execution`,
 				rows: summary,

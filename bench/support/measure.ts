@@ -1,4 +1,5 @@
 // What the micro-benchmarks share: calls per second of CPU time and of wall time, and medians.
+import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { cpuUsage } from 'node:process';
 
@@ -25,4 +26,16 @@ export function median(values: number[]): number {
 	const sorted = [...values].sort((x, y) => x - y);
 	const mid = sorted.length >> 1;
 	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** What every result file records of the run's machine: when, which Node, which CPU, how loaded. */
+export function machine(): { date: string; node: string; cpu: string | undefined; cores: number; loadavg: number[] } {
+	const cpus = os.cpus();
+	return { date: new Date().toISOString(), node: process.version, cpu: cpus[0]?.model, cores: cpus.length, loadavg: os.loadavg() };
+}
+
+/** The same, as the first line a benchmark prints. */
+export function machineLine(): string {
+	const { node, cpu, cores, loadavg } = machine();
+	return `Node ${node}, ${cpu ?? 'unknown CPU'}, ${cores} cores, load ${loadavg.map((l) => l.toFixed(2)).join(' ')}`;
 }

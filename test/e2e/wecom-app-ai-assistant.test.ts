@@ -5,8 +5,6 @@
  * user through the (fake) WeCom API.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { startFakeOpenAi } from '../fakes/openai';
@@ -25,13 +23,10 @@ import {
 	type N8nInstance,
 	startN8n,
 	waitForWebhook,
-	type WorkflowJson,
+	readTemplate,
 } from './harness';
 
-const template = JSON.parse(
-	readFileSync(path.resolve(__dirname, '..', '..', '..', 'workflows', 'wecom-app-ai-assistant.json'), 'utf8'),
-) as WorkflowJson;
-const webhookId = template.nodes.find((n) => n.name === 'WeCom Trigger')?.webhookId as string;
+const { template, webhookId } = readTemplate('wecom-app-ai-assistant.json');
 
 describe('template: WeCom app AI assistant (real n8n)', () => {
 	const secrets = newSecrets('ww_fake_corp');

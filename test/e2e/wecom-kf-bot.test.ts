@@ -6,7 +6,7 @@
  * retries, paging with has_more, and the cursor across an n8n restart.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,13 +22,10 @@ import {
 	type N8nInstance,
 	startN8n,
 	waitForWebhook,
-	type WorkflowJson,
+	readTemplate,
 } from './harness';
 
-const template = JSON.parse(
-	readFileSync(path.resolve(__dirname, '..', '..', '..', 'workflows', 'wecom-kf-bot.json'), 'utf8'),
-) as WorkflowJson;
-const webhookId = template.nodes.find((n) => n.name === 'WeCom Trigger')?.webhookId as string;
+const { template, webhookId } = readTemplate('wecom-kf-bot.json');
 const KF = 'wkFAKEKF0001';
 
 describe('template: WeChat Customer Service bot (real n8n)', () => {

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,13 +23,10 @@ import {
 	type N8nInstance,
 	startN8n,
 	waitForWebhook,
-	type WorkflowJson,
+	readTemplate,
 } from './harness';
 
-const template = JSON.parse(
-	readFileSync(path.resolve(__dirname, '..', '..', '..', 'workflows', 'wecom-kf-bot.json'), 'utf8'),
-) as WorkflowJson;
-const webhookId = template.nodes.find((n) => n.name === 'WeCom Trigger')?.webhookId as string;
+const { template, webhookId } = readTemplate('wecom-kf-bot.json');
 const KF = 'wkFAKEKF0001';
 const SEND = '/cgi-bin/kf/send_msg';
 /** Customer text with this mark waits in the fake model until the test lets it answer. */
