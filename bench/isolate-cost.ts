@@ -3,9 +3,12 @@
 // runtime bundle evaluated in it), initialised and disposed. n8n's pool (N8N_EXPRESSION_ENGINE_POOL_SIZE,
 // default 1) disposes a bridge when it is released and builds a new one, so every acquire costs one of these.
 // Companion of bench/trigger-load.ts, which counts the acquisitions per request.
-// Build: node_modules/.bin/tsc -p tsconfig.test.json
-// Run:   node_modules/.bin/node .test-build/bench/isolate-cost.js [--count=30]
+// Run:   npm run bench -- isolate-cost
+//        (or node_modules/.bin/node .test-build/bench/isolate-cost.js [--count=30] [--out=file.json] after
+//        node_modules/.bin/tsc -p tsconfig.test.json). Writes bench/results/isolate-cost.json.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -47,9 +50,26 @@ async function main(): Promise<void> {
 	const runtime = requireFromN8n('@n8n/expression-runtime') as { IsolatedVmBridge: BridgeClass };
 	const runtimeVersion = (requireFromN8n('@n8n/expression-runtime/package.json') as { version: string }).version;
 	console.log(`@n8n/expression-runtime ${runtimeVersion}, Node ${process.version}`);
+	const loadAvgBefore = os.loadavg();
+	const rounds = [];
 	for (const compileCache of [false, true, false, true]) {
-		console.log(JSON.stringify(await measure(runtime.IsolatedVmBridge, count, compileCache)));
+		const round = await measure(runtime.IsolatedVmBridge, count, compileCache);
+		rounds.push(round);
+		console.log(JSON.stringify(round));
 	}
+	const out =
+		process.argv.find((a) => a.startsWith('--out='))?.slice(6) ??
+		path.resolve(__dirname, '..', '..', 'bench', 'results', 'isolate-cost.json');
+	mkdirSync(path.dirname(out), { recursive: true });
+	const machine = {
+		cpuModel: /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model,
+		nproc: os.availableParallelism(),
+		node: process.version,
+		expressionRuntime: runtimeVersion,
+	};
+	const load = { loadAvgBefore, loadAvgAfter: os.loadavg() };
+	writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, load, rounds }, null, 2));
+	console.log(`results: ${out}`);
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,8 @@
 // Run:   npm run bench -- trigger-load            (the default plan, "wecom": A, AF and B below, default engine)
 //        node_modules/.bin/node .test-build/bench/trigger-load.js [--plan=wecom|main|diag|isolates]
 //          [--workflows=A,AF,B] [--requests=1000] [--concurrency=50] [--time-limit=300] [--client=wecom|patient]
-//          [--hang-up-ms=5000] [--retries=3] [--retry-delay-ms=0] [--retry-on-status] [--engine=legacy] [--out=file.json]
+//          [--hang-up-ms=5000] [--retries=3] [--retry-delay-ms=0] [--retry-on-status] [--n8n-env=KEY=VALUE ...]
+//          [--out=file.json]
 //        (after npm run build && node_modules/.bin/tsc -p tsconfig.test.json)
 //
 // The client ("wecom", the default of --plan=wecom and main): each message is one MsgId, sent as WeCom sends a
@@ -54,7 +55,8 @@ type Plan = 'wecom' | 'main' | 'diag' | 'isolates';
 interface Options {
 	plan: Plan;
 	workflows?: WfKey[];
-	engine?: string;
+	/** Extra environment for n8n in the wecom plan, e.g. N8N_EXPRESSION_ENGINE=legacy. */
+	n8nEnv: Record<string, string>;
 	requests: number;
 	concurrency: number;
 	timeLimitS: number;
@@ -76,7 +78,12 @@ function parseOptions(argv: string[]): Options {
 	return {
 		plan,
 		workflows,
-		engine: get('engine'),
+		n8nEnv: Object.fromEntries(
+			argv.filter((a) => a.startsWith('--n8n-env=')).map((a) => {
+				const [key, ...value] = a.slice('--n8n-env='.length).split('=');
+				return [key, value.join('=')];
+			}),
+		),
 		requests: Number(get('requests') ?? (plan === 'main' ? 2000 : 1000)),
 		concurrency: Number(get('concurrency') ?? 50),
 		timeLimitS: Number(get('time-limit') ?? (plan === 'wecom' ? 300 : 600)),
@@ -707,6 +714,38 @@ async function scrapeExpressionMetrics(n8n: N8nInstance): Promise<Record<string,
 	}
 }
 
+// ---------------------------------------------------------------------------------------------- n8n's log
+
+function logSize(file: string): number {
+	try {
+		return readFileSync(file).length;
+	} catch {
+		return 0;
+	}
+}
+
+/**
+ * n8n 2.41 pings its database every 2 s; a ping slower than 5 s marks it "not ready", and n8n then answers every
+ * request 503 "Database is not ready!" before any workflow sees it, until a ping succeeds again (3 failures in a
+ * row make it rebuild its connections). Counted from n8n's log since `offset`.
+ */
+function databaseMonitorEvents(file: string, offset: number): Record<string, number> {
+	let text = '';
+	try {
+		text = readFileSync(file).subarray(offset).toString('utf8');
+	} catch {
+		return {};
+	}
+	const events: Record<string, RegExp> = {
+		pingFailed: /Database ping failed/g,
+		recoveryTriggered: /Triggering database connection recovery/g,
+		recoveryAttempts: /Attempting to recover database connection/g,
+		recovered: /Database connection recovered/g,
+		sqliteLockTimeouts: /LockAcquireTimeoutError|SQLITE_BUSY/g,
+	};
+	return Object.fromEntries(Object.entries(events).map(([name, re]) => [name, text.match(re)?.length ?? 0]));
+}
+
 // ---------------------------------------------------------------------------------------------- one run
 
 interface RunResult {
@@ -733,6 +772,8 @@ interface RunResult {
 	/** First send to acknowledgement, of the acknowledged MsgIds. */
 	acknowledgementMs: { p50: number; p90: number; p99: number; max: number };
 	perMsgId: PerMsgId;
+	/** n8n's database monitor during the run (its log): while it finds the database "not ready", n8n answers 503. */
+	databaseMonitor: Record<string, number>;
 	cpu: {
 		mainMs: number;
 		childrenMs: number;
@@ -763,6 +804,7 @@ async function runOne(
 	const pid = n8n.pid as number;
 	const port = Number(new URL(n8n.baseUrl).port);
 	await waitCpuQuiet(pid);
+	const logOffset = logSize(n8n.logFile);
 	const before = new Set((await n8n.executions(deployed.workflowId)).map((e) => e.id));
 	const metricsBefore = await scrapeExpressionMetrics(n8n);
 	const loadAvgBefore = loadAvg();
@@ -791,6 +833,7 @@ async function runOne(
 	const executions = await executionsWithData(n8n, deployed.workflowId, before);
 	const byNonce = new Map(targets.map((t) => [new URL(t.path, 'http://x').searchParams.get('nonce') ?? '', t.msgId]));
 	const perMsgId = countPerMsgId(client.deliveries, executions, byNonce);
+	const databaseMonitor = databaseMonitorEvents(n8n.logFile, logOffset);
 
 	const attempts = client.deliveries.flatMap((d) => d.attempts);
 	const attemptsByOutcome: Record<string, number> = {};
@@ -845,6 +888,7 @@ async function runOne(
 		answeredLatencyMs: stats(attempts.filter((a) => typeof a.status === 'number').map((a) => a.ms)),
 		acknowledgementMs: stats(acknowledgementMs),
 		perMsgId,
+		databaseMonitor,
 		cpu: {
 			mainMs: Math.round(d.mainMs),
 			childrenMs: Math.round(d.childrenMs),
@@ -876,11 +920,11 @@ interface Phase {
 }
 
 function phasesFor(opts: Options): Phase[] {
-	const engineEnv: Record<string, string> = opts.engine ? { N8N_EXPRESSION_ENGINE: opts.engine } : {};
 	if (opts.plan === 'wecom') {
-		// The default engine is where acknowledgements are slowest: each request builds expression isolates.
+		// n8n's defaults are where acknowledgements are slowest: each request builds expression isolates.
 		const runs = opts.workflows ?? ['A', 'AF', 'B'];
-		return [{ name: opts.engine ?? 'default', env: engineEnv, workflows: [...new Set(runs)], runs }];
+		const name = Object.entries(opts.n8nEnv).map(([k, v]) => `${k}=${v}`).join(' ') || 'defaults';
+		return [{ name, env: opts.n8nEnv, workflows: [...new Set(runs)], runs }];
 	}
 	const all: WfKey[] = ['A', 'B'];
 	if (opts.plan === 'main') {
@@ -943,7 +987,7 @@ function machineInfo() {
 function fmtTable(results: RunResult[]): string {
 	const head = [
 		'run', 'wf', 'engine', 'MsgIds', 'requests', 'acked', 'acked at 1/2/3/4', 'exactly once', 'lost', 'duplicated',
-		'never acked (ran/not)', 'attempts', 'ack p50/p99 ms', 'CPU ms/req', 'load1 min-max',
+		'never acked (ran/not)', 'attempts', 'ack p50/p99 ms', 'CPU ms/req', 'db not ready', 'load1 min-max',
 	];
 	const rows = results.map((r) => {
 		const m = r.perMsgId;
@@ -962,6 +1006,7 @@ function fmtTable(results: RunResult[]): string {
 			Object.entries(r.attemptsByOutcome).map(([k, v]) => `${k}:${v}`).join(' '),
 			`${r.acknowledgementMs.p50}/${r.acknowledgementMs.p99}`,
 			r.cpu.msPerRequest.toFixed(1),
+			String(r.databaseMonitor.pingFailed ?? 0),
 			`${r.loadAvg1DuringRun.min.toFixed(1)}-${r.loadAvg1DuringRun.max.toFixed(1)}`,
 		];
 	});
@@ -986,6 +1031,7 @@ async function main(): Promise<void> {
 		bodyNote: 'every workflow gets distinct encrypted WeCom envelopes (text/xml) with msg_signature/timestamp/nonce in the query',
 		clientNote: 'node:http, keep-alive Agent (maxSockets = concurrency), all on 127.0.0.1, requests precomputed',
 		n8nEnvAdded: { EXECUTIONS_DATA_PRUNE: 'false' },
+		n8nEnvOfHarness: 'test/e2e/harness.ts n8nEnv(): SQLite, DB_SQLITE_POOL_SIZE=2 (n8n\'s default is 3), N8N_LOG_LEVEL=info',
 	};
 	console.log('machine:', JSON.stringify(machine));
 	console.log('inputs: ', JSON.stringify(inputs));
@@ -1066,6 +1112,10 @@ async function main(): Promise<void> {
 			}
 		} finally {
 			await n8n.stop({ keepUserFolder: true });
+			// n8n's log of the phase, to read what it says about refused requests; the database goes.
+			const keptLog = path.join(os.tmpdir(), `trigger-load-${started.toISOString().replace(/[:.]/g, '-')}-${phase.name}.n8n.log`);
+			if (existsSync(n8n.logFile)) cpSync(n8n.logFile, keptLog);
+			process.stderr.write(`  n8n's log: ${keptLog}\n`);
 			rmSync(userFolder, { recursive: true, force: true });
 		}
 	}
