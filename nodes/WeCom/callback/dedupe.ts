@@ -7,7 +7,10 @@ import { createHash } from 'node:crypto';
  */
 export const RETRY_MEMORY_SECONDS = 60 * 60;
 
-/** 50,000 keys is a few MB at most, and more than an hour of callbacks at the ~16/s one n8n process stores. */
+/**
+ * 50,000 keys is a few MB at most, and an hour of callbacks at up to ~13/s: one n8n process on 2 cores stores about
+ * 5-10/s through this trigger on n8n's defaults, about 39/s with lazy isolate acquisition (bench/README.md, trigger-load).
+ */
 export const RETRY_MEMORY_KEYS = 50_000;
 
 /**

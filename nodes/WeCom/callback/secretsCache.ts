@@ -1,6 +1,6 @@
 /**
  * Keeps a credential's decrypted values between callbacks. In n8n 2.41 every `getCredentials()` from a
- * webhook builds a fresh expression isolate to resolve credential expressions, about 95 ms of CPU with the
+ * webhook builds a fresh expression isolate to resolve credential expressions, about 70-100 ms of CPU with the
  * default `vm` engine: more than everything else a callback costs (bench/README.md, trigger-load). Values
  * are reloaded after `ttlMs`, and sooner when a callback fails with the cached values (the operator may have
  * just changed the Token or EncodingAESKey), but at most once per `minReloadIntervalMs`, so forged requests
