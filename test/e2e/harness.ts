@@ -99,7 +99,7 @@ export interface StartOptions {
 	script?: string;
 }
 
-const OWNER = { email: 'owner@kefu.test', password: 'Kefu-e2e-Passw0rd', firstName: 'E2E', lastName: 'Owner' };
+export const OWNER = { email: 'owner@kefu.test', password: 'Kefu-e2e-Passw0rd', firstName: 'E2E', lastName: 'Owner' };
 
 export class N8nInstance {
 	private cookie = '';
