@@ -134,3 +134,24 @@ describe('AutoReply: Reply Length Limit', () => {
 		}
 	});
 });
+
+describe('AutoReply: fields read in the order an operator fills them', () => {
+	const collectionFields = (name: string) => {
+		const field = autoReplyProperties.find((property) => property.name === name)!;
+		const [group] = field.options as Array<{ values: INodeProperties[] }>;
+		return group.values.map((value) => value.name);
+	};
+
+	it('a keyword rule: its name first, the priority last (stored names unchanged)', () => {
+		assert.deepEqual(collectionFields('keywordRules'), ['name', 'keywords', 'matchType', 'reply', 'priority']);
+	});
+
+	it('an FAQ entry: the question, other wordings, then the answer (stored names unchanged)', () => {
+		assert.deepEqual(collectionFields('faq'), ['question', 'similarQuestions', 'answer']);
+	});
+
+	it('FAQ Entries (JSON) starts as an empty list, which the JSON editor accepts', () => {
+		const field = autoReplyProperties.find((property) => property.name === 'faqEntries')!;
+		assert.deepEqual(JSON.parse(String(field.default)), []);
+	});
+});
