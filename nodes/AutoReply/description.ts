@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { REGEX_TIME_LIMIT_MS } from './engine/keywordRules';
 import { MATCH_TEXT_LIMIT } from './engine/normalize';
@@ -14,6 +14,28 @@ const forOperations = (...operation: string[]) => ({ displayOptions: { show: { o
 export const DEFAULT_HAND_OFF_KEYWORDS = '人工, 客服, 转人工, 人工客服, human, agent';
 export const DEFAULT_HAND_OFF_REPLY = '正在为您转接人工客服，请稍候。';
 export const DEFAULT_OUT_OF_HOURS_REPLY = '您好，现在是非工作时间，我们会在上班后第一时间回复您。';
+
+/** The Operation list. */
+export const OPERATIONS: INodePropertyOptions[] = [
+	{
+		name: 'Hand Off Conversation',
+		value: 'handOff',
+		action: 'Hand off a conversation to a human',
+		description: `Give the conversation to a human (e.g. after the AI step failed): the bot stays silent for the pause. Items leave by the ${OUTPUTS_BY_OPERATION.handOff[0]} output.`,
+	},
+	{
+		name: 'Release Conversation',
+		value: 'release',
+		action: 'Give a conversation back to the bot',
+		description: `End the hand-off pause and the count of unanswered messages, so the bot answers again. Items leave by the ${OUTPUTS_BY_OPERATION.release[0]} output.`,
+	},
+	{
+		name: 'Route Message',
+		value: 'route',
+		action: 'Route a customer message',
+		description: `Send each message to ${either(ROUTES.map(({ label }) => label))}`,
+	},
+];
 
 /**
  * The fields of a keyword rule, in the order an operator fills them (name first, priority last): n8n's
@@ -78,26 +100,7 @@ export const properties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		default: 'route',
-		options: [
-			{
-				name: 'Hand Off Conversation',
-				value: 'handOff',
-				action: 'Hand off a conversation to a human',
-				description: `Give the conversation to a human (e.g. after the AI step failed): the bot stays silent for the pause. Items leave by the ${OUTPUTS_BY_OPERATION.handOff[0]} output.`,
-			},
-			{
-				name: 'Release Conversation',
-				value: 'release',
-				action: 'Give a conversation back to the bot',
-				description: `End the hand-off pause and the count of unanswered messages, so the bot answers again. Items leave by the ${OUTPUTS_BY_OPERATION.release[0]} output.`,
-			},
-			{
-				name: 'Route Message',
-				value: 'route',
-				action: 'Route a customer message',
-				description: `Send each message to ${either(ROUTES.map(({ label }) => label))}`,
-			},
-		],
+		options: OPERATIONS,
 	},
 	{
 		displayName: 'Conversation ID',
@@ -276,7 +279,7 @@ export const properties: INodeProperties[] = [
 		name: 'openFrom',
 		type: 'string',
 		default: '09:00',
-		placeholder: 'HH:mm',
+		placeholder: '09:00',
 		description: 'Local time the business hours start, HH:mm',
 		displayOptions: { show: { operation: ['route'], useBusinessHours: [true] } },
 	},
@@ -285,7 +288,7 @@ export const properties: INodeProperties[] = [
 		name: 'openUntil',
 		type: 'string',
 		default: '18:00',
-		placeholder: 'HH:mm',
+		placeholder: '18:00',
 		description:
 			'Local time they end, HH:mm. Earlier than Open From: overnight (e.g. 20:00 to 02:00, counted to the day it starts). The same as Open From: all day.',
 		displayOptions: { show: { operation: ['route'], useBusinessHours: [true] } },
