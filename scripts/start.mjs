@@ -2,6 +2,7 @@
 // install the built package into the local n8n's community-package folder, import the templates, and start
 // n8n on http://127.0.0.1:5678 with its default SQLite database (kept in .n8n-local/ between runs).
 import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -48,7 +49,27 @@ if (templates.length > 0) {
 	run(node24Bin(), [n8nBin(), 'import:workflow', '--separate', `--input=${path.join(root, 'workflows')}`], { env });
 }
 
+// The sandbox (docs/sandbox.md): fakes, "Sandbox …" credentials, published "[Sandbox] …" copies of the
+// templates and the customer simulator, all on 127.0.0.1. KEFU_SANDBOX=off leaves it out.
+let sandbox;
+if (process.env.KEFU_SANDBOX !== 'off') {
+	run(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', path.join('sandbox', 'tsconfig.json')]);
+	const { sandboxPlan, startSandboxServers, prepareSandbox, describeSandbox } = createRequire(import.meta.url)(
+		'../.sandbox-build/sandbox/index.js',
+	);
+	const plan = sandboxPlan({ userFolder, env });
+	sandbox = await startSandboxServers(plan, { n8nUrl: `http://127.0.0.1:${port}` }).catch((error) => {
+		console.error(`[sandbox] ${error.message}`);
+		process.exit(1);
+	});
+	const report = prepareSandbox(plan, { node: node24Bin(), bin: n8nBin(), env });
+	for (const line of describeSandbox(plan, sandbox, report)) console.log(line);
+}
+
 console.log(`[start] n8n on http://127.0.0.1:${port} (user folder ${userFolder}); Ctrl+C stops it`);
 const child = spawn(node24Bin(), [n8nBin(), 'start'], { cwd: root, env, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code) => process.exit(code ?? 0));
+child.on('exit', async (code) => {
+	await sandbox?.close();
+	process.exit(code ?? 0);
+});
