@@ -1,9 +1,10 @@
 // The sandbox copy of a template: the same nodes and wiring under "[Sandbox] <name>", with a workflow id
 // and trigger webhookIds of its own (so the copy and the operator's template are two workflows with two
-// URLs, published side by side), and each node bound to the sandbox credential of its type. Pure: no n8n,
-// no files.
+// URLs, published side by side; the same ids on every start), and each node bound to the sandbox
+// credential of its type. No n8n, no files.
 import { createHash } from 'node:crypto';
 
+import { workflows } from './workflows';
 import { SANDBOX_CREDENTIALS, type SandboxCredentialType } from './world';
 
 export interface TemplateNode {
@@ -43,19 +44,9 @@ export interface SandboxCopy {
 	kind: SandboxBotKind;
 }
 
-function digest(text: string): string {
-	return createHash('sha256').update(`kefu-sandbox:${text}`).digest('hex');
-}
-
 /** 16 characters like n8n's own workflow ids, the same for the same template on every start. */
 export function sandboxWorkflowId(templateId: string): string {
-	return `sandbox${digest(templateId).slice(0, 9)}`;
-}
-
-/** A UUID-shaped id derived from the template's, so that every start looks for the same webhook. */
-export function sandboxWebhookId(webhookId: string): string {
-	const hex = digest(webhookId);
-	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+	return `sandbox${createHash('sha256').update(`kefu-sandbox:${templateId}`).digest('hex').slice(0, 9)}`;
 }
 
 /**
@@ -72,19 +63,17 @@ function botKind(nodes: TemplateNode[]): { kind: SandboxBotKind; node: TemplateN
 
 export function sandboxCopy(templateFile: string, template: Template): SandboxCopy | undefined {
 	const bot = botKind(template.nodes);
-	if (!bot || typeof bot.node.webhookId !== 'string') return undefined;
-	const nodes = template.nodes.map((node) => {
-		const copy: TemplateNode = { ...node };
-		if (typeof node.webhookId === 'string') copy.webhookId = sandboxWebhookId(node.webhookId);
-		const credentialType = CREDENTIAL_OF_NODE_TYPE[node.type];
-		if (credentialType) copy.credentials = { [credentialType]: { ...SANDBOX_CREDENTIALS[credentialType] } };
-		return copy;
+	if (!bot) return undefined;
+	const workflow = workflows.copyOfWorkflow(template, {
+		id: sandboxWorkflowId(template.id),
+		name: `${SANDBOX_NAME_PREFIX}${template.name}`,
+		webhookIds: 'derived',
 	});
-	const { active: _active, versionId: _versionId, ...rest } = template;
-	return {
-		templateFile,
-		workflow: { ...rest, id: sandboxWorkflowId(template.id), name: `${SANDBOX_NAME_PREFIX}${template.name}`, nodes },
-		triggerWebhookId: sandboxWebhookId(bot.node.webhookId),
-		kind: bot.kind,
-	};
+	for (const node of workflow.nodes) {
+		const credentialType = CREDENTIAL_OF_NODE_TYPE[node.type];
+		if (credentialType) node.credentials = { [credentialType]: { ...SANDBOX_CREDENTIALS[credentialType] } };
+	}
+	const triggerWebhookId = workflow.nodes.find((node) => node.name === bot.node.name)?.webhookId;
+	if (typeof triggerWebhookId !== 'string') return undefined;
+	return { templateFile, workflow, triggerWebhookId, kind: bot.kind };
 }

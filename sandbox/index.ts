@@ -5,56 +5,48 @@
 //
 //   const plan = sandboxPlan({ userFolder, env: process.env });   // ports, secrets, copies; no side effect but the secrets file
 //   const servers = await startSandboxServers(plan, { n8nUrl });  // fakes + simulator; a taken port fails here
-//   prepareSandbox(plan, cli);                                    // before `n8n start`: credentials and copies, once
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-
+//   prepareSandbox(plan);                                         // before `n8n start`: credentials and copies, once
 import { startFakeOpenAi, type FakeOpenAi } from '../test/fakes/openai';
 import { listenOrExplain } from '../test/fakes/ports';
 import { startFakeWeComApi, type FakeWeComApi } from '../test/fakes/wecom';
 import type { CallbackSecrets } from '../test/fakes/wecom/callback';
-import { sandboxCopy, type SandboxCopy, type Template } from './copies';
+import { sandboxCopy, type SandboxCopy } from './copies';
 import { n8nSqliteFile, openExecutionLog } from './executions';
-import { existingCredentialIds, existingWorkflowIds, importEntities, publishWorkflow, type N8nCli } from './n8n-cli';
+import { ensureSandboxCredentials } from './credentials';
 import { startSimulator } from './simulator/server';
+import { workflows } from './workflows';
 import {
 	SANDBOX_APP,
 	SANDBOX_CORP_ID,
-	SANDBOX_CREDENTIALS,
 	SANDBOX_KF_ACCOUNT,
 	SANDBOX_PORT_ENV,
 	SANDBOX_SERVICER,
 	sandboxCallbackSecrets,
-	sandboxCredentialData,
 	sandboxPorts,
-	type SandboxCredentialType,
 	type SandboxPorts,
 } from './world';
 
-export type { N8nCli } from './n8n-cli';
 export { SANDBOX_CREDENTIALS } from './world';
 
 export interface SandboxPlan {
 	userFolder: string;
+	/** n8n's environment (user folder, encryption key), as `n8n start` gets it; the ports' variables too. */
 	env: NodeJS.ProcessEnv;
 	ports: SandboxPorts;
 	secrets: CallbackSecrets;
-	copies: SandboxCopy[];
+	/** Each copy with the template's sha256 (importOnce says when a template changed since its import). */
+	copies: Array<SandboxCopy & { sha256: string }>;
 }
 
 /** The model's answers carry this, so nobody mistakes the stand-in for the operator's real model. */
 export const SANDBOX_MODEL_MARKER = '[sandbox model]';
 
-const projectRoot = path.resolve(__dirname, '..', '..');
-
 /** Reads the templates in workflows/ and the ports from `env`; makes the callback secrets on first use. */
-export function sandboxPlan(options: { userFolder: string; env: NodeJS.ProcessEnv; workflowsDir?: string }): SandboxPlan {
-	const dir = options.workflowsDir ?? path.join(projectRoot, 'workflows');
-	const copies = readdirSync(dir)
-		.filter((file) => file.endsWith('.json'))
-		.sort()
-		.map((file) => sandboxCopy(file, JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Template))
-		.filter((copy): copy is SandboxCopy => copy !== undefined);
+export function sandboxPlan(options: { userFolder: string; env: NodeJS.ProcessEnv }): SandboxPlan {
+	const copies = workflows.readTemplates().flatMap(({ file, json, sha256 }) => {
+		const copy = sandboxCopy(file, json);
+		return copy ? [{ ...copy, sha256 }] : [];
+	});
 	return {
 		userFolder: options.userFolder,
 		env: options.env,
@@ -67,42 +59,28 @@ export function sandboxPlan(options: { userFolder: string; env: NodeJS.ProcessEn
 export interface PrepareReport {
 	createdCredentials: string[];
 	keptCredentials: string[];
-	importedCopies: string[];
-	keptCopies: string[];
+	/** importOnce's line per copy: imported and published, or left alone (and why). */
+	copies: string[];
 }
 
 /**
  * Before `n8n start` (the CLI writes the database that n8n reads at boot): creates the sandbox credentials
- * and imports and publishes the copies that are not there yet. What exists is never touched: the operator
- * may have put a real model key into "Sandbox model", edited AutoReply in a copy, or unpublished it.
+ * and imports and publishes the copies this n8n never had. What exists is never touched: the operator may
+ * have put a real model key into "Sandbox model", edited AutoReply in a copy, or unpublished it.
  */
-export function prepareSandbox(plan: SandboxPlan, cli: N8nCli): PrepareReport {
-	const report: PrepareReport = { createdCredentials: [], keptCredentials: [], importedCopies: [], keptCopies: [] };
-	const credentialIds = existingCredentialIds(cli);
-	const data = sandboxCredentialData(plan.secrets, plan.ports);
-	const missing = (Object.keys(SANDBOX_CREDENTIALS) as SandboxCredentialType[]).filter((type) => {
-		const known = credentialIds.has(SANDBOX_CREDENTIALS[type].id);
-		(known ? report.keptCredentials : report.createdCredentials).push(SANDBOX_CREDENTIALS[type].name);
-		return !known;
+export function prepareSandbox(plan: SandboxPlan): PrepareReport {
+	const credentials = ensureSandboxCredentials(plan.env, plan.secrets, plan.ports);
+	const copies = workflows.importOnce({
+		env: plan.env,
+		userFolder: plan.userFolder,
+		workflows: plan.copies.map((copy) => ({
+			json: copy.workflow,
+			source: `workflows/${copy.templateFile} (sandbox copy)`,
+			sha256: copy.sha256,
+			publish: true,
+		})),
 	});
-	if (missing.length > 0) {
-		importEntities(
-			cli,
-			'credentials',
-			missing.map((type) => ({ ...SANDBOX_CREDENTIALS[type], type, data: data[type] })),
-		);
-	}
-	const workflowIds = existingWorkflowIds(cli);
-	const newCopies = plan.copies.filter((copy) => {
-		const known = workflowIds.has(copy.workflow.id);
-		(known ? report.keptCopies : report.importedCopies).push(copy.workflow.name);
-		return !known;
-	});
-	if (newCopies.length > 0) {
-		importEntities(cli, 'workflow', newCopies.map((copy) => copy.workflow));
-		for (const copy of newCopies) publishWorkflow(cli, copy.workflow.id);
-	}
-	return report;
+	return { createdCredentials: credentials.created, keptCredentials: credentials.kept, copies };
 }
 
 export interface SandboxServers {
@@ -169,8 +147,7 @@ export function describeSandbox(plan: SandboxPlan, servers: SandboxServers, repo
 	const say = (what: string, names: string[]) => names.length > 0 && lines.push(`[sandbox] ${what}: ${names.join(', ')}`);
 	say('created credentials', report.createdCredentials);
 	say('kept credentials (never overwritten)', report.keptCredentials);
-	say('imported and published', report.importedCopies);
-	say('kept as they are (your edits stay)', report.keptCopies);
+	for (const line of report.copies) lines.push(`[sandbox]   ${line}`);
 	if (plan.copies.length === 0) lines.push('[sandbox] no template in workflows/ has a WeCom Trigger: nothing to simulate');
 	return lines;
 }

@@ -1,6 +1,6 @@
 // Paths and helpers shared by the project's scripts (start, test, e2e, bench).
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -69,4 +69,28 @@ export function n8nInstallDir() {
 
 export function n8nBin() {
 	return path.join(n8nInstallDir(), 'node_modules', 'n8n', 'bin', 'n8n');
+}
+
+/**
+ * The local n8n of `npm start` (and `npm run template`): its user folder (.n8n-local/ unless N8N_USER_FOLDER
+ * says otherwise), port, and environment. The encryption key is made once per user folder, so credentials
+ * saved in the editor survive restarts.
+ */
+export function startEnv() {
+	const userFolder = process.env.N8N_USER_FOLDER ?? path.join(root, '.n8n-local');
+	const port = process.env.N8N_PORT ?? '5678';
+	mkdirSync(userFolder, { recursive: true });
+	const keyFile = path.join(userFolder, 'encryption-key');
+	if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(24).toString('hex'), { mode: 0o600 });
+	const env = node24Env({
+		N8N_USER_FOLDER: userFolder,
+		N8N_ENCRYPTION_KEY: process.env.N8N_ENCRYPTION_KEY ?? readFileSync(keyFile, 'utf8').trim(),
+		N8N_PORT: port,
+		N8N_LISTEN_ADDRESS: process.env.N8N_LISTEN_ADDRESS ?? '127.0.0.1',
+		N8N_HOST: process.env.N8N_HOST ?? '127.0.0.1',
+		N8N_SECURE_COOKIE: process.env.N8N_SECURE_COOKIE ?? 'false',
+		N8N_DIAGNOSTICS_ENABLED: process.env.N8N_DIAGNOSTICS_ENABLED ?? 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: process.env.N8N_VERSION_NOTIFICATIONS_ENABLED ?? 'false',
+	});
+	return { env, userFolder, port };
 }

@@ -1,16 +1,15 @@
 // `npm start`: build the package, install the pinned n8n (cached outside the clone) if it is not there,
-// install the built package into the local n8n's community-package folder, import the templates, and start
-// n8n on http://127.0.0.1:5678 with its default SQLite database (kept in .n8n-local/ between runs).
+// install the built package into the local n8n's community-package folder, import the templates n8n does not
+// have yet, and start n8n on http://127.0.0.1:5678 with its default SQLite database (kept in .n8n-local/).
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureN8n } from './ensure-n8n.mjs';
-import { n8nBin, node24Bin, node24Env, root } from './lib.mjs';
+import { n8nBin, node24Bin, root, startEnv } from './lib.mjs';
+import { importOnce, readTemplates } from './workflows.mjs';
 
-const userFolder = process.env.N8N_USER_FOLDER ?? path.join(root, '.n8n-local');
-const port = process.env.N8N_PORT ?? '5678';
+const { env, userFolder, port } = startEnv();
 
 function run(cmd, args, opts = {}) {
 	const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
@@ -28,25 +27,18 @@ mkdirSync(target, { recursive: true });
 cpSync(path.join(root, 'package.json'), path.join(target, 'package.json'));
 cpSync(path.join(root, 'dist'), path.join(target, 'dist'), { recursive: true });
 
-// A stable encryption key per local folder, so credentials saved in the editor survive restarts.
-const keyFile = path.join(userFolder, 'encryption-key');
-if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(24).toString('hex'), { mode: 0o600 });
-const env = node24Env({
-	N8N_USER_FOLDER: userFolder,
-	N8N_ENCRYPTION_KEY: process.env.N8N_ENCRYPTION_KEY ?? readFileSync(keyFile, 'utf8').trim(),
-	N8N_PORT: port,
-	N8N_LISTEN_ADDRESS: process.env.N8N_LISTEN_ADDRESS ?? '127.0.0.1',
-	N8N_HOST: process.env.N8N_HOST ?? '127.0.0.1',
-	N8N_SECURE_COOKIE: process.env.N8N_SECURE_COOKIE ?? 'false',
-	N8N_DIAGNOSTICS_ENABLED: process.env.N8N_DIAGNOSTICS_ENABLED ?? 'false',
-	N8N_VERSION_NOTIFICATIONS_ENABLED: process.env.N8N_VERSION_NOTIFICATIONS_ENABLED ?? 'false',
-});
-
-// Templates carry fixed ids, so importing them again updates them instead of adding copies.
-const templates = readdirSync(path.join(root, 'workflows')).filter((f) => f.endsWith('.json'));
+// Templates go in only when this n8n has never had them: an operator's copy (rules, FAQ, pinned data, chosen
+// credentials, published state) is never replaced or unpublished (scripts/workflows.mjs).
+const templates = readTemplates();
 if (templates.length > 0) {
-	console.log(`[start] importing ${templates.length} template(s) from workflows/`);
-	run(node24Bin(), [n8nBin(), 'import:workflow', '--separate', `--input=${path.join(root, 'workflows')}`], { env });
+	console.log(`[start] templates from workflows/ (imported only when n8n does not have them yet):`);
+	const lines = importOnce({
+		env,
+		userFolder,
+		workflows: templates.map((t) => ({ json: t.json, source: `workflows/${t.file}`, sha256: t.sha256, publish: false })),
+		freshCopyHint: (w) => `\`npm run template -- ${path.basename(w.source, '.json')}\``,
+	});
+	for (const line of lines) console.log(`[start]   ${line}`);
 }
 
 // The sandbox (docs/sandbox.md): fakes, "Sandbox …" credentials, published "[Sandbox] …" copies of the
@@ -62,8 +54,7 @@ if (process.env.KEFU_SANDBOX !== 'off') {
 		console.error(`[sandbox] ${error.message}`);
 		process.exit(1);
 	});
-	const report = prepareSandbox(plan, { node: node24Bin(), bin: n8nBin(), env });
-	for (const line of describeSandbox(plan, sandbox, report)) console.log(line);
+	for (const line of describeSandbox(plan, sandbox, prepareSandbox(plan))) console.log(line);
 }
 
 console.log(`[start] n8n on http://127.0.0.1:${port} (user folder ${userFolder}); Ctrl+C stops it`);

@@ -19,12 +19,11 @@ import {
 	sandboxPlan,
 	startSandboxServers,
 	SANDBOX_MODEL_MARKER,
-	type N8nCli,
 	type SandboxPlan,
 	type SandboxServers,
 } from '../../sandbox';
 import { urlVerification, withQuery } from '../fakes/wecom/callback';
-import { freePorts, installPackageInto, n8nEnv, n8nPaths, startN8n, waitForWebhook, type N8nInstance } from './harness';
+import { freePorts, installPackageInto, n8nEnv, startN8n, waitForWebhook, type N8nInstance } from './harness';
 
 const CHROMIUM = '/usr/bin/chromium';
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
@@ -32,7 +31,6 @@ const projectRoot = path.resolve(__dirname, '..', '..', '..');
 describe('sandbox: the customer simulator against the sandbox copies (real n8n, headless Chromium)', { timeout: 240_000 }, () => {
 	const userFolder = mkdtempSync(path.join(tmpdir(), 'kefu-sandbox-e2e-'));
 	let plan: SandboxPlan;
-	let cli: N8nCli;
 	let n8n: N8nInstance | undefined;
 	let servers: SandboxServers | undefined;
 	let browser: Browser | undefined;
@@ -63,18 +61,25 @@ describe('sandbox: the customer simulator against the sandbox copies (real n8n, 
 			);
 		}
 		const [simulator, weCom, model] = await freePorts(3);
-		const n8nVars = n8nEnv(userFolder, 1, 1);
 		plan = sandboxPlan({
 			userFolder,
-			env: { ...n8nVars, KEFU_SANDBOX_PORT: String(simulator), FAKE_WECOM_PORT: String(weCom), FAKE_OPENAI_PORT: String(model) },
+			env: {
+				...process.env,
+				// n8n's environment in the tests (the same encryption key as startN8n gives n8n); its ports are unused here.
+				...n8nEnv(userFolder, 1, 1),
+				KEFU_SANDBOX_PORT: String(simulator),
+				FAKE_WECOM_PORT: String(weCom),
+				FAKE_OPENAI_PORT: String(model),
+			},
 		});
 		// As scripts/start.mjs does: the package in place, then the sandbox written before n8n starts.
 		installPackageInto(userFolder);
-		const { bin, nodeBin } = n8nPaths();
-		cli = { node: nodeBin, bin, env: { ...process.env, ...n8nVars } };
-		const report = prepareSandbox(plan, cli);
+		const report = prepareSandbox(plan);
 		assert.deepEqual(report.createdCredentials, ['Sandbox WeCom API', 'Sandbox WeCom Callback', 'Sandbox model']);
-		assert.equal(report.importedCopies.length, plan.copies.length);
+		assert.deepEqual(
+			report.copies,
+			plan.copies.map((c) => `imported: "${c.workflow.name}" (${c.workflow.id}, published) from workflows/${c.templateFile} (sandbox copy)`),
+		);
 		n8n = await startN8n({ userFolder });
 		servers = await startSandboxServers(plan, { n8nUrl: n8n.baseUrl });
 		// Published by the CLI before n8n started: n8n registers the webhooks while it boots.
@@ -123,10 +128,12 @@ describe('sandbox: the customer simulator against the sandbox copies (real n8n, 
 	});
 
 	it('the next start keeps the sandbox credentials and copies as they are', () => {
-		const report = prepareSandbox(plan, cli);
+		const report = prepareSandbox(plan);
 		assert.deepEqual(report.createdCredentials, []);
-		assert.deepEqual(report.importedCopies, []);
 		assert.equal(report.keptCredentials.length, 3);
-		assert.equal(report.keptCopies.length, plan.copies.length);
+		assert.deepEqual(
+			report.copies,
+			plan.copies.map((c) => `left alone: "${c.workflow.name}" (${c.workflow.id}, published)`),
+		);
 	});
 });
