@@ -49,12 +49,17 @@ if (process.env.KEFU_SANDBOX !== 'off') {
 	const { sandboxPlan, startSandboxServers, prepareSandbox, describeSandbox } = createRequire(import.meta.url)(
 		'../.sandbox-build/sandbox/index.js',
 	);
-	const plan = sandboxPlan({ userFolder, env });
-	sandbox = await startSandboxServers(plan, { n8nUrl: `http://127.0.0.1:${port}` }).catch((error) => {
-		console.error(`[sandbox] ${error.message}`);
-		process.exit(1);
-	});
-	for (const line of describeSandbox(plan, sandbox, prepareSandbox(plan))) console.log(line);
+	try {
+		const plan = sandboxPlan({ userFolder, env });
+		sandbox = await startSandboxServers(plan, { n8nUrl: `http://127.0.0.1:${port}` });
+		for (const line of describeSandbox(plan, sandbox, prepareSandbox(plan))) console.log(line);
+	} catch (error) {
+		// n8n and the operator's workflows do not depend on the sandbox: start them anyway.
+		await sandbox?.close();
+		sandbox = undefined;
+		console.error(`[sandbox] not started: ${error.message}`);
+		console.error('[sandbox] n8n starts without it (KEFU_SANDBOX=off skips the sandbox and this message).');
+	}
 }
 
 console.log(`[start] n8n on http://127.0.0.1:${port} (user folder ${userFolder}); Ctrl+C stops it`);

@@ -49,6 +49,12 @@ class Simulator {
 	}
 
 	async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+		// Only the operator's own browser on this machine: a page elsewhere reaching 127.0.0.1 through a
+		// name it controls (DNS rebinding) sends its own Host; a cross-site POST cannot set a JSON
+		// content type without a preflight, which this server never allows.
+		if (!/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(req.headers.host ?? '')) {
+			return sendJson(res, 403, { error: 'Open the simulator at http://127.0.0.1 on this machine.' });
+		}
 		const { path: route, query } = requestTarget(req);
 		if (req.method === 'GET' && (route === '/' || route === '/index.html')) {
 			const page = readFileSync(PAGE_FILE);
@@ -62,6 +68,9 @@ class Simulator {
 			return sendJson(res, 200, this.view(copy, query.user));
 		}
 		if (req.method === 'POST' && route.startsWith('/api/')) {
+			if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+				return sendJson(res, 415, { error: 'Send JSON (Content-Type: application/json), as the simulator page does.' });
+			}
 			const body = parseJsonBody(await readBody(req, MAX_BODY_BYTES));
 			const input = body.kind === 'json' && typeof body.value === 'object' && body.value !== null ? (body.value as Record<string, unknown>) : {};
 			const copy = this.copy(input.bot);

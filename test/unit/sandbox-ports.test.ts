@@ -2,6 +2,7 @@
 // the start with the variable that moves it, and the servers already started are closed again.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -59,6 +60,20 @@ describe('sandbox servers', () => {
 			const page = await fetch(servers.simulatorUrl);
 			assert.match(page.headers.get('content-type') ?? '', /text\/html; charset=utf-8/);
 			assert.match(await page.text(), /Customer simulator/);
+			// A cross-site form or no-cors fetch cannot send JSON without a preflight: refused before it is read.
+			const plain = await fetch(`${servers.simulatorUrl}/api/say`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+			assert.equal(plain.status, 415);
+			// A page that reaches 127.0.0.1 through a name of its own (DNS rebinding) sends that name as Host.
+			const rebound = await new Promise<number>((resolve, reject) => {
+				request(`${servers.simulatorUrl}/api/bots`, { headers: { host: 'attacker.example' } }, (res) => {
+					res.resume();
+					resolve(res.statusCode ?? 0);
+				})
+					.on('error', reject)
+					.end();
+			});
+			assert.equal(rebound, 403);
+			assert.equal(servers.weCom.requests.length + servers.model.requests.length, 0);
 		} finally {
 			await servers.close();
 		}
