@@ -99,7 +99,8 @@ export interface StartOptions {
 	script?: string;
 }
 
-const OWNER = { email: 'owner@kefu.test', password: 'Kefu-e2e-Passw0rd', firstName: 'E2E', lastName: 'Owner' };
+/** The owner account the harness makes on first API use; an editor test logs in with it. */
+export const OWNER = { email: 'owner@kefu.test', password: 'Kefu-e2e-Passw0rd', firstName: 'E2E', lastName: 'Owner' };
 
 export class N8nInstance {
 	private cookie = '';

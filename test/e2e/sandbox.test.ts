@@ -23,7 +23,7 @@ import {
 	type SandboxServers,
 } from '../../sandbox';
 import { urlVerification, withQuery } from '../fakes/wecom/callback';
-import { freePorts, installPackageInto, n8nEnv, startN8n, waitForWebhook, type N8nInstance } from './harness';
+import { freePorts, installPackageInto, n8nEnv, OWNER, startN8n, waitForWebhook, type N8nInstance } from './harness';
 
 const CHROMIUM = '/usr/bin/chromium';
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
@@ -87,7 +87,7 @@ describe('sandbox: the customer simulator against the sandbox copies (real n8n, 
 			await waitForWebhook(withQuery(`${n8n.baseUrl}/webhook/${copy.triggerWebhookId}/webhook`, urlVerification(plan.secrets, 'warm-up')));
 		}
 		browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
-		page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+		page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
 		await page.goto(servers.simulatorUrl);
 		await page.locator('#bot option').first().waitFor({ state: 'attached' });
 	});
@@ -110,7 +110,20 @@ describe('sandbox: the customer simulator against the sandbox copies (real n8n, 
 		const copy = plan.copies.find((c) => c.kind === 'app');
 		assert.match(String(await link.getAttribute('href')), new RegExp(`^${n8n?.baseUrl}/workflow/${copy?.workflow.id}/executions/\\d+$`));
 		const [execution] = await n8n!.executions(copy!.workflow.id);
-		assert.equal(await link.getAttribute('href'), `${n8n?.baseUrl}/workflow/${copy?.workflow.id}/executions/${execution.id}`);
+		const href = `${n8n?.baseUrl}/workflow/${copy?.workflow.id}/executions/${execution.id}`;
+		assert.equal(await link.getAttribute('href'), href);
+		// The link opens that execution in the editor once the operator has logged in (n8n keeps the target).
+		const editor = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
+		try {
+			await editor.goto(href);
+			await editor.fill('input[type=email]', OWNER.email);
+			await editor.fill('input[type=password]', OWNER.password);
+			await editor.keyboard.press('Enter');
+			await editor.getByText(`ID#${execution.id}`).first().waitFor({ timeout: 60_000 });
+			assert.equal(editor.url(), href);
+		} finally {
+			await editor.close();
+		}
 	});
 
 	it('a 微信客服 customer gets the keyword answer, and "转人工" shows the hand-off and the queued session', async () => {
