@@ -32,6 +32,8 @@ const PAGE_FILE = path.resolve(__dirname, '..', '..', '..', 'sandbox', 'simulato
 const MAX_BODY_BYTES = 64 * 1024;
 /** WeCom cuts a text message at 2048 bytes; the simulator refuses longer ones instead of sending half. */
 const MAX_TEXT_BYTES = 2048;
+/** Actions kept for the page; the oldest go first (a sandbox left running for weeks stays small). */
+const MAX_ACTIONS = 10_000;
 
 export async function startSimulator(options: SimulatorOptions): Promise<LoopbackServer> {
 	const simulator = new Simulator(options);
@@ -140,6 +142,7 @@ class Simulator {
 		const url = `${this.options.n8nUrl}/webhook/${copy.triggerWebhookId}/webhook`;
 		const record: CustomerAction = { ...action, workflowId: copy.workflow.id, time: Date.now(), delivery: 'sending' };
 		this.actions.push(record);
+		if (this.actions.length > MAX_ACTIONS) this.actions.splice(0, this.actions.length - MAX_ACTIONS);
 		try {
 			const answer = await postCallback(url, this.options.secrets, xml, agentId === undefined ? {} : { agentId });
 			record.delivery =
@@ -168,17 +171,17 @@ class Simulator {
 			kfMessages: weCom.kfSent,
 			kfAttempts: weCom.kfAttempts,
 		});
-		const session =
-			copy.kind === 'kf'
-				? (() => {
-						const state = weCom.kfSessionState(SANDBOX_KF_ACCOUNT.open_kfid, user);
-						return {
-							serviceState: state.service_state,
-							label: KF_SERVICE_STATES[state.service_state] ?? String(state.service_state),
-							servicer: state.servicer_userid ?? null,
-						};
-					})()
-				: null;
+		const session = copy.kind === 'kf' ? this.kfSession(user) : null;
 		return { entries, session, executionsUrl: `${workflowUrl}/executions`, executionsReadable: executions.readable };
+	}
+
+	/** The customer's 微信客服 session as the fake WeCom keeps it (service_state/get would answer the same). */
+	private kfSession(user: string) {
+		const state = this.options.weCom.kfSessionState(SANDBOX_KF_ACCOUNT.open_kfid, user);
+		return {
+			serviceState: state.service_state,
+			label: KF_SERVICE_STATES[state.service_state] ?? String(state.service_state),
+			servicer: state.servicer_userid ?? null,
+		};
 	}
 }
