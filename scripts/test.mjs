@@ -1,5 +1,6 @@
 // `npm test`: every test, e2e included. Stages: build the package, lint it, compile the tests, run unit and
-// in-process node tests, make sure the pinned n8n is installed (cached outside the clone), run e2e in it.
+// in-process node tests, make sure the pinned n8n (cached outside the clone) and Debian's Chromium are installed,
+// run e2e in n8n (the editor tests in headless Chromium).
 // `npm test -- unit` runs only the fast stages; `npm test -- e2e` only the e2e stage (after a build).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -44,6 +45,7 @@ if (only !== 'e2e') {
 }
 if (only !== 'unit') {
 	step('install pinned n8n (cached)', process.execPath, [path.join(root, 'scripts', 'ensure-n8n.mjs')]);
+	step('Chromium for the editor tests (Debian package)', process.execPath, [path.join(root, 'scripts', 'ensure-chromium.mjs')]);
 	const e2e = testFiles('e2e');
 	// One n8n at a time: each e2e file starts its own instance on its own ports; 2 cores do not fit two.
 	step('e2e tests in a real n8n', process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...e2e]);

@@ -2,8 +2,8 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { properties } from './description';
-import { ROUTES } from './engine/route';
 import { execute } from './execute';
+import { outputs } from './outputs';
 
 /**
  * The reply router of a customer-service flow: each message goes to the output that says what to
@@ -23,8 +23,7 @@ export class AutoReply implements INodeType {
 		defaults: { name: 'Auto Reply' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: ROUTES.map(() => NodeConnectionTypes.Main),
-		outputNames: ROUTES.map(({ label }) => label),
+		outputs,
 		properties,
 	};
 

@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { REGEX_TIME_LIMIT_MS } from './engine/keywordRules';
 import { MATCH_TEXT_LIMIT } from './engine/normalize';
 import { DEFAULT_FAQ_THRESHOLD, ROUTES } from './engine/route';
+import { OUTPUTS_BY_OPERATION } from './outputs';
 
 /** "A, B or C". */
 const either = (words: readonly string[]) => `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
@@ -26,15 +27,13 @@ export const properties: INodeProperties[] = [
 				name: 'Hand Off Conversation',
 				value: 'handOff',
 				action: 'Hand off a conversation to a human',
-				description:
-					'Give the conversation to a human (e.g. after the AI step failed): the bot stays silent for the pause. Items go to the Hand-Off output.',
+				description: `Give the conversation to a human (e.g. after the AI step failed): the bot stays silent for the pause. Items leave by the ${OUTPUTS_BY_OPERATION.handOff[0]} output.`,
 			},
 			{
 				name: 'Release Conversation',
 				value: 'release',
 				action: 'Give a conversation back to the bot',
-				description:
-					'End the hand-off pause and the count of unanswered messages, so the bot answers again. Items go to the first output.',
+				description: `End the hand-off pause and the count of unanswered messages, so the bot answers again. Items leave by the ${OUTPUTS_BY_OPERATION.release[0]} output.`,
 			},
 			{
 				name: 'Route Message',

@@ -19,6 +19,7 @@ import {
 	type SkippedRule,
 } from './engine/keywordRules';
 import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, routeMessage, type Route, type RouteDecision } from './engine/route';
+import { OUTPUTS_BY_OPERATION, type Operation } from './outputs';
 import {
 	emptyState,
 	KINDS,
@@ -36,7 +37,7 @@ import {
 /** By the value of Reply Length Limit. */
 const LIMITS: Record<string, TextLimit | undefined> = { none: undefined, ...TEXT_LIMITS };
 
-/** The output each route leaves by. */
+/** The output of Route Message each route leaves by. */
 const OUTPUT = Object.fromEntries(ROUTES.map(({ route }, index) => [route, index])) as Record<Route, number>;
 
 interface RuleParameter {
@@ -368,7 +369,7 @@ function handOffItem(context: IExecuteFunctions, itemIndex: number, state: Conve
 	const next = handOff(conversationOf(state, conversationId, now), now, Number(context.getNodeParameter('pauseMinutes', itemIndex, 240)));
 	save(state, conversationId, next, now);
 	return {
-		output: OUTPUT.handoff,
+		output: 0,
 		autoReply: {
 			route: 'handoff',
 			...replyFields(context, itemIndex, String(context.getNodeParameter('handOffReply', itemIndex, ''))),
@@ -388,14 +389,16 @@ function releaseItem(context: IExecuteFunctions, itemIndex: number, state: Conve
 	return { output: 0, autoReply: { route: 'released', wasPaused, conversationId } };
 }
 
-const operations: Record<string, typeof routeItem> = { route: routeItem, handOff: handOffItem, release: releaseItem };
+const operations: Record<Operation, typeof routeItem> = { route: routeItem, handOff: handOffItem, release: releaseItem };
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
-	const outputs: INodeExecutionData[][] = ROUTES.map(() => []);
 	const operation = this.getNodeParameter('operation', 0, 'route') as string;
-	const run = operations[operation];
-	if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
+	if (!Object.hasOwn(operations, operation)) {
+		throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
+	}
+	const run = operations[operation as Operation];
+	const outputs: INodeExecutionData[][] = OUTPUTS_BY_OPERATION[operation as Operation].map(() => []);
 	const state: Conversations = {
 		state: openWorkflowState<AutoReplyState>(this, STATE_NAMESPACE, emptyState, reviveState, snapshotState),
 		evicted: { outOfHours: 0, misses: 0, paused: 0 },

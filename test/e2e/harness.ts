@@ -99,7 +99,6 @@ export interface StartOptions {
 	script?: string;
 }
 
-/** The owner account the harness makes on first API use; an editor test logs in with it. */
 export const OWNER = { email: 'owner@kefu.test', password: 'Kefu-e2e-Passw0rd', firstName: 'E2E', lastName: 'Owner' };
 
 export class N8nInstance {

@@ -7,7 +7,7 @@
  * KEFU_SCREENSHOTS=docs also saves the page after the conversation as docs/sandbox-simulator.png.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,9 +23,9 @@ import {
 	type SandboxServers,
 } from '../../sandbox';
 import { urlVerification, withQuery } from '../fakes/wecom/callback';
+import { chromiumPath } from './editor';
 import { freePorts, installPackageInto, n8nEnv, OWNER, startN8n, waitForWebhook, type N8nInstance } from './harness';
 
-const CHROMIUM = '/usr/bin/chromium';
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 
 describe('sandbox: the customer simulator against the sandbox copies (real n8n, headless Chromium)', { timeout: 240_000 }, () => {
@@ -55,11 +55,8 @@ describe('sandbox: the customer simulator against the sandbox copies (real n8n, 
 	};
 
 	before(async () => {
-		if (!existsSync(CHROMIUM)) {
-			throw new Error(
-				`Headless Chromium is missing (${CHROMIUM}): run \`node scripts/ensure-chromium.mjs\` (it installs Debian's chromium and fonts-wqy-zenhei) and run the test again.`,
-			);
-		}
+		// First, so that a machine without Chromium learns it at once (the error says how to install it).
+		const executablePath = chromiumPath();
 		const [simulator, weCom, model] = await freePorts(3);
 		plan = sandboxPlan({
 			userFolder,
@@ -86,7 +83,7 @@ describe('sandbox: the customer simulator against the sandbox copies (real n8n, 
 		for (const copy of plan.copies) {
 			await waitForWebhook(withQuery(`${n8n.baseUrl}/webhook/${copy.triggerWebhookId}/webhook`, urlVerification(plan.secrets, 'warm-up')));
 		}
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+		browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
 		page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
 		await page.goto(servers.simulatorUrl);
 		await page.locator('#bot option').first().waitFor({ state: 'attached' });

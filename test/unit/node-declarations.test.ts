@@ -5,9 +5,12 @@
  * operation file copied from another one whose fields still show for the other operation.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type { INode, INodeParameters, INodeProperties, INodePropertyOptions, INodeTypes, IWorkflowBase } from 'n8n-workflow';
+import { NodeHelpers, Workflow } from 'n8n-workflow';
 
 import { AutoReply } from '../../nodes/AutoReply/AutoReply.node';
 import { properties as autoReplyProperties } from '../../nodes/AutoReply/description';
@@ -59,18 +62,66 @@ describe('WeCom node: resources declare their operations once', () => {
 	});
 });
 
-describe('AutoReply: outputs from the list of routes', () => {
-	it('one output per route, labelled in the same order', () => {
-		const { outputs, outputNames } = new AutoReply().description;
-		assert.equal(outputs.length, ROUTES.length);
-		assert.deepEqual(
-			outputNames,
-			ROUTES.map(({ label }) => label),
-		);
+/** The outputs n8n shows for an AutoReply node with these parameters, computed by n8n's own code. */
+function outputsShown(parameters: INodeParameters, onError?: INode['onError']): string[] {
+	const nodeType = new AutoReply();
+	const nodeTypes = {
+		getByName: () => nodeType,
+		getByNameAndVersion: () => nodeType,
+		getKnownTypes: () => ({}),
+	} as unknown as INodeTypes;
+	const node: INode = {
+		id: '1',
+		name: 'Auto Reply',
+		type: 'n8n-nodes-kefu.autoReply',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		...(onError ? { onError } : {}),
+	};
+	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
+	const outputs = NodeHelpers.getNodeOutputs(workflow, workflow.getNode(node.name)!, nodeType.description);
+	return outputs.map((output) => (typeof output === 'string' ? output : `${output.type}:${output.displayName ?? ''}`));
+}
+
+describe('AutoReply: the outputs of each operation', () => {
+	it('Route Message has one output per route, labelled in the order templates wire them', () => {
+		const expected = ROUTES.map(({ label }) => `main:${label}`);
+		assert.deepEqual(outputsShown({ operation: 'route' }), expected);
+		assert.deepEqual(outputsShown({}), expected, 'the default operation');
+		assert.deepEqual(expected.slice(0, 3), ['main:Keyword Reply', 'main:FAQ Answer', 'main:Hand-Off']);
 		assert.equal(new Set(ROUTES.map(({ route }) => route)).size, ROUTES.length);
 	});
 
-	it('Reply Length Limit offers each channel limit, with its number in the label', () => {
+	it('Hand Off Conversation and Release Conversation have one output each, named for what happened', () => {
+		assert.deepEqual(outputsShown({ operation: 'handOff' }), ['main:Handed Off']);
+		assert.deepEqual(outputsShown({ operation: 'release' }), ['main:Released']);
+	});
+
+	it('n8n adds its error output after the operation\'s own outputs', () => {
+		assert.deepEqual(outputsShown({ operation: 'release' }, 'continueErrorOutput'), ['main:Success', 'main:Error']);
+		assert.equal(outputsShown({ operation: 'route' }, 'continueErrorOutput').length, ROUTES.length + 1);
+	});
+
+
+	it('every template wires AutoReply nodes only from outputs their operation has', () => {
+		const folder = path.join(__dirname, '..', '..', '..', 'workflows');
+		const templates = readdirSync(folder).filter((file) => file.endsWith('.json'));
+		assert.ok(templates.length > 0);
+		for (const file of templates) {
+			const { nodes, connections } = JSON.parse(readFileSync(path.join(folder, file), 'utf8')) as IWorkflowBase;
+			for (const node of nodes.filter(({ type }) => type === 'n8n-nodes-kefu.autoReply')) {
+				const shown = outputsShown(node.parameters, node.onError);
+				(connections[node.name]?.main ?? []).forEach((targets, output) => {
+					if ((targets ?? []).length > 0) assert.ok(output < shown.length, `${file}: "${node.name}" is wired from output ${output}, it has ${shown.join(', ')}`);
+				});
+			}
+		}
+	});
+});
+
+describe('AutoReply: Reply Length Limit', () => {
+	it('offers each channel limit, with its number in the label', () => {
 		const field = autoReplyProperties.find((property) => property.name === 'replyLimit')!;
 		const offered = (field.options as INodePropertyOptions[]).filter((option) => option.value !== 'none');
 		assert.deepEqual(
