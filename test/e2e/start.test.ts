@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { newSecrets, urlVerification, withQuery } from '../fakes/wecom/callback';
-import { type N8nInstance, n8nPaths, readTemplate, startN8n, waitForWebhook } from './harness';
+import { freePorts, type N8nInstance, n8nPaths, readTemplate, startN8n, waitForWebhook } from './harness';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 const app = readTemplate('wecom-app-ai-assistant.json');
@@ -38,7 +38,10 @@ describe('npm start keeps what the operator built', () => {
 
 	const start = async (run: number): Promise<string> => {
 		const logFile = path.join(userFolder, `start-${run}.log`);
-		n8n = await startN8n({ userFolder, script: 'scripts/start.mjs', logFile });
+		// npm start also brings up the sandbox: on free ports here, not its defaults, which a running npm start holds.
+		const [simulator, weCom, model] = await freePorts(3);
+		const env = { KEFU_SANDBOX_PORT: String(simulator), FAKE_WECOM_PORT: String(weCom), FAKE_OPENAI_PORT: String(model) };
+		n8n = await startN8n({ userFolder, script: 'scripts/start.mjs', logFile, env });
 		return readFileSync(logFile, 'utf8');
 	};
 

@@ -3,48 +3,21 @@
 //   node .test-build/test/fakes/run-fakes.js
 //   FAKE_WECOM_PORT=5701 FAKE_OPENAI_PORT=5702 (the defaults)
 import { startFakeOpenAi } from './openai';
+import { listenOrExplain, portFromEnv } from './ports';
 import { startFakeWeComApi } from './wecom';
-
-function portFromEnv(name: string, fallback: number): number {
-	const value = process.env[name];
-	if (value === undefined || value === '') return fallback;
-	const port = Number(value);
-	if (!Number.isInteger(port) || port < 1 || port > 65535) {
-		throw new Error(`${name}=${value} is not a port number: use an integer from 1 to 65535.`);
-	}
-	return port;
-}
-
-async function start<T>(
-	label: string,
-	envName: string,
-	port: number,
-	run: (port: number) => Promise<T>,
-): Promise<T> {
-	try {
-		return await run(port);
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-			throw new Error(
-				`Port ${port} for the ${label} fake is in use: stop what holds it or set ${envName} to another port.`,
-			);
-		}
-		throw error;
-	}
-}
 
 async function main(): Promise<void> {
 	const wecomPort = portFromEnv('FAKE_WECOM_PORT', 5701);
 	const openAiPort = portFromEnv('FAKE_OPENAI_PORT', 5702);
 
-	const wecom = await start('WeCom', 'FAKE_WECOM_PORT', wecomPort, (port) =>
+	const wecom = await listenOrExplain('WeCom fake', 'FAKE_WECOM_PORT', wecomPort, (port) =>
 		startFakeWeComApi({
 			port,
 			onRequest: (r) =>
 				console.log(`[wecom]  ${r.method} ${r.path} → ${r.errcode ?? `HTTP ${r.status}`}`),
 		}),
 	);
-	const openai = await start('OpenAI', 'FAKE_OPENAI_PORT', openAiPort, (port) =>
+	const openai = await listenOrExplain('OpenAI fake', 'FAKE_OPENAI_PORT', openAiPort, (port) =>
 		startFakeOpenAi({
 			port,
 			onRequest: (r) => console.log(`[openai] ${r.method} ${r.path} → HTTP ${r.status}`),

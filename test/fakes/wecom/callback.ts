@@ -165,3 +165,22 @@ function decodeEntity(whole: string, name: string): string {
 	}
 	return ENTITIES[name] ?? whole;
 }
+
+/**
+ * Sends a callback to `url` as WeCom's servers do: `plaintextXml` encrypted and signed, POSTed as text/xml
+ * with msg_signature, timestamp and nonce in the query. Returns what the callback URL answered.
+ */
+export async function postCallback(
+	url: string,
+	secrets: CallbackSecrets,
+	plaintextXml: string,
+	options: { agentId?: string } = {},
+): Promise<{ status: number; text: string }> {
+	const signed = encryptedCallback(secrets, plaintextXml, options);
+	const res = await fetch(withQuery(url, signed.query), {
+		method: 'POST',
+		headers: { 'content-type': 'text/xml' },
+		body: signed.body,
+	});
+	return { status: res.status, text: await res.text() };
+}

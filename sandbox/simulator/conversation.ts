@@ -1,0 +1,131 @@
+// What the simulator page shows for one customer of one sandbox bot: what the customer did, what the fake
+// platform received from the bot (app/message/send; kf/send_msg, send_msg_on_event, service_state/trans),
+// and the executions each of the customer's actions started. Pure: it reads the fakes' records.
+import type { FakeKfAttempt, FakeKfSentMessage, FakeSentMessage } from '../../test/fakes/wecom';
+import type { SandboxBotKind } from '../copies';
+import { SANDBOX_SERVICER } from '../world';
+import type { ExecutionRow } from '../executions';
+
+/** Something the customer (or, for 微信客服, the person taking over) did in the simulator. */
+export interface CustomerAction {
+	workflowId: string;
+	user: string;
+	time: number;
+	kind: 'message' | 'enter' | 'servicerEnds';
+	text?: string;
+	/** What n8n answered the callback, or why it could not be delivered. */
+	delivery: string;
+}
+
+export interface ExecutionLink {
+	id: string;
+	status: string;
+	url: string;
+}
+
+export interface Entry {
+	time: number;
+	from: 'customer' | 'bot' | 'event';
+	text: string;
+	/** How it travelled: "app/message/send", "kf/send_msg", "welcome (send_msg_on_event)", … */
+	via: string;
+	/** For a customer's action: the executions it started. */
+	executions?: ExecutionLink[];
+	/** For a customer's action: n8n's answer when it was not WeCom's expected "success". */
+	problem?: string;
+}
+
+/** service_state of a 微信客服 session [doc 94669], in the words of WeCom's admin console. */
+export const KF_SERVICE_STATES: Record<number, string> = {
+	0: '未处理 (new: the bot may answer)',
+	1: '由智能助手接待 (with the bot)',
+	2: '待接入池排队中 (waiting for a person: handed off)',
+	3: '由人工接待 (a person is answering)',
+	4: '已结束 (ended, or not begun yet)',
+};
+
+function textOf(message: { msgtype: string; content?: string; body: Record<string, unknown> }): string {
+	if (message.content !== undefined) return message.content;
+	const part = message.body[message.msgtype];
+	return `[${message.msgtype}] ${JSON.stringify(part ?? {})}`;
+}
+
+/** Assigns each execution to the latest action of its workflow that came before it. */
+export function executionsByAction(
+	actions: CustomerAction[],
+	executions: ExecutionRow[],
+	link: (id: string) => string,
+): Map<CustomerAction, ExecutionLink[]> {
+	const ordered = [...actions].sort((a, b) => a.time - b.time);
+	const result = new Map<CustomerAction, ExecutionLink[]>(ordered.map((action) => [action, []]));
+	for (const execution of executions) {
+		// n8n stores startedAt in milliseconds, the actions are stamped before the callback is sent.
+		const owner = ordered.filter((action) => action.time <= execution.startedAt).at(-1);
+		if (owner) result.get(owner)?.push({ id: execution.id, status: execution.status, url: link(execution.id) });
+	}
+	return result;
+}
+
+export interface ConversationInput {
+	kind: SandboxBotKind;
+	user: string;
+	openKfId: string;
+	/** Every action on this workflow (all customers): executions are matched against all of them. */
+	actions: CustomerAction[];
+	executions: ExecutionRow[];
+	executionUrl: (id: string) => string;
+	appMessages: readonly FakeSentMessage[];
+	kfMessages: readonly FakeKfSentMessage[];
+	kfAttempts: readonly FakeKfAttempt[];
+}
+
+export function conversation(input: ConversationInput): Entry[] {
+	const links = executionsByAction(input.actions, input.executions, input.executionUrl);
+	const entries: Entry[] = input.actions
+		.filter((action) => action.user === input.user)
+		.map((action) => ({
+			time: action.time,
+			from: action.kind === 'message' ? 'customer' : 'event',
+			text:
+				action.kind === 'message'
+					? (action.text ?? '')
+					: action.kind === 'enter'
+						? 'The customer opened the chat (enter_session)'
+						: `${SANDBOX_SERVICER} ended the session (session_status_change 3)`,
+			via: action.kind === 'message' ? (input.kind === 'kf' ? 'kf/sync_msg' : 'app callback') : 'kf event',
+			executions: links.get(action) ?? [],
+			...(action.delivery === 'success' ? {} : { problem: action.delivery }),
+		}));
+	if (input.kind === 'app') {
+		for (const message of input.appMessages) {
+			const to = String(message.body.touser ?? '').split('|');
+			if (!to.includes(input.user)) continue;
+			entries.push({ time: message.time, from: 'bot', text: textOf(message), via: 'app/message/send' });
+		}
+		// Colleagues the bot wrote to while this customer talked to it (a hand-off notice, say).
+		const since = entries.length > 0 ? Math.min(...entries.map((entry) => entry.time)) : Number.POSITIVE_INFINITY;
+		for (const message of input.appMessages) {
+			const to = String(message.body.touser ?? '');
+			if (message.time < since || to.split('|').includes(input.user)) continue;
+			entries.push({ time: message.time, from: 'event', text: `To ${to}: ${textOf(message)}`, via: 'app/message/send (to a colleague)' });
+		}
+	} else {
+		for (const message of input.kfMessages) {
+			if (message.external_userid !== input.user || message.open_kfid !== input.openKfId) continue;
+			const via = message.via === 'send_msg' ? 'kf/send_msg' : `${message.codeKind ?? 'event'} (send_msg_on_event)`;
+			entries.push({ time: message.time, from: 'bot', text: textOf(message), via });
+		}
+		for (const attempt of input.kfAttempts) {
+			if (attempt.path !== '/cgi-bin/kf/service_state/trans' || attempt.external_userid !== input.user) continue;
+			if (attempt.errcode !== 0 || attempt.service_state === undefined) continue;
+			entries.push({
+				time: attempt.time,
+				from: 'event',
+				text: `Transferred: the session is now ${KF_SERVICE_STATES[attempt.service_state] ?? attempt.service_state}`,
+				via: 'kf/service_state/trans',
+			});
+		}
+	}
+	// A bot's answer and the action that caused it can share a millisecond: the action comes first.
+	return entries.sort((a, b) => a.time - b.time || (a.from === 'bot' ? 1 : 0) - (b.from === 'bot' ? 1 : 0));
+}
