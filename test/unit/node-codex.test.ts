@@ -81,3 +81,22 @@ describe('codex files: the node creator finds every node', () => {
 		}
 	});
 });
+
+describe('codex docs links', () => {
+	it("each node's Docs link opens a heading that the README has", () => {
+		const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+		// GitHub's anchor for a heading: lower case, spaces to hyphens, other punctuation dropped.
+		const anchors = new Set(
+			[...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+				m[1].trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'),
+			),
+		);
+		for (const file of packageJson.n8n.nodes) {
+			const codexFile = path.join(root, file.replace(/^dist\//, '').replace(/\.js$/, '.json'));
+			const codex = JSON.parse(readFileSync(codexFile, 'utf8')) as Codex;
+			const url = codex.resources?.primaryDocumentation?.[0]?.url ?? '';
+			const anchor = url.split('#')[1] ?? '';
+			assert.ok(anchors.has(anchor), `${codexFile}: README has no heading for #${anchor}`);
+		}
+	});
+});
