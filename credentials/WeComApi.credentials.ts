@@ -7,9 +7,10 @@ import type { ICredentialTestRequest, ICredentialType, Icon, INodeProperties } f
  *
  * The test is declarative on purpose: n8n sends it itself, so it always reaches WeCom and is never
  * answered from the transport's memory of a refused gettoken (an admin who just fixed the trusted IP
- * sees the real answer). n8n's credentials tester gives it n8n's own 300 s time limit, which a
- * declarative test cannot change; a function test could, but only through the deprecated
- * `helpers.request`.
+ * sees the real answer). n8n's credentials tester gives it n8n's own 300 s time limit and reports a
+ * connection that failed as the bare error code, which a declarative test cannot change; a function
+ * test could, but only through the deprecated `helpers.request`, which n8n's lint and package scanner
+ * refuse. The notice says what such a code means instead.
  */
 export class WeComApi implements ICredentialType {
 	name = 'weComApi';
@@ -22,8 +23,9 @@ export class WeComApi implements ICredentialType {
 
 	properties: INodeProperties[] = [
 		{
+			// n8n shows a failed connection of the Test as the bare error code (ENOTFOUND): this says what to check.
 			displayName:
-				'Since June 2022 WeCom only accepts API calls of a new self-built app from the IPs listed in the app\'s 企业可信IP. Add this n8n server\'s public IP there, or use a fixed-IP proxy as Base URL.',
+				'WeCom accepts a new self-built app\'s API calls only from the IPs in its 企业可信IP (since June 2022): add this server\'s public IP there, or set Base URL to a fixed-IP proxy. If Test answers ENOTFOUND, EAI_AGAIN, ECONNREFUSED or ETIMEDOUT, this server did not reach the Base URL: check its network and DNS, the Base URL and the proxy n8n uses (HTTP_PROXY / HTTPS_PROXY).',
 			name: 'trustedIpNotice',
 			type: 'notice',
 			default: '',

@@ -17,8 +17,11 @@ export class WeComCallbackApi implements ICredentialType {
 
 	properties: INodeProperties[] = [
 		{
+			// n8n's editor says "Connection tested successfully" for any passing test and shows no message with
+			// it, while a failing test marks the credential as not ready in n8n's workflow setup. So the test
+			// passes for well-formed values, and this says what it checked.
 			displayName:
-				'Copy these from the WeCom admin console: 应用管理 → your app → 接收消息 → 设置API接收. Paste the WeCom Trigger\'s production URL there as the URL, then save: WeCom verifies the URL at once.',
+				'Copy these from the WeCom admin console (应用管理 → your app → 接收消息 → 设置API接收) and paste the WeCom Trigger\'s Production URL there. "Test" only checks that the values are well formed; WeCom checks them when you save that page.',
 			name: 'notice',
 			type: 'notice',
 			default: '',

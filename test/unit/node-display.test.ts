@@ -121,3 +121,18 @@ describe('WeCom Trigger panel: the setting first, then only the notices that app
 		}
 	});
 });
+
+describe('credential forms say what their Test checks', () => {
+	const notices = (credential: ICredentialType) =>
+		credential.properties.filter((property) => property.type === 'notice').map((property) => property.displayName);
+
+	it('WeCom API: what to check when Test answers only an error code (network, DNS, Base URL, proxy)', () => {
+		const [notice] = notices(new WeComApi());
+		for (const word of ['ENOTFOUND', 'ECONNREFUSED', 'DNS', 'Base URL', 'proxy']) assert.ok(notice.includes(word), word);
+	});
+
+	it('WeCom Callback API: Test only checks the format, as n8n\'s own banner cannot say', () => {
+		const [notice] = notices(new WeComCallbackApi());
+		assert.match(notice, /only checks that the values are well formed/);
+	});
+});
