@@ -1,7 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { properties } from './description';
+import { callWithParameters } from '../shared/expression';
+import { OPERATIONS, properties } from './description';
 import { execute } from './execute';
 import { outputs } from './outputs';
 
@@ -17,7 +18,13 @@ export class AutoReply implements INodeType {
 		icon: { light: 'file:autoReply.svg', dark: 'file:autoReply.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] }}',
+		// The operation's name ("Route Message"), not its stored value.
+		subtitle: callWithParameters(
+			function (parameters, names: Record<string, string>) {
+				return names[String(parameters.operation || 'route')] || String(parameters.operation);
+			},
+			Object.fromEntries(OPERATIONS.map(({ value, name }) => [value, name])),
+		),
 		description:
 			'Route customer messages to keyword replies, FAQ answers, hand-off to a human, out-of-hours replies or the AI step',
 		defaults: { name: 'Auto Reply' },

@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { REGEX_TIME_LIMIT_MS } from './engine/keywordRules';
 import { MATCH_TEXT_LIMIT } from './engine/normalize';
@@ -15,6 +15,84 @@ export const DEFAULT_HAND_OFF_KEYWORDS = '人工, 客服, 转人工, 人工客�
 export const DEFAULT_HAND_OFF_REPLY = '正在为您转接人工客服，请稍候。';
 export const DEFAULT_OUT_OF_HOURS_REPLY = '您好，现在是非工作时间，我们会在上班后第一时间回复您。';
 
+/** The Operation list. */
+export const OPERATIONS: INodePropertyOptions[] = [
+	{
+		name: 'Hand Off Conversation',
+		value: 'handOff',
+		action: 'Hand off a conversation to a human',
+		description: `Give the conversation to a human (e.g. after the AI step failed): the bot stays silent for the pause. Items leave by the ${OUTPUTS_BY_OPERATION.handOff[0]} output.`,
+	},
+	{
+		name: 'Release Conversation',
+		value: 'release',
+		action: 'Give a conversation back to the bot',
+		description: `End the hand-off pause and the count of unanswered messages, so the bot answers again. Items leave by the ${OUTPUTS_BY_OPERATION.release[0]} output.`,
+	},
+	{
+		name: 'Route Message',
+		value: 'route',
+		action: 'Route a customer message',
+		description: `Send each message to ${either(ROUTES.map(({ label }) => label))}`,
+	},
+];
+
+/**
+ * The fields of a keyword rule, in the order an operator fills them (name first, priority last): n8n's
+ * lint sorts five or more literal fields alphabetically, so they stand apart from the collection.
+ */
+const RULE_FIELDS: INodeProperties[] = [
+	{
+		displayName: 'Rule Name',
+		name: 'name',
+		type: 'string',
+		default: '',
+		placeholder: '价格咨询',
+		description: 'Optional; shown in the output (autoReply.rule.name) and in error messages',
+	},
+	{
+		displayName: 'Keywords',
+		name: 'keywords',
+		type: 'string',
+		default: '',
+		placeholder: '价格, 多少钱, price',
+		description:
+			'Separated by commas or new lines. Matching ignores case, full/half width and spaces; English keywords match whole words. For Regex: one regular expression per line.',
+	},
+	{
+		displayName: 'Match Type',
+		name: 'matchType',
+		type: 'options',
+		default: 'contains',
+		options: [
+			{ name: 'Contains', value: 'contains', description: 'The message contains the keyword' },
+			{ name: 'Exact', value: 'exact', description: 'The whole message is the keyword' },
+			{
+				name: 'Regex',
+				value: 'regex',
+				description:
+					`A regular expression (JavaScript syntax, case-insensitive) finds a match in the message. Back-references such as \\1 are not supported. A rule that takes longer than ${REGEX_TIME_LIMIT_MS} ms on a message is skipped for that message, with a warning on the execution that names the rule, and the message goes on to the other rules and the FAQ.`,
+			},
+			{ name: 'Starts With', value: 'startsWith', description: 'The message starts with the keyword' },
+		],
+	},
+	{
+		displayName: 'Reply',
+		name: 'reply',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		description: 'The answer, in autoReply.reply; expressions may use the message item',
+	},
+	{
+		displayName: 'Priority',
+		name: 'priority',
+		type: 'number',
+		default: 0,
+		description: 'Higher wins when several rules match',
+	},
+];
+
 export const properties: INodeProperties[] = [
 	{
 		displayName: 'Operation',
@@ -22,26 +100,7 @@ export const properties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		default: 'route',
-		options: [
-			{
-				name: 'Hand Off Conversation',
-				value: 'handOff',
-				action: 'Hand off a conversation to a human',
-				description: `Give the conversation to a human (e.g. after the AI step failed): the bot stays silent for the pause. Items leave by the ${OUTPUTS_BY_OPERATION.handOff[0]} output.`,
-			},
-			{
-				name: 'Release Conversation',
-				value: 'release',
-				action: 'Give a conversation back to the bot',
-				description: `End the hand-off pause and the count of unanswered messages, so the bot answers again. Items leave by the ${OUTPUTS_BY_OPERATION.release[0]} output.`,
-			},
-			{
-				name: 'Route Message',
-				value: 'route',
-				action: 'Route a customer message',
-				description: `Send each message to ${either(ROUTES.map(({ label }) => label))}`,
-			},
-		],
+		options: OPERATIONS,
 	},
 	{
 		displayName: 'Conversation ID',
@@ -76,56 +135,7 @@ export const properties: INodeProperties[] = [
 			{
 				displayName: 'Rule',
 				name: 'rule',
-				values: [
-					{
-						displayName: 'Keywords',
-						name: 'keywords',
-						type: 'string',
-						default: '',
-						placeholder: '价格, 多少钱, price',
-						description:
-							'Separated by commas or new lines. Matching ignores case, full/half width and spaces; English keywords match whole words. For Regex: one regular expression per line.',
-					},
-					{
-						displayName: 'Match Type',
-						name: 'matchType',
-						type: 'options',
-						default: 'contains',
-						options: [
-							{ name: 'Contains', value: 'contains', description: 'The message contains the keyword' },
-							{ name: 'Exact', value: 'exact', description: 'The whole message is the keyword' },
-							{
-								name: 'Regex',
-								value: 'regex',
-								description:
-									`A regular expression (JavaScript syntax, case-insensitive) finds a match in the message. Back-references such as \\1 are not supported. A rule that takes longer than ${REGEX_TIME_LIMIT_MS} ms on a message is skipped for that message, with a warning on the execution that names the rule, and the message goes on to the other rules and the FAQ.`,
-							},
-							{ name: 'Starts With', value: 'startsWith', description: 'The message starts with the keyword' },
-						],
-					},
-					{
-						displayName: 'Priority',
-						name: 'priority',
-						type: 'number',
-						default: 0,
-						description: 'Higher wins when several rules match',
-					},
-					{
-						displayName: 'Reply',
-						name: 'reply',
-						type: 'string',
-						typeOptions: { rows: 3 },
-						default: '',
-						description: 'The answer, in autoReply.reply; expressions may use the message item',
-					},
-					{
-						displayName: 'Rule Name',
-						name: 'name',
-						type: 'string',
-						default: '',
-						description: 'Optional; shown in the output (autoReply.rule.name) and in error messages',
-					},
-				],
+				values: RULE_FIELDS,
 			},
 		],
 	},
@@ -144,13 +154,6 @@ export const properties: INodeProperties[] = [
 				name: 'entry',
 				values: [
 					{
-						displayName: 'Answer',
-						name: 'answer',
-						type: 'string',
-						typeOptions: { rows: 3 },
-						default: '',
-					},
-					{
 						displayName: 'Question',
 						name: 'question',
 						type: 'string',
@@ -167,6 +170,15 @@ export const properties: INodeProperties[] = [
 						description:
 							'Other ways customers ask it, one per line: the best way to catch wordings that share no words with the question',
 					},
+					{
+						displayName: 'Answer',
+						name: 'answer',
+						type: 'string',
+						typeOptions: { rows: 3 },
+						default: '',
+						placeholder: '原路退款，1-3个工作日到账。',
+						description: 'What the customer gets, in autoReply.reply',
+					},
 				],
 			},
 		],
@@ -175,10 +187,10 @@ export const properties: INodeProperties[] = [
 		displayName: 'FAQ Entries (JSON)',
 		name: 'faqEntries',
 		type: 'json',
-		default: '',
-		placeholder: '[{ "question": "…", "similarQuestions": ["…"], "answer": "…" }]',
+		// An empty list, not '': n8n's JSON editor marks an empty value as invalid JSON.
+		default: '[]',
 		description:
-			'More FAQ entries as data, e.g. mapped from a Data Table or an earlier node: an array of { question, similarQuestions?, answer }, or the same as a JSON string. Added to the entries above.',
+			'More FAQ entries as data, e.g. mapped from a Data Table or an earlier node: an array of { question, similarQuestions?, answer } such as [{ "question": "发票怎么开？", "answer": "在订单页点「申请发票」。" }], or the same as a JSON string. Added to the entries above.',
 		...forOperations('route'),
 	},
 	{
@@ -267,7 +279,7 @@ export const properties: INodeProperties[] = [
 		name: 'openFrom',
 		type: 'string',
 		default: '09:00',
-		placeholder: 'HH:mm',
+		placeholder: '09:00',
 		description: 'Local time the business hours start, HH:mm',
 		displayOptions: { show: { operation: ['route'], useBusinessHours: [true] } },
 	},
@@ -276,7 +288,7 @@ export const properties: INodeProperties[] = [
 		name: 'openUntil',
 		type: 'string',
 		default: '18:00',
-		placeholder: 'HH:mm',
+		placeholder: '18:00',
 		description:
 			'Local time they end, HH:mm. Earlier than Open From: overnight (e.g. 20:00 to 02:00, counted to the day it starts). The same as Open From: all day.',
 		displayOptions: { show: { operation: ['route'], useBusinessHours: [true] } },

@@ -1,5 +1,4 @@
-import type { ExpressionString } from 'n8n-workflow';
-
+import { callWithParameters } from '../shared/expression';
 import { ROUTES } from './engine/route';
 
 /**
@@ -15,16 +14,13 @@ export const OUTPUTS_BY_OPERATION = {
 
 export type Operation = keyof typeof OUTPUTS_BY_OPERATION;
 
-/**
- * n8n evaluates the node's `outputs` expression (as for its own Switch node) in the editor and in the
- * engine, from the node's parameters. It runs this function's source text there, so the function uses
- * nothing from outside it: the labels come in as an argument.
- */
-function outputsOf(parameters: { operation?: string }, labels: Record<string, string[]>, type: string) {
-	const names = labels[parameters.operation || 'route'] || labels.route;
-	return names.map(function (displayName) {
-		return { type: type, displayName: displayName };
-	});
-}
-
-export const outputs: ExpressionString = `={{(${outputsOf.toString()})($parameter, ${JSON.stringify(OUTPUTS_BY_OPERATION)}, "main")}}`;
+/** n8n computes the node's outputs from its Operation, in the editor and in the engine. */
+export const outputs = callWithParameters(
+	function (parameters, labels: Record<string, string[]>) {
+		const names = labels[String(parameters.operation || 'route')] || labels.route;
+		return names.map(function (displayName) {
+			return { type: 'main', displayName: displayName };
+		});
+	},
+	OUTPUTS_BY_OPERATION as unknown as Record<string, string[]>,
+);

@@ -1,9 +1,22 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { properties } from './actions/node.description';
+import { callWithParameters } from '../shared/expression';
+import { properties, resources } from './actions/node.description';
 import { weComCallbackApiTest } from './callback/credentialTest';
 import { router } from './actions/router';
+
+/** "Send Text: WeChat Customer Service Message": the names the operator picked, not the stored values. */
+const subtitle = callWithParameters(
+	function (parameters, names: Record<string, { name: string; operations: Record<string, string> }>) {
+		const resource = names[String(parameters.resource)];
+		if (!resource) return String(parameters.operation);
+		return (resource.operations[String(parameters.operation)] || String(parameters.operation)) + ': ' + resource.name;
+	},
+	Object.fromEntries(
+		resources.map(({ value, name, operationNames }) => [value, { name, operations: Object.fromEntries(operationNames) }]),
+	),
+);
 
 export class WeCom implements INodeType {
 	description: INodeTypeDescription = {
@@ -12,9 +25,9 @@ export class WeCom implements INodeType {
 		icon: { light: 'file:wecom.svg', dark: 'file:wecom.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		subtitle,
 		description:
-			'Send WeCom (企业微信) app messages and passive replies, pull and answer WeChat Customer Service (微信客服) messages, manage kf sessions, upload media, identify users from OAuth codes and sign JS-SDK pages',
+			'Send WeCom (企业微信) app messages and passive replies, pull and answer WeChat Customer Service (微信客服) messages, manage customer service sessions, upload media, identify users from OAuth codes and sign JS-SDK pages',
 		defaults: { name: 'WeCom' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 
+import { callWithParameters } from '../shared/expression';
 import { weComCallbackApiTest } from './callback/credentialTest';
 import { WeComCallbackError } from './callback/crypto';
 import { callbackDedupeKey, RetryGate, type CallbackAnswer, type RetryVerdict } from './callback/dedupe';
@@ -67,6 +68,27 @@ const EVENTS = [
 	{ name: 'Template Card Button', value: 'template_card_event', description: 'WeCom event template_card_event' },
 	{ name: 'Unsubscribe', value: 'unsubscribe', description: 'WeCom event unsubscribe' },
 ];
+
+/** "Callback: Text, Customer Service Message or Event": the names the operator picked, not the stored values. */
+const subtitle = callWithParameters(
+	function (parameters, names: { messageTypes: Record<string, string>; events: Record<string, string> }) {
+		const types = Array.isArray(parameters.messageTypes) ? (parameters.messageTypes as string[]) : [];
+		const events = Array.isArray(parameters.events) ? (parameters.events as string[]) : [];
+		const shown = types.flatMap(function (type) {
+			if (type === 'event' && events.length > 0) {
+				return events.map(function (event) {
+					return names.events[event] || event;
+				});
+			}
+			return [names.messageTypes[type] || type];
+		});
+		return 'Callback: ' + shown.join(', ');
+	},
+	{
+		messageTypes: Object.fromEntries(MESSAGE_TYPES.map(({ value, name }) => [value, name])),
+		events: Object.fromEntries(EVENTS.map(({ value, name }) => [value, name])),
+	},
+);
 
 interface CallbackRequest {
 	rawBody?: Buffer;
@@ -162,7 +184,7 @@ export class WeComTrigger implements INodeType {
 		// 1.1, not 1: for version-1 webhook nodes n8n evaluates one more expression on every request
 		// (`options.binaryData` in its parseRequestBody), which this node does not use.
 		version: 1.1,
-		subtitle: '={{"Callback: " + $parameter["messageTypes"].join(", ")}}',
+		subtitle,
 		description:
 			'Starts the workflow when a WeCom (企业微信) app receives a message or an event through its encrypted callback',
 		defaults: {
@@ -222,27 +244,6 @@ export class WeComTrigger implements INodeType {
 		],
 		properties: [
 			{
-				displayName:
-					'In the WeCom admin console, open 应用管理 → your app → 接收消息 → 设置API接收, paste this node\'s Production URL, and use the Token and EncodingAESKey of the credential. Publish the workflow first: WeCom checks the URL when you save.',
-				name: 'setupNotice',
-				type: 'notice',
-				default: '',
-			},
-			{
-				displayName:
-					'Passive replies (the answer inside the callback, for flows that finish within 5 seconds): give WeCom the Production URL ending in /passive instead, and end the flow with WeCom → Passive Reply → Build. WeCom gives up after 5 seconds and sends the callback again (answered without a second run), so keep AI calls out of such flows.',
-				name: 'passiveReplyNotice',
-				type: 'notice',
-				default: '',
-			},
-			{
-				displayName:
-					'WeChat Customer Service (微信客服): choose Message Types → Event and Events → Customer Service Message or Event, and put WeCom → Kf Message → Pull Messages right after this node. The callback only says that messages are waiting; that node fetches each of them once. In the admin console the app must be listed under 微信客服 → 可调用接口的应用.',
-				name: 'kfNotice',
-				type: 'notice',
-				default: '',
-			},
-			{
 				displayName: 'Message Types',
 				name: 'messageTypes',
 				type: 'multiOptions',
@@ -261,6 +262,21 @@ export class WeComTrigger implements INodeType {
 				displayOptions: { show: { messageTypes: ['event'] } },
 				description:
 					'Which events start the workflow. Leave empty for all events.',
+			},
+			{
+				displayName:
+					'微信客服: put WeCom → WeChat Customer Service Message → Pull Messages right after this node (the callback only says that messages are waiting), and list this app under 微信客服 → 可调用接口的应用.',
+				name: 'kfNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { messageTypes: ['event'], events: ['kf_msg_or_event'] } },
+			},
+			{
+				displayName:
+					'Publish, then paste the Production URL into 应用管理 → your app → 接收消息 → 设置API接收. For a passive reply (answered inside the callback within 5 s, so no AI step), use the URL ending in /passive and end the flow with WeCom → Passive Reply → Build.',
+				name: 'setupNotice',
+				type: 'notice',
+				default: '',
 			},
 			{
 				displayName: 'Options',

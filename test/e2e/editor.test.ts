@@ -2,8 +2,8 @@
  * Every template in workflows/ as an operator first sees it: imported into the real n8n editor and opened in
  * headless Chromium (Debian's package; scripts/ensure-chromium.mjs installs it). For each template:
  * - every node is known to n8n and shows its icon (no "?" placeholder, no "install this node" marker);
- * - no node's box (with its label, subtitle and output labels) overlaps another node's, no sticky note
- *   overlaps another sticky note, and no wire runs behind a node it does not connect;
+ * - no node's box (with its label, subtitle and output labels) overlaps another node's or a sticky note's
+ *   text, no sticky note overlaps another, and no wire runs behind a node it does not connect;
  * - the only parameter issues are credentials not chosen yet (the template ships without credentials);
  * - a screenshot of the whole canvas goes to docs/templates/<template>.png, which the README shows.
  * New templates are checked by this same test: it reads the folder.
@@ -63,6 +63,13 @@ describe('templates in the real n8n editor (headless Chromium)', () => {
 				for (let j = i + 1; j < stickies.length; j++) {
 					if (overlaps(stickies[i].body, stickies[j].body)) {
 						problems.push(`sticky note "${stickies[i].name}" overlaps sticky note "${stickies[j].name}"`);
+					}
+				}
+			}
+			for (const sticky of stickies) {
+				for (const node of nodes) {
+					if (node.parts.some((a) => sticky.parts.some((b) => overlaps(a, b)))) {
+						problems.push(`"${node.name}" covers the text of sticky note "${sticky.name}"`);
 					}
 				}
 			}

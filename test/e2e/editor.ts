@@ -35,6 +35,7 @@ export interface Canvas {
 	unknown: string[];
 	/** Nodes whose icon did not load. */
 	noIcon: string[];
+	/** `parts`: for a node its box, label and output labels; for a sticky note its lines of text. */
 	boxes: Array<{ name: string; sticky: boolean; body: Rect; parts: Rect[] }>;
 	/** Points along each wire every 4 px, in page coordinates. */
 	edges: Array<{ from: string; to: string; points: Array<{ x: number; y: number }> }>;
@@ -48,7 +49,9 @@ const MEASURE_CANVAS = `(() => {
 	for (const el of document.querySelectorAll('.vue-flow__node > [data-node-name]')) {
 		const name = el.dataset.nodeName || '?';
 		if (el.dataset.nodeType === 'n8n-nodes-base.stickyNote') {
-			boxes.push({ name, sticky: true, body: plain(el), parts: [plain(el)] });
+			// A sticky note's parts are its lines of text: a node may sit on the note, not on what it says.
+			const text = [...el.querySelectorAll('h1, h2, h3, h4, h5, h6, p, li')].filter((t) => !t.querySelector('p, li')).map(plain);
+			boxes.push({ name, sticky: true, body: plain(el), parts: text });
 			continue;
 		}
 		if (el.querySelector('[data-test-id="node-not-installed"], [class*="nodeIconPlaceholder"]')) unknown.push(name);
@@ -84,7 +87,7 @@ export interface EditorSession {
 	close(): Promise<void>;
 }
 
-export async function openEditor(n8n: N8nInstance, viewport = { width: 1800, height: 1000 }): Promise<EditorSession> {
+export async function openEditor(n8n: N8nInstance, viewport = { width: 2560, height: 1440 }): Promise<EditorSession> {
 	await n8n.api('GET', '/workflows?limit=1'); // makes the owner on a fresh instance
 	const browser: Browser = await chromium.launch({
 		executablePath: chromiumPath(),

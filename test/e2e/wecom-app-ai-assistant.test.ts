@@ -27,6 +27,9 @@ import {
 } from './harness';
 
 const { template, webhookId } = readTemplate('wecom-app-ai-assistant.json');
+// As the Read Me asks the operator: the colleague who takes hand-offs.
+const COLLEAGUE = 'duty-colleague';
+for (const node of template.nodes) if (node.name === 'Notify Colleague') node.parameters.toUser = COLLEAGUE;
 
 describe('template: WeCom app AI assistant (real n8n)', () => {
 	const secrets = newSecrets('ww_fake_corp');
@@ -152,11 +155,15 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 		assert.equal(openai.requests.length, aiBefore);
 	});
 
-	it('"人工" gets the hand-off text once, then the bot stays silent for that user', async () => {
+	it('"人工" notifies the colleague, gets the hand-off text once, then the bot stays silent for that user', async () => {
 		const before = wecom.sentMessages.length;
 		await post(message('zhouba', '人工'));
-		await wecom.waitFor(() => wecom.sentMessages.length >= before + 1, 30_000);
-		assert.match(String(wecom.sentMessages[before].content), /已通知同事/);
+		await wecom.waitFor(() => wecom.sentMessages.length >= before + 2, 30_000);
+		const [notice, reply] = wecom.sentMessages.slice(before);
+		assert.equal(notice.body.touser, COLLEAGUE);
+		assert.match(String(notice.content), /【转人工】zhouba .*人工/);
+		assert.equal(reply.body.touser, 'zhouba');
+		assert.match(String(reply.content), /已通知同事/);
 		const known = await n8n.executionIds(workflowId);
 		const msgId = String(++msgSeq);
 		assert.equal((await post(message('zhouba', '在吗？报销怎么弄', msgId))).status, 200);

@@ -280,10 +280,10 @@ describe('kf/sync_msg pull', () => {
 		assert.deepEqual(await pull(wf, second.token), []);
 	});
 
-	it('says what to fix when the Kf Account ID is missing', async () => {
+	it('says what to fix when the Customer Service Account ID is missing', async () => {
 		const wf = newWorkflow();
 		await assert.rejects(pull(wf, 'x', { openKfId: '={{ $json.NoSuchField }}' }), (error: Error) => {
-			assert.match(error.message, /No Kf Account ID/);
+			assert.match(error.message, /No Customer Service Account ID/);
 			return true;
 		});
 	});

@@ -566,7 +566,7 @@ describe('WeCom node: Kf Session', () => {
 		assert.equal(sendRequests('/cgi-bin/kf/service_state/trans').length, 0);
 		const stranger = await run({ resource: 'kfSession', operation: 'transfer', to: 'servicer', servicerUserId: 'stranger' });
 		assert.match(String(stranger.error?.message), /^WeCom error 95014: /);
-		assert.match(String(stranger.error?.description), /Kf Servicer → List/);
+		assert.match(String(stranger.error?.description), /WeChat Customer Service Servicer → List/);
 		api.setKfServicerStatus(KF, 'zhangsan', 1);
 		const stopped = await run({ resource: 'kfSession', operation: 'transfer', to: 'servicer', servicerUserId: 'zhangsan' });
 		assert.match(String(stopped.error?.message), /^WeCom error 95019: /);

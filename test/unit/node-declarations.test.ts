@@ -9,14 +9,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import type { INode, INodeParameters, INodeProperties, INodePropertyOptions, INodeTypes, IWorkflowBase } from 'n8n-workflow';
-import { NodeHelpers, Workflow } from 'n8n-workflow';
+import type { INode, INodeParameters, INodeProperties, INodePropertyOptions, IWorkflowBase } from 'n8n-workflow';
 
 import { AutoReply } from '../../nodes/AutoReply/AutoReply.node';
 import { properties as autoReplyProperties } from '../../nodes/AutoReply/description';
 import { ROUTES } from '../../nodes/AutoReply/engine/route';
 import { properties, resources } from '../../nodes/WeCom/actions/node.description';
 import { TEXT_LIMITS } from '../../nodes/shared/channels';
+import { outputsShown as shownOutputs } from '../support/node-description';
 
 function operationList(resource: string): INodeProperties {
 	const found = properties.find(
@@ -62,27 +62,7 @@ describe('WeCom node: resources declare their operations once', () => {
 	});
 });
 
-/** The outputs n8n shows for an AutoReply node with these parameters, computed by n8n's own code. */
-function outputsShown(parameters: INodeParameters, onError?: INode['onError']): string[] {
-	const nodeType = new AutoReply();
-	const nodeTypes = {
-		getByName: () => nodeType,
-		getByNameAndVersion: () => nodeType,
-		getKnownTypes: () => ({}),
-	} as unknown as INodeTypes;
-	const node: INode = {
-		id: '1',
-		name: 'Auto Reply',
-		type: 'n8n-nodes-kefu.autoReply',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters,
-		...(onError ? { onError } : {}),
-	};
-	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
-	const outputs = NodeHelpers.getNodeOutputs(workflow, workflow.getNode(node.name)!, nodeType.description);
-	return outputs.map((output) => (typeof output === 'string' ? output : `${output.type}:${output.displayName ?? ''}`));
-}
+const outputsShown = (parameters: INodeParameters, onError?: INode['onError']) => shownOutputs(new AutoReply(), parameters, onError);
 
 describe('AutoReply: the outputs of each operation', () => {
 	it('Route Message has one output per route, labelled in the order templates wire them', () => {
@@ -132,5 +112,26 @@ describe('AutoReply: Reply Length Limit', () => {
 			const limit = TEXT_LIMITS[option.value as keyof typeof TEXT_LIMITS];
 			assert.ok(option.name.includes(String(limit.max)), `${option.name} does not say ${limit.max}`);
 		}
+	});
+});
+
+describe('AutoReply: fields read in the order an operator fills them', () => {
+	const collectionFields = (name: string) => {
+		const field = autoReplyProperties.find((property) => property.name === name)!;
+		const [group] = field.options as Array<{ values: INodeProperties[] }>;
+		return group.values.map((value) => value.name);
+	};
+
+	it('a keyword rule: its name first, the priority last (stored names unchanged)', () => {
+		assert.deepEqual(collectionFields('keywordRules'), ['name', 'keywords', 'matchType', 'reply', 'priority']);
+	});
+
+	it('an FAQ entry: the question, other wordings, then the answer (stored names unchanged)', () => {
+		assert.deepEqual(collectionFields('faq'), ['question', 'similarQuestions', 'answer']);
+	});
+
+	it('FAQ Entries (JSON) starts as an empty list, which the JSON editor accepts', () => {
+		const field = autoReplyProperties.find((property) => property.name === 'faqEntries')!;
+		assert.deepEqual(JSON.parse(String(field.default)), []);
 	});
 });

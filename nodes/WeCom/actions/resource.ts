@@ -38,6 +38,8 @@ export interface Resource {
 	value: string;
 	description: string;
 	operations: ReadonlyMap<string, OperationModule>;
+	/** Each operation's name in the Operation list, by its value. */
+	operationNames: ReadonlyMap<string, string>;
 	/** The Operation list, then the fields of each operation. */
 	properties: INodeProperties[];
 }
@@ -57,6 +59,7 @@ export function defineResource<Operations extends Record<string, OperationEntry>
 		value: spec.value,
 		description: spec.description,
 		operations: new Map(entries.map(([value, entry]) => [value, entry.module])),
+		operationNames: new Map(entries.map(([value, entry]) => [value, entry.name])),
 		properties: [
 			{
 				displayName: 'Operation',

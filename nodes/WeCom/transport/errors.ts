@@ -164,7 +164,7 @@ export const WECOM_ERRORS: Readonly<Record<number, WeComErrorInfo>> = {
 	},
 	60030: {
 		meaning: "outside the app's visible range",
-		hint: "Widen the app's visible range (可见范围) to cover what this call works on, e.g. the kf servicers.",
+		hint: "Widen the app's visible range (可见范围) to cover what this call works on, e.g. the servicers of a customer service account.",
 		failure: CONFIGURATION_INVALID,
 	},
 	81013: {
@@ -180,11 +180,11 @@ export const WECOM_ERRORS: Readonly<Record<number, WeComErrorInfo>> = {
 	// app added to 「微信客服 → API → 可调用接口的应用」 and for kf accounts set to 「通过API管理」.
 	95000: {
 		meaning: 'invalid open_kfid',
-		hint: 'Kf Account ID must be the open_kfid of a WeChat Customer Service account of this company (it starts with wk); Kf Account → List shows them.',
+		hint: 'Customer Service Account ID must be the open_kfid of a WeChat Customer Service account of this company (it starts with wk); WeChat Customer Service Account → List shows them.',
 	},
 	95001: {
 		meaning: 'message limit reached for this customer',
-		hint: 'WeChat Customer Service lets the API send at most 5 messages after each message from the customer; the count starts again when the customer writes. Wait for the customer to reply, or hand the session to a human servicer (Kf Session → Transfer).',
+		hint: 'WeChat Customer Service lets the API send at most 5 messages after each message from the customer; the count starts again when the customer writes. Wait for the customer to reply, or hand the session to a human servicer (WeChat Customer Service Session → Transfer).',
 		failure: { cause: 'quota-exhausted' },
 	},
 	95002: {
@@ -198,19 +198,19 @@ export const WECOM_ERRORS: Readonly<Record<number, WeComErrorInfo>> = {
 	},
 	95004: {
 		meaning: 'open_kfid does not exist',
-		hint: 'The kf account was deleted or belongs to another company: check Kf Account ID (Kf Account → List shows the accounts this app may use).',
+		hint: 'The customer service account was deleted or belongs to another company: check Customer Service Account ID (WeChat Customer Service Account → List shows the accounts this app may use).',
 	},
 	95005: {
-		meaning: 'too many kf accounts',
+		meaning: 'too many customer service accounts',
 		hint: 'The company has reached its number of WeChat Customer Service accounts; delete one or raise the limit.',
 	},
 	95006: {
-		meaning: 'invalid kf account name',
+		meaning: 'invalid customer service account name',
 		hint: 'Use a different account name.',
 	},
 	95007: {
 		meaning: 'invalid or expired message token',
-		hint: 'The Token of a kf_msg_or_event callback is valid for 10 minutes and only for its kf account; pull the messages right after the callback, or pull without a token.',
+		hint: 'The Token of a kf_msg_or_event callback is valid for 10 minutes and only for its customer service account; pull the messages right after the callback, or pull without a token.',
 	},
 	95008: {
 		meaning: 'too many menu items',
@@ -236,11 +236,11 @@ export const WECOM_ERRORS: Readonly<Record<number, WeComErrorInfo>> = {
 	},
 	95014: {
 		meaning: 'not a servicer, or not activated',
-		hint: 'The servicer must be one of the kf account\'s servicers (Kf Servicer → List), have activated WeCom, be receiving (接待中), and be inside the app\'s visible range.',
+		hint: 'The servicer must be one of the customer service account\'s servicers (WeChat Customer Service Servicer → List), have activated WeCom, be receiving (接待中), and be inside the app\'s visible range.',
 	},
 	95015: {
 		meaning: 'a dedicated service is configured in the admin console',
-		hint: 'Remove the 专属服务 setting of this kf account in the admin console before assigning sessions through the API.',
+		hint: 'Remove the 专属服务 setting of this customer service account in the admin console before assigning sessions through the API.',
 		failure: CONFIGURATION_INVALID,
 	},
 	95016: {
@@ -254,11 +254,11 @@ export const WECOM_ERRORS: Readonly<Record<number, WeComErrorInfo>> = {
 	},
 	95018: {
 		meaning: 'the session state does not allow sending',
-		hint: 'The API may send only while the session is new (state 0) or with the smart assistant (state 1), and within 48 hours of the customer\'s last message. Kf Session → Get shows the state; a session with a human servicer is answered from the WeCom client.',
+		hint: 'The API may send only while the session is new (state 0) or with the smart assistant (state 1), and within 48 hours of the customer\'s last message. WeChat Customer Service Session → Get shows the state; a session with a human servicer is answered from the WeCom client.',
 	},
 	95019: {
 		meaning: 'the servicer has stopped receiving',
-		hint: 'The servicer has stopped receiving (停止接待) or is suspended: choose a servicer who is receiving (Kf Servicer → List shows status 0), or put the session in the queue.',
+		hint: 'The servicer has stopped receiving (停止接待) or is suspended: choose a servicer who is receiving (WeChat Customer Service Servicer → List shows status 0), or put the session in the queue.',
 	},
 	95022: {
 		meaning: 'invalid location_type',
@@ -270,11 +270,11 @@ export const WECOM_ERRORS: Readonly<Record<number, WeComErrorInfo>> = {
 		failure: CONFIGURATION_INVALID,
 	},
 	95026: {
-		meaning: 'kf account cannot be created: low usage',
-		hint: 'WeCom refuses new kf accounts while the existing ones are little used.',
+		meaning: 'customer service account cannot be created: low usage',
+		hint: 'WeCom refuses new customer service accounts while the existing ones are little used.',
 	},
 	95027: {
-		meaning: 'an unverified company may create only 10 kf accounts',
+		meaning: 'an unverified company may create only 10 customer service accounts',
 		hint: 'Verify the company (企业认证) to create more.',
 	},
 	95030: {
@@ -283,7 +283,7 @@ export const WECOM_ERRORS: Readonly<Record<number, WeComErrorInfo>> = {
 	},
 	95031: {
 		meaning: 'the customer has not written in 48 hours',
-		hint: 'Only customers who wrote to the kf account within the last 48 hours can be read or written to.',
+		hint: 'Only customers who wrote to the customer service account within the last 48 hours can be read or written to.',
 	},
 	95032: {
 		meaning: 'chat history permission of the component has expired',

@@ -7,11 +7,11 @@ import { MAX_MSGID_BYTES, msgidProblem } from './rules';
 /**
  * The fields of WeChat Customer Service (kf) calls: which account and customer (kf/send_msg doc 94677,
  * service_state doc 94669), the Message ID (msgid) and what to do when the session is not one the API
- * may send to. Used by the Kf Message, Kf Session and Kf Servicer resources.
+ * may send to. Used by the WeChat Customer Service Message, Session and Servicer resources.
  */
 
 export const openKfIdField: INodeProperties = {
-	displayName: 'Kf Account ID',
+	displayName: 'Customer Service Account ID',
 	name: 'openKfId',
 	type: 'string',
 	default: '={{ $json.open_kfid }}',
@@ -41,7 +41,7 @@ export interface KfTarget {
 
 export function kfTargetOf(this: IExecuteFunctions, itemIndex: number): KfTarget {
 	return {
-		openKfId: requiredText.call(this, itemIndex, 'openKfId', 'Kf Account ID'),
+		openKfId: requiredText.call(this, itemIndex, 'openKfId', 'Customer Service Account ID'),
 		externalUserId: requiredText.call(this, itemIndex, 'externalUserId', 'Customer ID'),
 	};
 }
@@ -62,7 +62,7 @@ const msgidOption: INodeProperties = {
 	type: 'string',
 	default: '',
 	placeholder: 'order-1042-reply',
-	description: `Your own ID for this message (msgid): at most ${MAX_MSGID_BYTES} letters, digits, _ or -, unique per kf account. WeCom refuses a second message with the same ID, so a retried execution cannot send twice. Empty: the node makes one for this send, so its own retries cannot deliver twice either.`,
+	description: `Your own ID for this message (msgid): at most ${MAX_MSGID_BYTES} letters, digits, _ or -, unique per customer service account. WeCom refuses a second message with the same ID, so a retried execution cannot send twice. Empty: the node makes one for this send, so its own retries cannot deliver twice either.`,
 };
 
 export function kfSendOptions(withSessionChoice: boolean): INodeProperties {

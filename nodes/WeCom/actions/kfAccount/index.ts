@@ -2,7 +2,7 @@ import { defineResource } from '../resource';
 import * as list from './list.operation';
 
 export const kfAccount = defineResource({
-	name: 'Kf Account',
+	name: 'WeChat Customer Service Account',
 	value: 'kfAccount',
 	description: 'WeChat Customer Service (微信客服) accounts this app manages',
 	defaultOperation: 'list',
@@ -10,7 +10,7 @@ export const kfAccount = defineResource({
 		list: {
 			name: 'List',
 			description: 'List the WeChat Customer Service accounts (open_kfid, name) this app may manage',
-			action: 'List kf accounts',
+			action: 'List customer service accounts',
 			module: list,
 		},
 	},

@@ -68,7 +68,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	}
 	if (invalid.length > 0) {
 		this.addExecutionHints({
-			message: `WeCom returned no data for ${invalid.length} customer ID(s): ${invalid.slice(0, 5).join(', ')}${invalid.length > 5 ? ', …' : ''}. It only returns customers who wrote to a kf account in the last 48 hours.`,
+			message: `WeCom returned no data for ${invalid.length} customer ID(s): ${invalid.slice(0, 5).join(', ')}${invalid.length > 5 ? ', …' : ''}. It only returns customers who wrote to a customer service account in the last 48 hours.`,
 			type: 'warning',
 			location: 'outputPane',
 		});

@@ -2,9 +2,9 @@ import { defineResource } from '../resource';
 import * as get from './get.operation';
 
 export const kfCustomer = defineResource({
-	name: 'Kf Customer',
+	name: 'WeChat Customer Service Customer',
 	value: 'kfCustomer',
-	description: 'WeChat customers who wrote to a kf account in the last 48 hours',
+	description: 'WeChat customers who wrote to a customer service account in the last 48 hours',
 	defaultOperation: 'get',
 	operations: {
 		get: {

@@ -8,7 +8,7 @@ import * as sendOnEvent from './sendOnEvent.operation';
 import * as sendText from './sendText.operation';
 
 export const kfMessage = defineResource({
-	name: 'Kf Message',
+	name: 'WeChat Customer Service Message',
 	value: 'kfMessage',
 	description: 'Messages with WeChat customers through WeChat Customer Service (微信客服)',
 	defaultOperation: 'sendText',

@@ -83,7 +83,7 @@ const properties: INodeProperties[] = [
 		default: '',
 	},
 	{
-		displayName: 'Kf Account ID',
+		displayName: 'Customer Service Account ID',
 		name: 'openKfId',
 		type: 'string',
 		default: '={{ $json.OpenKfId }}',
@@ -308,7 +308,7 @@ function forgetWhenEnded(
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
 	const openKfId = String(this.getNodeParameter('openKfId', itemIndex, '') ?? '').trim();
 	if (!openKfId) {
-		throw new NodeOperationError(this.getNode(), 'No Kf Account ID (open_kfid) to pull messages for', {
+		throw new NodeOperationError(this.getNode(), 'No Customer Service Account ID (open_kfid) to pull messages for', {
 			description:
 				'sync_msg needs the open_kfid of the customer-service account. Map it from the callback: {{ $json.OpenKfId }}. If the input is not a kf_msg_or_event callback, set the WeCom Trigger to the event "Customer Service Message or Event".',
 			itemIndex,

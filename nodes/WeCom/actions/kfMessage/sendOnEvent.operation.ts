@@ -15,7 +15,7 @@ const properties: INodeProperties[] = [
 		default: '={{ $json.msg_code ?? $json.event?.welcome_code ?? $json.event?.msg_code }}',
 		required: true,
 		description:
-			'The code WeCom gave for this event: welcome_code of an enter_session event (valid 20 seconds), msg_code of a session_status_change event or of Kf Session → Transfer (closing: 20 seconds; queue and accept: 48 hours). Each code sends one message.',
+			'The code WeCom gave for this event: welcome_code of an enter_session event (valid 20 seconds), msg_code of a session_status_change event or of WeChat Customer Service Session → Transfer (closing: 20 seconds; queue and accept: 48 hours). Each code sends one message.',
 	},
 	{
 		displayName: 'Message Type',
@@ -68,7 +68,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const said = `(WeCom: ${String(error.context.errmsg ?? '')})`;
 	if (attempt.errcode === 40058) {
 		error.message = 'WeCom refused the event code: it was used already, has expired or is not one WeCom issued';
-		error.description = `Each code sends one message. A welcome code (enter_session) and a closing code last 20 seconds, so send right after the event arrives; queue and accept codes last 48 hours.${msgid ? ' WeCom also refuses a Message ID already used on this kf account.' : ''} ${said}`;
+		error.description = `Each code sends one message. A welcome code (enter_session) and a closing code last 20 seconds, so send right after the event arrives; queue and accept codes last 48 hours.${msgid ? ' WeCom also refuses a Message ID already used on this customer service account.' : ''} ${said}`;
 	} else if (attempt.errcode === 95018) {
 		error.message = 'The session is no longer in the state this event code was issued for';
 		error.description = `Apart from welcome codes, a code can only be used while the session is still in that state: a queue code while queued, an accept code while with the servicer, a closing code after the end. ${said}`;

@@ -17,7 +17,7 @@ export const description = updateDisplayOptions(
  * stop_type } or { department_id } for a department added as a whole.
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
-	const openKfId = requiredText.call(this, itemIndex, 'openKfId', 'Kf Account ID');
+	const openKfId = requiredText.call(this, itemIndex, 'openKfId', 'Customer Service Account ID');
 	const answer = await weComApiRequest.call(this, 'GET', '/cgi-bin/kf/servicer/list', undefined, { open_kfid: openKfId }, {
 		itemIndex,
 	});

@@ -3,7 +3,7 @@ import * as get from './get.operation';
 import * as transfer from './transfer.operation';
 
 export const kfSession = defineResource({
-	name: 'Kf Session',
+	name: 'WeChat Customer Service Session',
 	value: 'kfSession',
 	description: 'Who has a customer session: the bot, the queue or a servicer',
 	defaultOperation: 'get',

@@ -42,12 +42,12 @@ const properties: INodeProperties[] = [
 		required: true,
 		placeholder: 'zhangsan',
 		description:
-			'The UserID of a servicer of this kf account who is receiving (接待中) and has activated WeCom; Kf Servicer → List shows them',
+			'The UserID of a servicer of this customer service account who is receiving (接待中) and has activated WeCom; WeChat Customer Service Servicer → List shows them',
 		displayOptions: { show: { to: ['servicer'] } },
 	},
 	{
 		displayName:
-			'WeCom returns a msg_code the first time a session goes to the queue or to a servicer, and when it ends. Pass it to Kf Message → Send on Event to send a queue notice, an off-hours notice or a closing message (the closing code lasts 20 seconds).',
+			'WeCom returns a msg_code the first time a session goes to the queue or to a servicer, and when it ends. Pass it to WeChat Customer Service Message → Send on Event to send a queue notice, an off-hours notice or a closing message (the closing code lasts 20 seconds).',
 		name: 'msgCodeNotice',
 		type: 'notice',
 		default: '',

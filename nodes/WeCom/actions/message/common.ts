@@ -17,7 +17,7 @@ export const recipientFields: INodeProperties[] = [
 		name: 'toUser',
 		type: 'string',
 		default: '',
-		placeholder: 'zhangsan|lisi',
+		placeholder: 'User IDs, e.g. zhangsan, lisi (or @all)',
 		description:
 			'User IDs (通讯录 账号) of the members who get the message, separated by | or comma; @all for everyone in the app\'s visible range. At most 1000.',
 	},
@@ -26,16 +26,16 @@ export const recipientFields: INodeProperties[] = [
 		name: 'toParty',
 		type: 'string',
 		default: '',
-		placeholder: '2|3',
-		description: 'Department IDs, separated by | or comma. At most 100.',
+		placeholder: 'Department IDs, e.g. 2, 3',
+		description: 'Department IDs (部门ID, in the admin console\'s 通讯录), separated by | or comma. At most 100.',
 	},
 	{
 		displayName: 'Tags',
 		name: 'toTag',
 		type: 'string',
 		default: '',
-		placeholder: '1|4',
-		description: 'Tag IDs, separated by | or comma. At most 100.',
+		placeholder: 'Tag IDs, e.g. 1, 4',
+		description: 'Tag IDs (标签ID, in the admin console\'s 通讯录 → 标签), separated by | or comma. At most 100.',
 	},
 ];
 
