@@ -87,6 +87,11 @@ export interface SandboxServers {
 	weCom: FakeWeComApi;
 	model: FakeOpenAi;
 	simulatorUrl: string;
+	/**
+	 * Prints `line` once n8n answers its readiness check (checked every second for up to 5 minutes): the
+	 * simulator's address printed before `n8n start` has scrolled away under n8n's own output by then.
+	 */
+	sayWhenN8nIsReady(line: string): void;
 	close(): Promise<void>;
 }
 
@@ -131,7 +136,18 @@ export async function startSandboxServers(
 				editorUrl: options.editorUrl ?? options.n8nUrl,
 			}),
 		);
-		return { weCom, model, simulatorUrl: simulator.url, close: closeAll };
+		let reminder: NodeJS.Timeout | undefined;
+		started.push({ close: async () => clearTimeout(reminder) });
+		const sayWhenN8nIsReady = (line: string) => {
+			const deadline = Date.now() + 5 * 60_000;
+			const check = async () => {
+				const ready = await fetch(`${options.n8nUrl}/healthz/readiness`).then((res) => res.ok, () => false);
+				if (ready) return void console.log(line);
+				if (Date.now() < deadline) reminder = setTimeout(() => void check(), 1000);
+			};
+			reminder = setTimeout(() => void check(), 1000);
+		};
+		return { weCom, model, simulatorUrl: simulator.url, sayWhenN8nIsReady, close: closeAll };
 	} catch (error) {
 		await closeAll();
 		throw error;

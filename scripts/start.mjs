@@ -53,6 +53,7 @@ if (process.env.KEFU_SANDBOX !== 'off') {
 		const plan = sandboxPlan({ userFolder, env });
 		sandbox = await startSandboxServers(plan, { n8nUrl: `http://127.0.0.1:${port}` });
 		for (const line of describeSandbox(plan, sandbox, prepareSandbox(plan))) console.log(line);
+		sandbox.sayWhenN8nIsReady(`[sandbox] n8n is ready; try the bots in the customer simulator: ${sandbox.simulatorUrl}`);
 	} catch (error) {
 		// n8n and the operator's workflows do not depend on the sandbox: start them anyway.
 		await sandbox?.close();

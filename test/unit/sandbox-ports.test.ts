@@ -2,7 +2,7 @@
 // the start with the variable that moves it, and the servers already started are closed again.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer as createHttpServer, request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,6 +76,36 @@ describe('sandbox servers', () => {
 			assert.equal(servers.weCom.requests.length + servers.model.requests.length, 0);
 		} finally {
 			await servers.close();
+		}
+	});
+
+	it('says where the simulator is once n8n answers its readiness check, not before', { timeout: 30_000 }, async (t) => {
+		let ready = false;
+		let checks = 0;
+		const n8n = createHttpServer((req, res) => {
+			checks += 1;
+			res.writeHead(req.url === '/healthz/readiness' && ready ? 200 : 503).end();
+		});
+		await new Promise<void>((resolve) => n8n.listen(0, '127.0.0.1', resolve));
+		const n8nUrl = `http://127.0.0.1:${(n8n.address() as { port: number }).port}`;
+		const [simulator, weCom, model] = await freePorts(3);
+		const plan = sandboxPlan({
+			userFolder,
+			env: { KEFU_SANDBOX_PORT: String(simulator), FAKE_WECOM_PORT: String(weCom), FAKE_OPENAI_PORT: String(model) },
+		});
+		const servers = await startSandboxServers(plan, { n8nUrl });
+		const said: string[] = [];
+		t.mock.method(console, 'log', (line: string) => said.push(line));
+		try {
+			servers.sayWhenN8nIsReady('simulator at …');
+			while (checks < 2) await new Promise((r) => setTimeout(r, 100));
+			assert.deepEqual(said, []);
+			ready = true;
+			while (said.length === 0) await new Promise((r) => setTimeout(r, 100));
+			assert.deepEqual(said, ['simulator at …']);
+		} finally {
+			await servers.close();
+			n8n.close();
 		}
 	});
 });
