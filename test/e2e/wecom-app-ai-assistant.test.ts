@@ -30,6 +30,8 @@ const { template, webhookId } = readTemplate('wecom-app-ai-assistant.json');
 // As the Read Me asks the operator: the colleague who takes hand-offs.
 const COLLEAGUE = 'duty-colleague';
 for (const node of template.nodes) if (node.name === 'Notify Colleague') node.parameters.toUser = COLLEAGUE;
+/** A user ID WeCom does not know (the colleague left): message/send answers 81013. */
+const GONE_COLLEAGUE = 'left-the-company';
 
 describe('template: WeCom app AI assistant (real n8n)', () => {
 	const secrets = newSecrets('ww_fake_corp');
@@ -52,7 +54,11 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 		textMessageXml({ corpId: secrets.corpId, fromUser, content, msgId });
 
 	before(async () => {
-		wecom = await startFakeWeComApi({ corpId: secrets.corpId, apps: [{ agentId: 1000002, secret: 'fake-secret' }] });
+		wecom = await startFakeWeComApi({
+			corpId: secrets.corpId,
+			apps: [{ agentId: 1000002, secret: 'fake-secret' }],
+			unknownUsers: [GONE_COLLEAGUE],
+		});
 		openai = await startFakeOpenAi();
 		n8n = await startN8n();
 		const credentials = await createTemplateCredentials(n8n, { secrets, weComUrl: wecom.url, openAiUrl: openai.url });
@@ -170,5 +176,31 @@ describe('template: WeCom app AI assistant (real n8n)', () => {
 		const runs = await n8n.settledExecutionsSince(workflowId, known);
 		await assertRoutedSilent(n8n, runs, (json) => json.MsgId === msgId, 'withHuman');
 		assert.equal(wecom.sentMessages.filter((m) => m.body.touser === 'zhouba').length, 1);
+	});
+
+	it('when the colleague cannot be told (81013), the user hears so instead of "已通知同事"', async () => {
+		// A second copy of the template, as an operator whose To User is out of date would have it.
+		const copy = structuredClone(template);
+		const hookId = 'c0ffee00-0000-4000-8000-00000000e013';
+		for (const node of copy.nodes) {
+			if (node.name === 'Notify Colleague') node.parameters.toUser = GONE_COLLEAGUE;
+			if (node.webhookId) node.webhookId = hookId;
+		}
+		copy.name = `${template.name} (colleague gone)`;
+		const credentials = await createTemplateCredentials(n8n, { secrets, weComUrl: wecom.url, openAiUrl: openai.url });
+		const { id } = await importTemplate(n8n, copy, credentials);
+		await n8n.publish(id);
+		const copyUrl = n8n.webhookUrl(hookId);
+		await waitForWebhook(withQuery(copyUrl, urlVerification(secrets, 'warm-up')));
+
+		const before = wecom.sentMessages.length;
+		const signed = encryptedCallback(secrets, message('zhengshi', '人工'), { agentId: '1000002' });
+		const res = await fetch(withQuery(copyUrl, signed.query), { method: 'POST', headers: { 'content-type': 'text/xml' }, body: signed.body });
+		assert.equal(res.status, 200);
+		await wecom.waitFor(() => wecom.sentMessages.slice(before).some((m) => m.body.touser === 'zhengshi'), 30_000);
+		const toUser = wecom.sentMessages.slice(before).filter((m) => m.body.touser === 'zhengshi');
+		assert.equal(toUser.length, 1);
+		assert.match(String(toUser[0].content), /没能通知到同事/);
+		assert.doesNotMatch(String(toUser[0].content), /已通知同事/);
 	});
 });
