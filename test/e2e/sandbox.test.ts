@@ -1,8 +1,8 @@
 /**
  * The sandbox of `npm start`, brought up by the same code (sandbox/index.ts) in a temp user folder on free
  * ports, with the pinned n8n: the customer simulator page in headless Chromium gets the bots' answers for
- * a WeCom app user and a 微信客服 customer, and "转人工" shows the hand-off and the session state. A second
- * prepare (the next `npm start`) keeps what is there.
+ * a WeCom app user and a 微信客服 customer, and "转人工" shows the hand-off (for 微信客服 with the session
+ * state). A second prepare (the next `npm start`) keeps what is there.
  *
  * KEFU_SCREENSHOTS=docs also saves the page after the conversation as docs/sandbox-simulator.png.
  * About 2 min 15 s on an idle 2-core machine, 3 min at load 7; the suite timeout only stops a hang.
@@ -122,6 +122,15 @@ describe('sandbox: the customer simulator against the sandbox copies (real n8n, 
 		} finally {
 			await editor.close();
 		}
+	});
+
+	it('"转人工" from an app user: the page shows the bot\'s hand-off answer and the colleague it told', async () => {
+		await choose('app', 'lisi');
+		await say('转人工');
+		// The app template tells a colleague (its Notify Colleague node) and answers the user.
+		await bubble('event', /^To \S+: 【转人工】lisi/);
+		const answer = await bubble('bot', /./);
+		assert.doesNotMatch(String(await answer.textContent()), /\[sandbox model\]/, 'a hand-off is no AI answer');
 	});
 
 	it('a 微信客服 customer gets the keyword answer, and "转人工" shows the hand-off and the queued session', async () => {
