@@ -2,7 +2,7 @@
 // gateway/ when its node_modules is missing or older than its lockfile, Debian's Chromium for the smoke
 // test (apt-get when missing), then compile and run gateway/test/.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ensureChromium } from './ensure-chromium.mjs';
 import { root } from './lib.mjs';
@@ -21,4 +21,5 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(path.join(g
 }
 const chromium = ensureChromium();
 run(process.execPath, [path.join(gateway, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
-run(process.execPath, ['--test', '--test-reporter=spec', 'dist/test/'], { ...process.env, GATEWAY_CHROMIUM_PATH: chromium });
+const tests = readdirSync(path.join(gateway, 'dist', 'test')).filter((f) => f.endsWith('.test.js')).map((f) => path.join('dist', 'test', f));
+run(process.execPath, ['--test', '--test-reporter=spec', ...tests], { ...process.env, GATEWAY_CHROMIUM_PATH: chromium });
