@@ -5,6 +5,6 @@ import { config } from '@n8n/node-cli/eslint';
 // one its scanner applies. Tests, fakes, benchmarks and scripts never ship: they use node: modules, process
 // and timers by design, so they are left out (and "strict" is off in package.json because of this file).
 export default [
-	globalIgnores(['test/**', 'bench/**', 'scripts/**', 'sandbox/**', 'e2e-n8n/**', '.test-build/**', '.sandbox-build/**', '.n8n-local/**']),
+	globalIgnores(['test/**', 'bench/**', 'scripts/**', 'sandbox/**', 'e2e-n8n/**', '.test-build/**', '.sandbox-build/**', '.n8n-local/**', 'gateway/**']),
 	...config,
 ];

@@ -1,6 +1,6 @@
 // `npm test`: every test, e2e included. Stages: build the package, lint it, compile the tests, run unit and
 // in-process node tests, make sure the pinned n8n (cached outside the clone) and Debian's Chromium are installed,
-// run e2e in n8n (the editor tests in headless Chromium).
+// run the gateway's own tests (gateway/, its own npm ci), run e2e in n8n (the editor tests in headless Chromium).
 // `npm test -- unit` runs only the fast stages; `npm test -- e2e` only the e2e stage (after a build).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -42,6 +42,7 @@ step('compile tests', npx('tsc'), ['-p', 'tsconfig.test.json']);
 if (only !== 'e2e') {
 	const fast = [...testFiles('unit'), ...testFiles('nodes')];
 	step('unit and node tests', process.execPath, ['--test', '--test-reporter=spec', ...fast]);
+	step('WhatsApp Web gateway tests (gateway/)', process.execPath, [path.join(root, 'scripts', 'test-gateway.mjs')]);
 }
 if (only !== 'unit') {
 	step('install pinned n8n (cached)', process.execPath, [path.join(root, 'scripts', 'ensure-n8n.mjs')]);

@@ -1,0 +1,100 @@
+// `npm start`: one gateway, one WhatsApp Web session, one data folder.
+
+import type { Server } from 'node:http';
+import path from 'node:path';
+import type { WaClientFactory } from './client/port';
+import { ConfigError, GatewayConfig, loadConfig } from './config';
+import { EventSink, noopSink } from './events';
+import { createApi, Route } from './http';
+import { claimDataDir } from './profile';
+import { SendQueue } from './sendQueue';
+import { Session } from './session';
+
+export interface Gateway {
+	session: Session;
+	server: Server;
+	/** Graceful: stops taking requests, closes Chromium (the saved login stays), releases the data folder. */
+	close(): Promise<void>;
+}
+
+export interface GatewayParts {
+	createClient: WaClientFactory;
+	/** Where events go; the webhook dispatcher (src/webhooks/) when it is mounted. */
+	events?: EventSink;
+	/** Extra routes, e.g. the webhook registrations; they run after the API key check. */
+	routes?: Route[];
+	log?: (line: string) => void;
+}
+
+export async function startGateway(config: GatewayConfig, parts: GatewayParts): Promise<Gateway> {
+	const log = parts.log ?? ((line: string) => console.log(`${new Date().toISOString()} ${line}`));
+	const release = claimDataDir(config.dataDir);
+	const session = new Session({
+		createClient: parts.createClient,
+		authDir: path.join(config.dataDir, 'auth'),
+		chromiumPath: config.chromiumPath,
+		events: parts.events ?? noopSink,
+		log,
+	});
+	session.onChange((s) => log(`session ${s.state}${s.reason ? ` ${s.reason}${s.detail ? ` (${s.detail})` : ''}` : ''}`));
+	const server = createApi({
+		session,
+		apiKey: config.apiKey,
+		queue: new SendQueue({ minIntervalMs: config.sendIntervalMs, jitterMs: config.sendJitterMs, hourlyCap: config.hourlyCap }),
+		media: { maxBytes: config.maxMediaBytes, timeoutMs: config.mediaTimeoutMs, allowPrivateUrls: config.allowPrivateMediaUrls },
+		sendTimeoutMs: config.sendTimeoutMs,
+		routes: parts.routes,
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(config.port, config.host, resolve);
+	});
+	session.start();
+	return {
+		session,
+		server,
+		async close() {
+			await new Promise<void>((r) => server.close(() => r()));
+			await session.stop();
+			release();
+		},
+	};
+}
+
+async function main(): Promise<void> {
+	let config: GatewayConfig;
+	try {
+		config = loadConfig(process.argv.slice(2), process.env);
+	} catch (error) {
+		if (error instanceof ConfigError) {
+			console.error(error.message);
+			process.exit(2);
+		}
+		throw error;
+	}
+	// Loaded here, not at the top: tests import this file without loading whatsapp-web.js.
+	const { createWhatsAppWebClient } = await import('./client/wwebjs');
+	const gateway = await startGateway(config, { createClient: createWhatsAppWebClient });
+	const address = gateway.server.address();
+	const port = typeof address === 'object' && address ? address.port : config.port;
+	console.log(`WhatsApp Web gateway on http://${config.host}:${port} (data in ${config.dataDir}); GET /status shows the session.`);
+	let closing = false;
+	const shutdown = (signal: string) => {
+		if (closing) return;
+		closing = true;
+		console.log(`${signal}: closing Chromium and stopping`);
+		gateway.close().then(
+			() => process.exit(0),
+			() => process.exit(1),
+		);
+	};
+	process.on('SIGINT', () => shutdown('SIGINT'));
+	process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (require.main === module) {
+	main().catch((error: unknown) => {
+		console.error(error instanceof Error ? error.message : String(error));
+		process.exit(1);
+	});
+}
