@@ -63,11 +63,12 @@ function unreachable(context: GatewayContext, baseUrl: string, error: unknown, t
 	const timeoutS = Math.round((request.timeoutMs ?? GATEWAY_TIMEOUTS.callMs) / 1000);
 	const message = timedOut
 		? `The WhatsApp Web gateway at ${baseUrl} did not answer ${request.method} ${request.path} within ${timeoutS} s`
-		: `Could not reach the WhatsApp Web gateway at ${baseUrl}${code ? ` (${code})` : ''}`;
+		: `Could not reach the WhatsApp Web gateway at ${baseUrl}`;
 	const description = timedOut
 		? 'The gateway may be overloaded or its browser stuck: check Session → Get Status and the gateway\'s log.' +
 			(request.method === 'POST' && request.path === '/send' ? ' The message may still be sent: look at the chat before sending it again.' : '')
-		: 'Check that the gateway runs and that the Base URL in the WhatsApp Web Gateway credential is the address n8n reaches it at (from a container, 127.0.0.1 is the container itself).';
+		: // The code goes here, not into the message: n8n replaces a message that names ECONNREFUSED & co. with its own words.
+			`${code ? `The connection failed with ${code}. ` : ''}Check that the gateway runs and that the Base URL in the WhatsApp Web Gateway credential is the address n8n reaches it at (from a container, 127.0.0.1 is the container itself).`;
 	return new NodeOperationError(context.getNode(), message, { description, itemIndex: request.itemIndex });
 }
 
@@ -86,6 +87,9 @@ export async function gatewayRequest(this: GatewayContext, request: GatewayReque
 	const options: IHttpRequestOptions = {
 		method: request.method,
 		url: `${baseUrl}${request.path}`,
+		// Set here, not by the credential's `authenticate` (which serves its Test): the key must be on every call
+		// whichever helper n8n offers the context, and the transport already holds the credential.
+		headers: { 'X-Api-Key': String(credentials.apiKey ?? '') },
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		timeout: timeoutMs,
@@ -96,7 +100,7 @@ export async function gatewayRequest(this: GatewayContext, request: GatewayReque
 	};
 	let response: FullResponse;
 	try {
-		response = (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, options)) as FullResponse;
+		response = (await this.helpers.httpRequest(options)) as FullResponse;
 	} catch (error) {
 		throw unreachable(this, baseUrl, error, deadline.aborted, { ...request, timeoutMs });
 	}
