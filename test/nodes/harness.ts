@@ -24,6 +24,7 @@ import type {
 	ExecutionError,
 	ICredentialDataDecryptedObject,
 	IDataObject,
+	IHttpRequestOptions,
 	INode,
 	INodeExecutionData,
 	INodeParameters,
@@ -100,8 +101,26 @@ async function loadEngine(): Promise<Engine> {
 			return true;
 		}
 
-		async authenticate(_credentials: ICredentialDataDecryptedObject, _type: string, requestOptions: never) {
-			return requestOptions;
+		/**
+		 * A credential type's generic `authenticate` (headers and query values of the form `={{$credentials.field}}`),
+		 * as n8n applies it in httpRequestWithAuthentication; other types are left as they were.
+		 */
+		async authenticate(credentials: ICredentialDataDecryptedObject, type: string, requestOptions: IHttpRequestOptions) {
+			const authenticate = loader.known.credentials[type] ? loader.getCredential(type).type.authenticate : undefined;
+			if (!authenticate || typeof authenticate === 'function' || authenticate.type !== 'generic') return requestOptions;
+			const resolve = (values: IDataObject = {}) =>
+				Object.fromEntries(
+					Object.entries(values).map(([name, value]) => {
+						const field = /^=\{\{\s*\$credentials\.(\w+)\s*\}\}$/.exec(String(value));
+						return [name, field ? String(credentials[field[1]] ?? '') : value];
+					}),
+				);
+			const { headers, qs } = authenticate.properties;
+			return {
+				...requestOptions,
+				headers: { ...requestOptions.headers, ...resolve(headers as IDataObject) },
+				...(qs ? { qs: { ...requestOptions.qs, ...resolve(qs as IDataObject) } } : {}),
+			};
 		}
 
 		async preAuthentication() {

@@ -57,9 +57,19 @@ export async function webhookSecretOf(context: { getCredentials(type: string): P
 	return String((await context.getCredentials(CREDENTIAL_TYPE)).webhookSecret ?? '');
 }
 
+/** ECONNREFUSED & co., on the client's error or, once n8n wrapped it (httpRequestWithAuthentication), its cause. */
+function connectionCode(error: unknown): string | undefined {
+	for (let current = error, depth = 0; current && depth < 3; depth++) {
+		const code = (current as { code?: unknown }).code;
+		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+		current = (current as { cause?: unknown }).cause;
+	}
+	return undefined;
+}
+
 /** A connection that failed or timed out, in words; never the client's error itself. */
 function unreachable(context: GatewayContext, baseUrl: string, error: unknown, timedOut: boolean, request: GatewayRequest) {
-	const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : undefined;
+	const code = connectionCode(error);
 	const timeoutS = Math.round((request.timeoutMs ?? GATEWAY_TIMEOUTS.callMs) / 1000);
 	const message = timedOut
 		? `The WhatsApp Web gateway at ${baseUrl} did not answer ${request.method} ${request.path} within ${timeoutS} s`
@@ -87,9 +97,6 @@ export async function gatewayRequest(this: GatewayContext, request: GatewayReque
 	const options: IHttpRequestOptions = {
 		method: request.method,
 		url: `${baseUrl}${request.path}`,
-		// Set here, not by the credential's `authenticate` (which serves its Test): the key must be on every call
-		// whichever helper n8n offers the context, and the transport already holds the credential.
-		headers: { 'X-Api-Key': String(credentials.apiKey ?? '') },
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		timeout: timeoutMs,
@@ -100,7 +107,8 @@ export async function gatewayRequest(this: GatewayContext, request: GatewayReque
 	};
 	let response: FullResponse;
 	try {
-		response = (await this.helpers.httpRequest(options)) as FullResponse;
+		// The credential's `authenticate` adds X-Api-Key.
+		response = (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, options)) as FullResponse;
 	} catch (error) {
 		throw unreachable(this, baseUrl, error, deadline.aborted, { ...request, timeoutMs });
 	}
