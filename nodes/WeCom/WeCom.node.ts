@@ -1,22 +1,13 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { callWithParameters } from '../shared/expression';
+import { operationSubtitle } from '../shared/resource';
 import { properties, resources } from './actions/node.description';
 import { weComCallbackApiTest } from './callback/credentialTest';
 import { router } from './actions/router';
 
 /** "Send Text: WeChat Customer Service Message": the names the operator picked, not the stored values. */
-const subtitle = callWithParameters(
-	function (parameters, names: Record<string, { name: string; operations: Record<string, string> }>) {
-		const resource = names[String(parameters.resource)];
-		if (!resource) return String(parameters.operation);
-		return (resource.operations[String(parameters.operation)] || String(parameters.operation)) + ': ' + resource.name;
-	},
-	Object.fromEntries(
-		resources.map(({ value, name, operationNames }) => [value, { name, operations: Object.fromEntries(operationNames) }]),
-	),
-);
+const subtitle = operationSubtitle(resources);
 
 export class WeCom implements INodeType {
 	description: INodeTypeDescription = {

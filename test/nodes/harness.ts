@@ -24,6 +24,7 @@ import type {
 	ExecutionError,
 	ICredentialDataDecryptedObject,
 	IDataObject,
+	IHttpRequestOptions,
 	INode,
 	INodeExecutionData,
 	INodeParameters,
@@ -100,8 +101,26 @@ async function loadEngine(): Promise<Engine> {
 			return true;
 		}
 
-		async authenticate(_credentials: ICredentialDataDecryptedObject, _type: string, requestOptions: never) {
-			return requestOptions;
+		/**
+		 * A credential type's generic `authenticate` (headers and query values of the form `={{$credentials.field}}`),
+		 * as n8n applies it in httpRequestWithAuthentication; other types are left as they were.
+		 */
+		async authenticate(credentials: ICredentialDataDecryptedObject, type: string, requestOptions: IHttpRequestOptions) {
+			const authenticate = loader.known.credentials[type] ? loader.getCredential(type).type.authenticate : undefined;
+			if (!authenticate || typeof authenticate === 'function' || authenticate.type !== 'generic') return requestOptions;
+			const resolve = (values: IDataObject = {}) =>
+				Object.fromEntries(
+					Object.entries(values).map(([name, value]) => {
+						const field = /^=\{\{\s*\$credentials\.(\w+)\s*\}\}$/.exec(String(value));
+						return [name, field ? String(credentials[field[1]] ?? '') : value];
+					}),
+				);
+			const { headers, qs } = authenticate.properties;
+			return {
+				...requestOptions,
+				headers: { ...requestOptions.headers, ...resolve(headers as IDataObject) },
+				...(qs ? { qs: { ...requestOptions.qs, ...resolve(qs as IDataObject) } } : {}),
+			};
 		}
 
 		async preAuthentication() {
@@ -498,5 +517,84 @@ export async function callWebhook(options: CallWebhookOptions): Promise<CallWebh
 	} finally {
 		credentialsHelper.credentialsByExecution.delete(executionId);
 		credentialsHelper.readsByExecution.delete(executionId);
+	}
+}
+
+export interface CallHookOptions {
+	nodeType: string;
+	typeVersion?: number;
+	parameters: INodeParameters;
+	credentials: Record<string, ICredentialDataDecryptedObject>;
+	/** checkExists, create or delete, of the webhook named `webhookName` (default 'default'). */
+	method: 'checkExists' | 'create' | 'delete';
+	webhookName?: string;
+	/** The workflow's static data, as n8n keeps it between activations; mutated in place like n8n's copy. */
+	staticData: IDataObject;
+	workflowId?: string;
+}
+
+/**
+ * Calls one of a trigger's webhookMethods with n8n-core's real HookContext, as n8n does when a workflow is
+ * published ('checkExists' then 'create') or unpublished ('delete'). Returns the method's answer and the
+ * node's production webhook URL.
+ */
+export async function callHookMethod(options: CallHookOptions): Promise<{ result: boolean; webhookUrl: string }> {
+	const engine = await getEngine();
+	const { core, workflow, nodeTypes, credentialsHelper } = engine;
+	const { type, nodeType, typeVersion } = resolveNodeType(engine, options);
+	const executionId = `hook-${++executionCounter}`;
+	const workflowId = options.workflowId ?? 'wf-hook';
+	const node: INode = {
+		id: `${workflowId}-trigger`,
+		name: 'Trigger Under Test',
+		type,
+		typeVersion,
+		position: [0, 0],
+		parameters: options.parameters,
+		webhookId: `${workflowId}-webhook-id`,
+		credentials: Object.fromEntries(Object.keys(options.credentials).map((t) => [t, { id: `cred-${t}`, name: `Test ${t}` }])),
+	};
+	const wf = new workflow.Workflow({
+		id: workflowId,
+		name: 'In-process hook test',
+		nodes: [node],
+		connections: {},
+		active: true,
+		nodeTypes,
+		settings: { executionOrder: 'v1' },
+		staticData: structuredClone(options.staticData),
+	});
+	credentialsHelper.credentialsByExecution.set(executionId, options.credentials);
+	const additionalData = {
+		executionId,
+		credentialsHelper,
+		variables: {},
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
+		instanceBaseUrl: 'http://127.0.0.1:5678/',
+	} as unknown as IWorkflowExecuteAdditionalData;
+	const webhookName = options.webhookName ?? 'default';
+	const description = (nodeType.description.webhooks ?? []).find((w) => w.name === webhookName);
+	const webhookData = {
+		httpMethod: description?.httpMethod ?? 'POST',
+		node: node.name,
+		path: `${node.webhookId}/webhook`,
+		webhookDescription: description,
+		workflowId,
+		workflowExecuteAdditionalData: additionalData,
+		isTest: false,
+	} as unknown as import('n8n-workflow').IWebhookData;
+	try {
+		const ctx = new core.HookContext(wf, node, additionalData, 'trigger', 'activate', webhookData);
+		const methods = nodeType.webhookMethods?.[webhookName as 'default'];
+		if (!methods) throw new Error(`${options.nodeType} has no webhookMethods.${webhookName}`);
+		const result = await (methods[options.method] as (this: unknown) => Promise<boolean>).call(ctx);
+		const saved = JSON.parse(JSON.stringify(wf.staticData)) as IDataObject;
+		delete saved.__dataChanged;
+		for (const key of Object.keys(options.staticData)) delete options.staticData[key];
+		Object.assign(options.staticData, saved);
+		return { result, webhookUrl: ctx.getNodeWebhookUrl(webhookName as 'default') ?? '' };
+	} finally {
+		credentialsHelper.credentialsByExecution.delete(executionId);
 	}
 }

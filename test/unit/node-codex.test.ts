@@ -26,9 +26,11 @@ interface Codex {
 
 /** Words operators type, and the nodes (by name) each must find. */
 const SEARCHES: Record<string, string[]> = {
-	客服: ['weCom', 'weComTrigger', 'autoReply'],
+	客服: ['weCom', 'weComTrigger', 'autoReply', 'whatsAppWeb', 'whatsAppWebTrigger'],
 	微信客服: ['weCom', 'weComTrigger'],
-	'customer service': ['weCom', 'weComTrigger', 'autoReply'],
+	'customer service': ['weCom', 'weComTrigger', 'autoReply', 'whatsAppWeb', 'whatsAppWebTrigger'],
+	'whatsapp web': ['whatsAppWeb', 'whatsAppWebTrigger'],
+	wa: ['whatsAppWeb', 'whatsAppWebTrigger'],
 	kf: ['weCom', 'weComTrigger'],
 	kefu: ['weCom', 'weComTrigger', 'autoReply'],
 	keyword: ['autoReply'],

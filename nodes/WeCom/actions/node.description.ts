@@ -8,7 +8,7 @@ import { kfSession } from './kfSession';
 import { media } from './media';
 import { message } from './message';
 import { passiveReply } from './passiveReply';
-import { byName, type Resource } from './resource';
+import { nodeProperties, type Resource } from './resource';
 import { user } from './user';
 
 /** The node's resources; the router runs exactly the operations they offer. Fields follow in this order. */
@@ -25,14 +25,4 @@ export const resources: readonly Resource[] = [
 ];
 
 /** The node's fields: resource, then each resource's operations and their fields. */
-export const properties: INodeProperties[] = [
-	{
-		displayName: 'Resource',
-		name: 'resource',
-		type: 'options',
-		noDataExpression: true,
-		options: resources.map(({ name, value, description }) => ({ name, value, description })).sort(byName),
-		default: 'message',
-	},
-	...resources.flatMap((resource) => resource.properties),
-];
+export const properties: INodeProperties[] = nodeProperties(resources, 'message');
