@@ -57,7 +57,7 @@ export class WhatsAppWebGatewayApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../nodes/WhatsAppWeb/whatsAppWeb.svg', dark: 'file:../nodes/WhatsAppWeb/whatsAppWeb.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-kefu/n8n-nodes-kefu#the-nodes';
+	documentationUrl = 'https://github.com/n8n-nodes-kefu/n8n-nodes-kefu#whatsapp-web-node';
 
 	properties: INodeProperties[] = [
 		{
