@@ -1,0 +1,106 @@
+// One registration's pending events, one file per event in its own folder (<seq>.json, seq increasing),
+// so that an event publish() returned for is on disk before the session moves on, and a delivered one
+// is gone (its file unlinked) the moment its receiver answers 2xx. Memory holds only the sequence
+// numbers; bodies are read back when they are sent.
+//
+// Files are written without fsync: they survive a crash or SIGKILL of the gateway (the kernel has them),
+// not a power cut of the machine, a trade for ≥ 500 events/s on an ordinary disk.
+import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+const FILE = /^(\d{16})\.json$/;
+
+export interface QueuedEvent {
+	seq: number;
+	body: string;
+}
+
+export class DiskQueue {
+	private readonly seqs: number[] = [];
+	private nextSeq = 1;
+	/** The event being delivered: never dropped for room, its answer decides. */
+	inFlight: number | undefined;
+
+	constructor(
+		private readonly folder: string,
+		private readonly capacity: number,
+		private readonly onDropOldest: () => void,
+	) {
+		mkdirSync(folder, { recursive: true });
+		const found: number[] = [];
+		for (const name of readdirSync(folder)) {
+			const match = FILE.exec(name);
+			if (!match) continue;
+			const seq = Number(match[1]);
+			if (this.readValid(seq) === undefined) {
+				// Cut short by a kill during publish(), which therefore never returned: not acknowledged, not lost.
+				this.unlink(seq);
+				continue;
+			}
+			found.push(seq);
+		}
+		found.sort((a, b) => a - b);
+		this.seqs.push(...found);
+		if (found.length) this.nextSeq = found[found.length - 1] + 1;
+	}
+
+	get length(): number {
+		return this.seqs.length;
+	}
+
+	push(body: string): void {
+		while (this.seqs.length >= this.capacity) {
+			const index = this.seqs[0] === this.inFlight ? 1 : 0;
+			const [oldest] = this.seqs.splice(index, 1);
+			this.unlink(oldest);
+			this.onDropOldest();
+		}
+		const seq = this.nextSeq++;
+		writeFileSync(this.fileOf(seq), body);
+		this.seqs.push(seq);
+	}
+
+	/** The oldest pending event. */
+	peek(): QueuedEvent | undefined {
+		while (this.seqs.length) {
+			const seq = this.seqs[0];
+			const body = this.readValid(seq);
+			if (body !== undefined) return { seq, body };
+			this.seqs.shift();
+		}
+		return undefined;
+	}
+
+	remove(seq: number): void {
+		const index = this.seqs.indexOf(seq);
+		if (index >= 0) this.seqs.splice(index, 1);
+		this.unlink(seq);
+	}
+
+	destroy(): void {
+		this.seqs.length = 0;
+		rmSync(this.folder, { recursive: true, force: true });
+	}
+
+	private fileOf(seq: number): string {
+		return path.join(this.folder, `${String(seq).padStart(16, '0')}.json`);
+	}
+
+	private readValid(seq: number): string | undefined {
+		try {
+			const body = readFileSync(this.fileOf(seq), 'utf8');
+			JSON.parse(body);
+			return body;
+		} catch {
+			return undefined;
+		}
+	}
+
+	private unlink(seq: number): void {
+		try {
+			unlinkSync(this.fileOf(seq));
+		} catch {
+			// Already gone: the folder was removed with its registration.
+		}
+	}
+}
