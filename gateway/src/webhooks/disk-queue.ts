@@ -1,7 +1,8 @@
 // One registration's pending events, one file per event in its own folder (<seq>.json, seq increasing),
 // so that an event publish() returned for is on disk before the session moves on, and a delivered one
-// is gone (its file unlinked) the moment its receiver answers 2xx. Memory holds only the sequence
-// numbers; bodies are read back when they are sent.
+// is gone (its file unlinked) the moment its receiver answers 2xx. Bodies queued by this run stay in
+// memory too (the queue is bounded, so is the memory) and are not read back; those found on disk at
+// start are read when their turn comes.
 //
 // Files are written without fsync: they survive a crash or SIGKILL of the gateway (the kernel has them),
 // not a power cut of the machine, a trade for ≥ 500 events/s on an ordinary disk.
@@ -17,6 +18,7 @@ export interface QueuedEvent {
 
 export class DiskQueue {
 	private readonly seqs: number[] = [];
+	private readonly bodies = new Map<number, string>();
 	private nextSeq = 1;
 	/** The event being delivered: never dropped for room, its answer decides. */
 	inFlight: number | undefined;
@@ -52,19 +54,21 @@ export class DiskQueue {
 		while (this.seqs.length >= this.capacity) {
 			const index = this.seqs[0] === this.inFlight ? 1 : 0;
 			const [oldest] = this.seqs.splice(index, 1);
+			this.bodies.delete(oldest);
 			this.unlink(oldest);
 			this.onDropOldest();
 		}
 		const seq = this.nextSeq++;
 		writeFileSync(this.fileOf(seq), body);
 		this.seqs.push(seq);
+		this.bodies.set(seq, body);
 	}
 
 	/** The oldest pending event. */
 	peek(): QueuedEvent | undefined {
 		while (this.seqs.length) {
 			const seq = this.seqs[0];
-			const body = this.readValid(seq);
+			const body = this.bodies.get(seq) ?? this.readValid(seq);
 			if (body !== undefined) return { seq, body };
 			this.seqs.shift();
 		}
@@ -74,11 +78,13 @@ export class DiskQueue {
 	remove(seq: number): void {
 		const index = this.seqs.indexOf(seq);
 		if (index >= 0) this.seqs.splice(index, 1);
+		this.bodies.delete(seq);
 		this.unlink(seq);
 	}
 
 	destroy(): void {
 		this.seqs.length = 0;
+		this.bodies.clear();
 		rmSync(this.folder, { recursive: true, force: true });
 	}
 
