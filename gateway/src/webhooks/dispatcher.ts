@@ -46,6 +46,7 @@ export interface WebhookStats {
 
 interface Lane {
 	registration: WebhookRegistration;
+	target: URL;
 	queue: DiskQueue;
 	attempts: number;
 	busy: boolean;
@@ -158,7 +159,7 @@ export class WebhookDispatcher implements EventSink {
 				this.logger.warn(`Queue of webhook ${registration.id} is full (${this.settings.queueCapacity} events): dropping the oldest; ${this.counters.droppedQueueFull} dropped so far. Check that ${hostOf(registration.url)} is up.`);
 			}
 		});
-		this.lanes.set(registration.id, { registration, queue, attempts: 0, busy: false, removed: false });
+		this.lanes.set(registration.id, { registration, target: new URL(registration.url), queue, attempts: 0, busy: false, removed: false });
 	}
 
 	private pump(): void {
@@ -167,7 +168,7 @@ export class WebhookDispatcher implements EventSink {
 			if (this.active >= this.settings.concurrency) return;
 			if (!lane.busy && lane.queue.length) void this.deliverHead(lane);
 		}
-		if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+		if (this.idleWaiters.length && this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
 	}
 
 	private isIdle(): boolean {
@@ -185,7 +186,7 @@ export class WebhookDispatcher implements EventSink {
 		let outcome: Outcome;
 		try {
 			outcome = await post(
-				new URL(lane.registration.url),
+				lane.target,
 				head.body,
 				{
 					'X-Gateway-Event-Id': idOf(head.body),
