@@ -98,7 +98,8 @@ function tempFolder(): string {
 
 function dispatcher(options: Partial<WebhookDispatcherOptions> & { dataFolder: string }) {
 	const warnings: string[] = [];
-	const made = new WebhookDispatcher({ secret: SECRET, random: () => 0.5, logger: { warn: (m) => warnings.push(m) }, ...options });
+	// One request in flight per webhook unless a test says otherwise, so arrival order is delivery order.
+	const made = new WebhookDispatcher({ secret: SECRET, random: () => 0.5, inFlightPerWebhook: 1, logger: { warn: (m) => warnings.push(m) }, ...options });
 	dispatchers.push(made);
 	return { dispatcher: made, warnings };
 }
@@ -232,6 +233,26 @@ describe('delivery', () => {
 		await receiver.close();
 		assert.deepEqual(receiver.received.map((r) => r.event.data.i), [...Array(20).keys()]);
 		assert.deepEqual(d.stats().pending, { [d.list()[0].id]: 0 });
+	});
+
+	it('with several requests in flight, backs off once per failed round and still delivers each event once', async () => {
+		const probe = await startReceiver();
+		await probe.close();
+		const clock = new HandClock();
+		const { dispatcher: d } = dispatcher({ dataFolder: tempFolder(), scheduler: clock, inFlightPerWebhook: 4 });
+		d.register(probe.url);
+		for (let i = 0; i < 40; i++) d.publish('message', message(i), `m${i}`);
+		await until(() => clock.pending.length === 1, 'one retry for the four refused connections');
+		const receiver = await startReceiver(probe.port, (n) => ({ status: n <= 2 ? 503 : 200 }));
+		clock.fireAll();
+		await until(() => clock.pending.length === 1, 'one retry after the 503s');
+		clock.fireAll();
+		await d.idle();
+		await receiver.close();
+		assert.deepEqual(clock.delays, [750, 1500]);
+		const delivered = receiver.received.slice(2).map((r) => r.event.data.i);
+		assert.deepEqual([...delivered].sort((a, b) => (a ?? 0) - (b ?? 0)), [...Array(40).keys()]);
+		assert.equal(d.stats().delivered, 40);
 	});
 });
 

@@ -20,8 +20,8 @@ export class DiskQueue {
 	private readonly seqs: number[] = [];
 	private readonly bodies = new Map<number, string>();
 	private nextSeq = 1;
-	/** The event being delivered: never dropped for room, its answer decides. */
-	inFlight: number | undefined;
+	/** Events being delivered: never dropped for room, their answer decides. */
+	private readonly taken = new Set<number>();
 
 	constructor(
 		private readonly folder: string,
@@ -52,7 +52,8 @@ export class DiskQueue {
 
 	push(body: string): void {
 		while (this.seqs.length >= this.capacity) {
-			const index = this.seqs[0] === this.inFlight ? 1 : 0;
+			const index = this.seqs.findIndex((seq) => !this.taken.has(seq));
+			if (index < 0) break;
 			const [oldest] = this.seqs.splice(index, 1);
 			this.bodies.delete(oldest);
 			this.unlink(oldest);
@@ -64,21 +65,39 @@ export class DiskQueue {
 		this.bodies.set(seq, body);
 	}
 
-	/** The oldest pending event. */
-	peek(): QueuedEvent | undefined {
-		while (this.seqs.length) {
-			const seq = this.seqs[0];
+	get inFlight(): number {
+		return this.taken.size;
+	}
+
+	/** The oldest pending event not being delivered, marked as being delivered. */
+	take(): QueuedEvent | undefined {
+		for (let index = 0; index < this.seqs.length; ) {
+			const seq = this.seqs[index];
+			if (this.taken.has(seq)) {
+				index++;
+				continue;
+			}
 			const body = this.bodies.get(seq) ?? this.readValid(seq);
-			if (body !== undefined) return { seq, body };
-			this.seqs.shift();
+			if (body === undefined) {
+				this.seqs.splice(index, 1);
+				continue;
+			}
+			this.taken.add(seq);
+			return { seq, body };
 		}
 		return undefined;
+	}
+
+	/** Back to pending, for a retry: it goes out again before the events after it. */
+	release(seq: number): void {
+		this.taken.delete(seq);
 	}
 
 	remove(seq: number): void {
 		const index = this.seqs.indexOf(seq);
 		if (index >= 0) this.seqs.splice(index, 1);
 		this.bodies.delete(seq);
+		this.taken.delete(seq);
 		this.unlink(seq);
 	}
 

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { backoffMs, post, type Outcome } from './delivery.js';
 import { SeenKeys } from './dedup.js';
-import { DiskQueue } from './disk-queue.js';
+import { DiskQueue, type QueuedEvent } from './disk-queue.js';
 import { eventId } from './ids.js';
 import { Registry, type WebhookRegistration } from './registry.js';
 import { signPayload } from './signature.js';
@@ -20,8 +20,13 @@ export interface WebhookDispatcherOptions {
 	queueCapacity?: number;
 	/** Message IDs remembered for deduplication. */
 	dedupCapacity?: number;
-	/** Registrations delivered to at once; each registration has one request in flight, to keep its order. */
+	/** Requests in flight at once, over all registrations. */
 	concurrency?: number;
+	/**
+	 * Requests in flight to one registration. Events leave in order; with more than one in flight a
+	 * receiver may see neighbours swap. 1 keeps the order strictly, at one round trip per event.
+	 */
+	inFlightPerWebhook?: number;
 	requestTimeoutMs?: number;
 	retryBaseMs?: number;
 	retryMaxMs?: number;
@@ -49,7 +54,9 @@ interface Lane {
 	target: URL;
 	queue: DiskQueue;
 	attempts: number;
-	busy: boolean;
+	/** Set by the first failed request of a round; the backoff starts once the round's requests are back. */
+	failure?: { reason: string; retryAfterMs?: number };
+	waiting: boolean;
 	removed: boolean;
 	cancelWait?: () => void;
 }
@@ -62,7 +69,7 @@ export class WebhookDispatcher implements EventSink {
 	private readonly scheduler: Scheduler;
 	private readonly random: () => number;
 	private readonly logger: WebhookLogger;
-	private readonly settings: Required<Pick<WebhookDispatcherOptions, 'session' | 'queueCapacity' | 'concurrency' | 'requestTimeoutMs' | 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'>>;
+	private readonly settings: Required<Pick<WebhookDispatcherOptions, 'session' | 'queueCapacity' | 'concurrency' | 'inFlightPerWebhook' | 'requestTimeoutMs' | 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'>>;
 	private active = 0;
 	private closed = false;
 	private readonly idleWaiters: Array<() => void> = [];
@@ -79,7 +86,8 @@ export class WebhookDispatcher implements EventSink {
 		this.settings = {
 			session: options.session ?? 'default',
 			queueCapacity: options.queueCapacity ?? 10_000,
-			concurrency: options.concurrency ?? 8,
+			concurrency: options.concurrency ?? 16,
+			inFlightPerWebhook: options.inFlightPerWebhook ?? 4,
 			requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
 			retryBaseMs: options.retryBaseMs ?? 1_000,
 			retryMaxMs: options.retryMaxMs ?? 300_000,
@@ -159,14 +167,17 @@ export class WebhookDispatcher implements EventSink {
 				this.logger.warn(`Queue of webhook ${registration.id} is full (${this.settings.queueCapacity} events): dropping the oldest; ${this.counters.droppedQueueFull} dropped so far. Check that ${hostOf(registration.url)} is up.`);
 			}
 		});
-		this.lanes.set(registration.id, { registration, target: new URL(registration.url), queue, attempts: 0, busy: false, removed: false });
+		this.lanes.set(registration.id, { registration, target: new URL(registration.url), queue, attempts: 0, waiting: false, removed: false });
 	}
 
 	private pump(): void {
 		if (this.closed) return;
 		for (const lane of this.lanes.values()) {
-			if (this.active >= this.settings.concurrency) return;
-			if (!lane.busy && lane.queue.length) void this.deliverHead(lane);
+			while (!lane.waiting && !lane.failure && lane.queue.inFlight < this.settings.inFlightPerWebhook && this.active < this.settings.concurrency) {
+				const event = lane.queue.take();
+				if (!event) break;
+				void this.deliver(lane, event);
+			}
 		}
 		if (this.idleWaiters.length && this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
 	}
@@ -175,11 +186,7 @@ export class WebhookDispatcher implements EventSink {
 		return this.active === 0 && [...this.lanes.values()].every((lane) => !lane.queue.length);
 	}
 
-	private async deliverHead(lane: Lane): Promise<void> {
-		const head = lane.queue.peek();
-		if (!head) return;
-		lane.busy = true;
-		lane.queue.inFlight = head.seq;
+	private async deliver(lane: Lane, event: QueuedEvent): Promise<void> {
 		this.active++;
 		const nowMs = this.scheduler.now();
 		const timestamp = Math.floor(nowMs / 1000);
@@ -187,11 +194,11 @@ export class WebhookDispatcher implements EventSink {
 		try {
 			outcome = await post(
 				lane.target,
-				head.body,
+				event.body,
 				{
-					'X-Gateway-Event-Id': idOf(head.body),
+					'X-Gateway-Event-Id': idOf(event.body),
 					'X-Gateway-Timestamp': String(timestamp),
-					'X-Gateway-Signature': signPayload(this.options.secret, timestamp, head.body),
+					'X-Gateway-Signature': signPayload(this.options.secret, timestamp, event.body),
 				},
 				this.settings.requestTimeoutMs,
 				nowMs,
@@ -200,39 +207,50 @@ export class WebhookDispatcher implements EventSink {
 			outcome = { kind: 'retry', reason: (error as Error).message };
 		}
 		this.active--;
-		lane.queue.inFlight = undefined;
 		if (lane.removed) return this.pump();
-		const where = `webhook ${lane.registration.id} (${hostOf(lane.registration.url)})`;
-		if (outcome.kind === 'delivered' || outcome.kind === 'drop') {
-			lane.queue.remove(head.seq);
-			lane.attempts = 0;
-			lane.busy = false;
+		if (outcome.kind === 'retry') {
+			lane.queue.release(event.seq);
+			if (!lane.failure || (outcome.retryAfterMs ?? 0) > (lane.failure.retryAfterMs ?? 0)) lane.failure = outcome;
+		} else {
+			lane.queue.remove(event.seq);
+			if (!lane.failure) lane.attempts = 0;
 			if (outcome.kind === 'delivered') this.counters.delivered++;
 			else {
 				this.counters.droppedRefused++;
-				this.logger.warn(`${where} answered HTTP ${outcome.status} to ${idOf(head.body)}: not retried (only 408, 429 and 5xx are). Check the URL and that the workflow is active.`);
+				this.logger.warn(`${whereOf(lane)} answered HTTP ${outcome.status} to ${idOf(event.body)}: not retried (only 408, 429 and 5xx are). Check the URL and that the workflow is active.`);
 			}
-			return this.pump();
 		}
-		lane.attempts++;
-		if (lane.attempts >= this.settings.maxAttempts) {
-			lane.queue.remove(head.seq);
-			lane.attempts = 0;
-			lane.busy = false;
-			this.counters.droppedGaveUp++;
-			this.logger.warn(`${where} failed ${this.settings.maxAttempts} times for ${idOf(head.body)} (last: ${outcome.reason}): event given up.`);
-			return this.pump();
-		}
-		this.counters.retried++;
-		const delay = outcome.retryAfterMs ?? backoffMs(lane.attempts, this.settings.retryBaseMs, this.settings.retryMaxMs, this.random);
-		lane.cancelWait = this.scheduler.schedule(Math.min(delay, this.settings.retryMaxMs * 12), () => {
-			lane.cancelWait = undefined;
-			lane.busy = false;
-			this.pump();
-		});
-		// Other registrations may use the freed slot meanwhile.
+		if (lane.failure && lane.queue.inFlight === 0) this.backOff(lane, lane.failure);
 		this.pump();
 	}
+
+	/** After a failed round: wait, then resend from the oldest pending event; give it up after maxAttempts. */
+	private backOff(lane: Lane, failure: { reason: string; retryAfterMs?: number }): void {
+		lane.failure = undefined;
+		lane.attempts++;
+		if (lane.attempts >= this.settings.maxAttempts) {
+			const head = lane.queue.take();
+			if (head) {
+				lane.queue.remove(head.seq);
+				this.counters.droppedGaveUp++;
+				this.logger.warn(`${whereOf(lane)} failed ${this.settings.maxAttempts} times for ${idOf(head.body)} (last: ${failure.reason}): event given up.`);
+			}
+			lane.attempts = 0;
+			return;
+		}
+		this.counters.retried++;
+		const delay = failure.retryAfterMs ?? backoffMs(lane.attempts, this.settings.retryBaseMs, this.settings.retryMaxMs, this.random);
+		lane.waiting = true;
+		lane.cancelWait = this.scheduler.schedule(Math.min(delay, this.settings.retryMaxMs * 12), () => {
+			lane.cancelWait = undefined;
+			lane.waiting = false;
+			this.pump();
+		});
+	}
+}
+
+function whereOf(lane: Lane): string {
+	return `webhook ${lane.registration.id} (${hostOf(lane.registration.url)})`;
 }
 
 /** The event ID is the first field of every body this file writes. */
