@@ -2,20 +2,26 @@
 // instance `message_create` and `message` for the same inbound message, or again after a reconnect), and
 // the receiver must still see it once. The keys seen last are kept in memory, bounded, and in an
 // append-only file compacted when it grows, so a restart does not forget them.
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 
 export class SeenKeys {
 	private readonly keys = new Set<string>();
 	private linesInFile = 0;
+	// Kept open: an append per message must not cost an open and a close.
+	private fd: number;
 
 	constructor(
 		private readonly file: string,
 		private readonly capacity: number,
 	) {
-		if (!existsSync(file)) return;
-		const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+		if (existsSync(file)) this.load();
+		this.fd = openSync(file, 'a');
+	}
+
+	private load(): void {
+		const lines = readFileSync(this.file, 'utf8').split('\n').filter(Boolean);
 		this.linesInFile = lines.length;
-		for (const line of lines.slice(-capacity)) {
+		for (const line of lines.slice(-this.capacity)) {
 			try {
 				this.remember(JSON.parse(line) as string);
 			} catch {
@@ -32,8 +38,12 @@ export class SeenKeys {
 	add(key: string): void {
 		if (this.keys.has(key)) return;
 		this.remember(key);
-		appendFileSync(this.file, JSON.stringify(key) + '\n');
+		writeSync(this.fd, JSON.stringify(key) + '\n');
 		if (++this.linesInFile > 2 * this.capacity) this.compact();
+	}
+
+	close(): void {
+		closeSync(this.fd);
 	}
 
 	get size(): number {
@@ -50,6 +60,8 @@ export class SeenKeys {
 		const tmp = `${this.file}.tmp`;
 		writeFileSync(tmp, [...this.keys].map((key) => JSON.stringify(key) + '\n').join(''));
 		renameSync(tmp, this.file);
+		closeSync(this.fd);
+		this.fd = openSync(this.file, 'a');
 		this.linesInFile = this.keys.size;
 	}
 }

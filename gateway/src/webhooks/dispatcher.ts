@@ -155,8 +155,10 @@ export class WebhookDispatcher implements EventSink {
 
 	/** Stops timers and new deliveries; what is on disk goes out at the next start. */
 	close(): void {
+		if (this.closed) return;
 		this.closed = true;
 		for (const lane of this.lanes.values()) lane.cancelWait?.();
+		this.seen.close();
 	}
 
 	private openLane(registration: WebhookRegistration): void {
