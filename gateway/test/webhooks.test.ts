@@ -2,7 +2,7 @@
 // 5xx and 429 mean, a receiver that is down and comes back, restarts (graceful and SIGKILL) from disk,
 // deduplication and a full queue.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -318,6 +318,43 @@ describe('on disk', () => {
 		assert.equal(new Set(delivered).size, delivered.length, 'nothing twice');
 		assert.deepEqual(delivered, [...delivered].sort((a, b) => a - b), 'in order');
 		for (const i of acknowledged) assert.ok(delivered.includes(i), `event ${i} was acknowledged, so it must arrive`);
+	});
+
+	it('ignores a last line cut short by a kill, and appends after it safely', async () => {
+		const folder = tempFolder();
+		const probe = await startReceiver();
+		await probe.close();
+		const first = dispatcher({ dataFolder: folder, scheduler: new HandClock() }).dispatcher;
+		const { registration } = first.register(probe.url);
+		for (let i = 0; i < 3; i++) first.publish('message', message(i), `m${i}`);
+		first.close();
+		appendFileSync(path.join(folder, 'webhooks', 'queue', registration.id, 'events.log'), '+4 {"id":"evt_cut');
+
+		const second = dispatcher({ dataFolder: folder, scheduler: new HandClock() }).dispatcher;
+		second.publish('message', message(3), 'm3');
+		second.close();
+		const receiver = await startReceiver(probe.port);
+		const third = dispatcher({ dataFolder: folder, scheduler: new HandClock() }).dispatcher;
+		await third.idle();
+		await receiver.close();
+		assert.deepEqual(receiver.received.map((r) => r.event.data.i), [0, 1, 2, 3]);
+	});
+
+	it('rewrites its log when delivered lines pile up, and a restart then sends nothing again', async () => {
+		const folder = tempFolder();
+		const receiver = await startReceiver();
+		const first = dispatcher({ dataFolder: folder, scheduler: new HandClock() }).dispatcher;
+		const { registration } = first.register(receiver.url);
+		for (let i = 0; i < 1_500; i++) first.publish('message', message(i), `m${i}`);
+		await first.idle();
+		first.close();
+		const log = path.join(folder, 'webhooks', 'queue', registration.id, 'events.log');
+		assert.ok(statSync(log).size < 1_500 * 100, `compacted, not every event and its ack (${statSync(log).size} bytes)`);
+		const second = dispatcher({ dataFolder: folder, scheduler: new HandClock() }).dispatcher;
+		await second.idle();
+		await receiver.close();
+		assert.equal(receiver.received.length, 1_500);
+		assert.equal(statSync(log).size, 0);
 	});
 
 	it('keeps the registration but forgets its queue when it is deleted', async () => {

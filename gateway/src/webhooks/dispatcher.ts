@@ -1,7 +1,7 @@
 // The gateway's webhook side: it takes the session's events (EventSink), gives each an ID and a time,
 // drops repeats of a message ID, queues it on disk for every registration that wants its type, and
 // delivers each queue in order, signed, retried with backoff. Layout under <data folder>/webhooks/:
-// registrations.json, seen-keys.log (dedup), queue/<registration id>/<seq>.json.
+// registrations.json, seen-keys.log (dedup), queue/<registration id>/events.log.
 import * as path from 'node:path';
 import { backoffMs, post, type Outcome } from './delivery.js';
 import { SeenKeys } from './dedup.js';
@@ -157,7 +157,10 @@ export class WebhookDispatcher implements EventSink {
 	close(): void {
 		if (this.closed) return;
 		this.closed = true;
-		for (const lane of this.lanes.values()) lane.cancelWait?.();
+		for (const lane of this.lanes.values()) {
+			lane.cancelWait?.();
+			lane.queue.close();
+		}
 		this.seen.close();
 	}
 
