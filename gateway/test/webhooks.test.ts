@@ -99,7 +99,13 @@ function tempFolder(): string {
 function dispatcher(options: Partial<WebhookDispatcherOptions> & { dataFolder: string }) {
 	const warnings: string[] = [];
 	// One request in flight per webhook unless a test says otherwise, so arrival order is delivery order.
-	const made = new WebhookDispatcher({ secret: SECRET, random: () => 0.5, inFlightPerWebhook: 1, logger: { warn: (m) => warnings.push(m) }, ...options });
+	const made = new WebhookDispatcher({
+		secret: SECRET,
+		random: () => 0.5,
+		inFlightPerWebhook: 1,
+		logger: { warn: (m) => warnings.push(m) },
+		...options,
+	});
 	dispatchers.push(made);
 	return { dispatcher: made, warnings };
 }
@@ -131,10 +137,22 @@ describe('signature', () => {
 
 describe('backoff and Retry-After', () => {
 	it('doubles from the base with half the step random, up to the cap', () => {
-		assert.equal(backoffMs(1, 1000, 300_000, () => 0), 500);
-		assert.equal(backoffMs(1, 1000, 300_000, () => 1), 1000);
-		assert.equal(backoffMs(4, 1000, 300_000, () => 0.5), 6000);
-		assert.equal(backoffMs(30, 1000, 300_000, () => 1), 300_000);
+		assert.equal(
+			backoffMs(1, 1000, 300_000, () => 0),
+			500,
+		);
+		assert.equal(
+			backoffMs(1, 1000, 300_000, () => 1),
+			1000,
+		);
+		assert.equal(
+			backoffMs(4, 1000, 300_000, () => 0.5),
+			6000,
+		);
+		assert.equal(
+			backoffMs(30, 1000, 300_000, () => 1),
+			300_000,
+		);
 	});
 
 	it('reads seconds and HTTP dates', () => {
@@ -159,11 +177,17 @@ describe('delivery', () => {
 		assert.equal(receiver.received.length, 1, 'only the type the registration wants');
 		const [{ headers, raw, event }] = receiver.received;
 		assert.match(event.id, /^evt_[0-9A-HJKMNP-TV-Z]{26}$/);
-		assert.deepEqual({ ...event, id: undefined }, { id: undefined, type: 'message', timestamp: 1_764_500_000, session: 'default', data: message(1) });
+		assert.deepEqual(
+			{ ...event, id: undefined },
+			{ id: undefined, type: 'message', timestamp: 1_764_500_000, session: 'default', data: message(1) },
+		);
 		assert.equal(headers['content-type'], 'application/json');
 		assert.equal(headers['x-gateway-event-id'], event.id);
 		assert.equal(headers['x-gateway-timestamp'], '1764500000');
-		assert.equal(verifySignature(SECRET, headers['x-gateway-timestamp'] as string, raw, headers['x-gateway-signature'] as string, 1_764_500_010), true);
+		assert.equal(
+			verifySignature(SECRET, headers['x-gateway-timestamp'] as string, raw, headers['x-gateway-signature'] as string, 1_764_500_010),
+			true,
+		);
 	});
 
 	it('retries 5xx with exponential backoff and jitter, then delivers the same event once', async () => {
@@ -196,7 +220,10 @@ describe('delivery', () => {
 		clock.fireAll();
 		await d.idle();
 		await receiver.close();
-		assert.deepEqual(receiver.received.map((r) => r.event.data.i), [1, 2, 2]);
+		assert.deepEqual(
+			receiver.received.map((r) => r.event.data.i),
+			[1, 2, 2],
+		);
 		assert.equal(d.stats().droppedRefused, 1);
 		assert.equal(warnings.length, 1);
 		assert.match(warnings[0], /HTTP 400.*not retried/);
@@ -231,7 +258,10 @@ describe('delivery', () => {
 		clock.fireAll();
 		await d.idle();
 		await receiver.close();
-		assert.deepEqual(receiver.received.map((r) => r.event.data.i), [...Array(20).keys()]);
+		assert.deepEqual(
+			receiver.received.map((r) => r.event.data.i),
+			[...Array(20).keys()],
+		);
 		assert.deepEqual(d.stats().pending, { [d.list()[0].id]: 0 });
 	});
 
@@ -251,7 +281,10 @@ describe('delivery', () => {
 		await receiver.close();
 		assert.deepEqual(clock.delays, [750, 1500]);
 		const delivered = receiver.received.slice(2).map((r) => r.event.data.i);
-		assert.deepEqual([...delivered].sort((a, b) => (a ?? 0) - (b ?? 0)), [...Array(40).keys()]);
+		assert.deepEqual(
+			[...delivered].sort((a, b) => (a ?? 0) - (b ?? 0)),
+			[...Array(40).keys()],
+		);
 		assert.equal(d.stats().delivered, 40);
 	});
 });
@@ -273,8 +306,14 @@ describe('on disk', () => {
 		const third = dispatcher({ dataFolder: folder, scheduler: new HandClock() }).dispatcher;
 		await third.idle();
 		await receiver.close();
-		assert.deepEqual(receiver.received.map((r) => r.event.data.i), [...Array(10).keys()]);
-		assert.deepEqual(third.list().map((w) => w.url), [probe.url]);
+		assert.deepEqual(
+			receiver.received.map((r) => r.event.data.i),
+			[...Array(10).keys()],
+		);
+		assert.deepEqual(
+			third.list().map((w) => w.url),
+			[probe.url],
+		);
 	});
 
 	it('loses no event publish() returned for when the gateway is killed with SIGKILL', async () => {
@@ -307,7 +346,10 @@ describe('on disk', () => {
 			if (output.split('\n').length > 500) child.kill('SIGKILL');
 		});
 		await new Promise((resolve) => child.on('exit', resolve));
-		const acknowledged = output.split('\n').filter((line) => /^\d+$/.test(line)).map(Number);
+		const acknowledged = output
+			.split('\n')
+			.filter((line) => /^\d+$/.test(line))
+			.map(Number);
 		assert.ok(acknowledged.length >= 500);
 
 		const receiver = await startReceiver(probe.port);
@@ -316,7 +358,11 @@ describe('on disk', () => {
 		await receiver.close();
 		const delivered = receiver.received.map((r) => r.event.data.i as number);
 		assert.equal(new Set(delivered).size, delivered.length, 'nothing twice');
-		assert.deepEqual(delivered, [...delivered].sort((a, b) => a - b), 'in order');
+		assert.deepEqual(
+			delivered,
+			[...delivered].sort((a, b) => a - b),
+			'in order',
+		);
 		for (const i of acknowledged) assert.ok(delivered.includes(i), `event ${i} was acknowledged, so it must arrive`);
 	});
 
@@ -337,7 +383,10 @@ describe('on disk', () => {
 		const third = dispatcher({ dataFolder: folder, scheduler: new HandClock() }).dispatcher;
 		await third.idle();
 		await receiver.close();
-		assert.deepEqual(receiver.received.map((r) => r.event.data.i), [0, 1, 2, 3]);
+		assert.deepEqual(
+			receiver.received.map((r) => r.event.data.i),
+			[0, 1, 2, 3],
+		);
 	});
 
 	it('rewrites its log when delivered lines pile up, and a restart then sends nothing again', async () => {
@@ -384,7 +433,14 @@ describe('deduplication', () => {
 		second.publish('message', message(2), 'id-2');
 		await second.idle();
 		await receiver.close();
-		assert.deepEqual(receiver.received.map((r) => [r.event.type, r.event.data.i]), [['message', 1], ['message.own', 1], ['message', 2]]);
+		assert.deepEqual(
+			receiver.received.map((r) => [r.event.type, r.event.data.i]),
+			[
+				['message', 1],
+				['message.own', 1],
+				['message', 2],
+			],
+		);
 		assert.equal(first.stats().deduplicated, 1);
 		assert.equal(second.stats().deduplicated, 1);
 	});
@@ -417,7 +473,10 @@ describe('a full queue', () => {
 		clock.fireAll();
 		await d.idle();
 		await receiver.close();
-		assert.deepEqual(receiver.received.map((r) => r.event.data.i), [3, 4, 5, 6, 7]);
+		assert.deepEqual(
+			receiver.received.map((r) => r.event.data.i),
+			[3, 4, 5, 6, 7],
+		);
 	});
 });
 
@@ -431,7 +490,10 @@ describe('/webhooks routes', () => {
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 		const call = async (method: string, pathname: string, body?: unknown) => {
-			const response = await fetch(base + pathname, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+			const response = await fetch(base + pathname, {
+				method,
+				body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+			});
 			const text = await response.text();
 			return { status: response.status, body: text ? JSON.parse(text) : undefined };
 		};
@@ -451,7 +513,10 @@ describe('/webhooks routes', () => {
 		assert.deepEqual(again.body.events, ['message', 'message.own']);
 		const all = await call('POST', '/webhooks', { url: 'https://n8n.example/webhook/2/webhook' });
 		assert.deepEqual(all.body.events, ['message', 'message.own', 'message.ack', 'session.state']);
-		assert.deepEqual((await call('GET', '/webhooks')).body.webhooks.map((w: { id: string }) => w.id), [created.body.id, all.body.id]);
+		assert.deepEqual(
+			(await call('GET', '/webhooks')).body.webhooks.map((w: { id: string }) => w.id),
+			[created.body.id, all.body.id],
+		);
 		assert.equal((await call('DELETE', `/webhooks/${created.body.id}`)).status, 204);
 		assert.equal((await call('DELETE', `/webhooks/${created.body.id}`)).status, 404);
 		assert.equal((await call('GET', '/status')).status, 418, 'other paths are left to the server');
@@ -462,7 +527,10 @@ describe('/webhooks routes', () => {
 		const { call, close } = await api();
 		assert.deepEqual((await call('POST', '/webhooks', 'nope')).body.error, 'bad_request');
 		assert.match((await call('POST', '/webhooks', { url: 'ftp://x/y' })).body.message, /http:\/\/ or https:\/\//);
-		assert.match((await call('POST', '/webhooks', { url: 'http://x/y', events: ['messages'] })).body.message, /message, message.own, message.ack, session.state/);
+		assert.match(
+			(await call('POST', '/webhooks', { url: 'http://x/y', events: ['messages'] })).body.message,
+			/message, message.own, message.ack, session.state/,
+		);
 		assert.equal((await call('POST', '/webhooks', { url: 'http://x/' + 'y'.repeat(20_000) })).status, 413);
 		assert.equal((await call('PUT', '/webhooks')).status, 405);
 		await close();

@@ -69,14 +69,28 @@ export class WebhookDispatcher implements EventSink {
 	private readonly scheduler: Scheduler;
 	private readonly random: () => number;
 	private readonly logger: WebhookLogger;
-	private readonly settings: Required<Pick<WebhookDispatcherOptions, 'session' | 'queueCapacity' | 'concurrency' | 'inFlightPerWebhook' | 'requestTimeoutMs' | 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'>>;
+	private readonly settings: Required<
+		Pick<
+			WebhookDispatcherOptions,
+			'session' | 'queueCapacity' | 'concurrency' | 'inFlightPerWebhook' | 'requestTimeoutMs' | 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'
+		>
+	>;
 	private active = 0;
 	private closed = false;
 	private readonly idleWaiters: Array<() => void> = [];
-	private readonly counters = { published: 0, deduplicated: 0, delivered: 0, retried: 0, droppedRefused: 0, droppedQueueFull: 0, droppedGaveUp: 0 };
+	private readonly counters = {
+		published: 0,
+		deduplicated: 0,
+		delivered: 0,
+		retried: 0,
+		droppedRefused: 0,
+		droppedQueueFull: 0,
+		droppedGaveUp: 0,
+	};
 
 	constructor(private readonly options: WebhookDispatcherOptions) {
-		if (!options.secret) throw new Error('The webhook signing secret is empty: set it in the gateway configuration, the same as in the n8n credential.');
+		if (!options.secret)
+			throw new Error('The webhook signing secret is empty: set it in the gateway configuration, the same as in the n8n credential.');
 		this.folder = path.join(options.dataFolder, 'webhooks');
 		this.registry = new Registry(this.folder);
 		this.seen = new SeenKeys(path.join(this.folder, 'seen-keys.log'), options.dedupCapacity ?? 10_000);
@@ -169,16 +183,30 @@ export class WebhookDispatcher implements EventSink {
 			this.counters.droppedQueueFull++;
 			// Once per hundred drops: a receiver down for hours must not flood the log.
 			if (this.counters.droppedQueueFull % 100 === 1) {
-				this.logger.warn(`Queue of webhook ${registration.id} is full (${this.settings.queueCapacity} events): dropping the oldest; ${this.counters.droppedQueueFull} dropped so far. Check that ${hostOf(registration.url)} is up.`);
+				this.logger.warn(
+					`Queue of webhook ${registration.id} is full (${this.settings.queueCapacity} events): dropping the oldest; ${this.counters.droppedQueueFull} dropped so far. Check that ${hostOf(registration.url)} is up.`,
+				);
 			}
 		});
-		this.lanes.set(registration.id, { registration, target: new URL(registration.url), queue, attempts: 0, waiting: false, removed: false });
+		this.lanes.set(registration.id, {
+			registration,
+			target: new URL(registration.url),
+			queue,
+			attempts: 0,
+			waiting: false,
+			removed: false,
+		});
 	}
 
 	private pump(): void {
 		if (this.closed) return;
 		for (const lane of this.lanes.values()) {
-			while (!lane.waiting && !lane.failure && lane.queue.inFlight < this.settings.inFlightPerWebhook && this.active < this.settings.concurrency) {
+			while (
+				!lane.waiting &&
+				!lane.failure &&
+				lane.queue.inFlight < this.settings.inFlightPerWebhook &&
+				this.active < this.settings.concurrency
+			) {
 				const event = lane.queue.take();
 				if (!event) break;
 				void this.deliver(lane, event);
@@ -222,7 +250,9 @@ export class WebhookDispatcher implements EventSink {
 			if (outcome.kind === 'delivered') this.counters.delivered++;
 			else {
 				this.counters.droppedRefused++;
-				this.logger.warn(`${whereOf(lane)} answered HTTP ${outcome.status} to ${idOf(event.body)}: not retried (only 408, 429 and 5xx are). Check the URL and that the workflow is active.`);
+				this.logger.warn(
+					`${whereOf(lane)} answered HTTP ${outcome.status} to ${idOf(event.body)}: not retried (only 408, 429 and 5xx are). Check the URL and that the workflow is active.`,
+				);
 			}
 		}
 		if (lane.failure && lane.queue.inFlight === 0) this.backOff(lane, lane.failure);
@@ -238,7 +268,9 @@ export class WebhookDispatcher implements EventSink {
 			if (head) {
 				lane.queue.remove(head.seq);
 				this.counters.droppedGaveUp++;
-				this.logger.warn(`${whereOf(lane)} failed ${this.settings.maxAttempts} times for ${idOf(head.body)} (last: ${failure.reason}): event given up.`);
+				this.logger.warn(
+					`${whereOf(lane)} failed ${this.settings.maxAttempts} times for ${idOf(head.body)} (last: ${failure.reason}): event given up.`,
+				);
 			}
 			lane.attempts = 0;
 			return;

@@ -17,7 +17,8 @@ export function webhookRoutes(dispatcher: WebhookDispatcher): Route {
 		}
 		const match = /^\/webhooks\/([^/]+)$/.exec(url.pathname);
 		if (!match) return false;
-		if (req.method !== 'DELETE') return reply(res, 405, { error: 'method_not_allowed', message: 'Use DELETE on /webhooks/:id.' }, { Allow: 'DELETE' });
+		if (req.method !== 'DELETE')
+			return reply(res, 405, { error: 'method_not_allowed', message: 'Use DELETE on /webhooks/:id.' }, { Allow: 'DELETE' });
 		if (!dispatcher.unregister(decodeURIComponent(match[1]))) {
 			return reply(res, 404, { error: 'not_found', message: 'No webhook has this ID; GET /webhooks lists them.' });
 		}
@@ -39,10 +40,16 @@ async function register(dispatcher: WebhookDispatcher, req: IncomingMessage, res
 	}
 	const { url, events } = (body ?? {}) as { url?: unknown; events?: unknown };
 	if (typeof url !== 'string' || !isHttpUrl(url)) {
-		return reply(res, 400, { error: 'bad_request', message: '"url" must be an http:// or https:// URL the gateway can reach, such as n8n\'s production webhook URL.' });
+		return reply(res, 400, {
+			error: 'bad_request',
+			message: '"url" must be an http:// or https:// URL the gateway can reach, such as n8n\'s production webhook URL.',
+		});
 	}
 	if (events !== undefined && (!Array.isArray(events) || !events.every(isEventType))) {
-		return reply(res, 400, { error: 'bad_request', message: `"events" must be a list of: ${EVENT_TYPES.join(', ')} (or left out for all).` });
+		return reply(res, 400, {
+			error: 'bad_request',
+			message: `"events" must be a list of: ${EVENT_TYPES.join(', ')} (or left out for all).`,
+		});
 	}
 	const { registration, created } = dispatcher.register(url, events);
 	return reply(res, created ? 201 : 200, registration);
