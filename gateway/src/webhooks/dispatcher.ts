@@ -30,7 +30,7 @@ export interface WebhookDispatcherOptions {
 	requestTimeoutMs?: number;
 	retryBaseMs?: number;
 	retryMaxMs?: number;
-	/** Attempts before an event is given up (logged); the defaults span about two hours. */
+	/** Attempts before an event is given up (logged); the defaults span 1½ to 2 hours. */
 	maxAttempts?: number;
 	scheduler?: Scheduler;
 	random?: () => number;
