@@ -65,6 +65,7 @@ export const createWhatsAppWebClient: WaClientFactory = ({ authDir, clientId, ch
 			await client.destroy().catch(() => {});
 		},
 		logout: () => client.logout(),
+		getState: async () => (await client.getState()) ?? null,
 		requestPairingCode: (phone) => client.requestPairingCode(phone),
 		async getNumberId(number) {
 			const id = await client.getNumberId(number);
