@@ -8,6 +8,7 @@ import type { WaMedia, WaSent } from './client/port';
 import { MediaError, MediaLimits, mediaFromBase64, mediaFromUrl } from './media';
 import { RateLimited, SendQueue } from './sendQueue';
 import { Session, SessionNotReady } from './session';
+import { withTimeout } from './timeout';
 
 /** A mounted handler (e.g. the webhook routes): answers and returns true, or returns false to pass. */
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -80,14 +81,6 @@ function notReady(error: SessionNotReady): HttpError {
 	return new HttpError(409, 'not_ready', `The WhatsApp session is ${error.state}, not READY: check GET /status and link the device by QR code.`);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-	let timer: NodeJS.Timeout;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new HttpError(504, 'timeout', `WhatsApp Web did not confirm the send within ${ms} ms; it may still go out.`)), ms);
-	});
-	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 export function createApi(options: ApiOptions): http.Server {
 	const { session, queue } = options;
 	const maxBody = options.maxBodyBytes ?? 1_000_000;
@@ -137,6 +130,7 @@ export function createApi(options: ApiOptions): http.Server {
 				}),
 			),
 			options.sendTimeoutMs,
+			() => new HttpError(504, 'timeout', `WhatsApp Web did not confirm the send within ${options.sendTimeoutMs} ms; it may still go out.`),
 		);
 		sendJson(res, 200, { messageId: sent.messageId, chatId: sent.chatId });
 	}

@@ -7,12 +7,14 @@
 // whatsapp-web.js fires no event when it cannot start (initialize() just rejects), may never fire
 // `ready` after `authenticated`, and keeps Chromium running after a failure: hence the watchdogs, the
 // destroy after every failure, and a generation number that makes a replaced client's late events
-// harmless.
+// harmless. While READY a health loop asks the page for its state: a crashed or frozen page fires no
+// event at all (getState() then throws, or hangs), and the session would stay READY while every send fails.
 
 import type { WaClientFactory, WaClientHandlers, WaClientPort, WaMe, WaMessage } from './client/port';
 import { EventSink, digitsOf, noopSink, toMessageData } from './events';
 import { classifyStartError, errorText, Failure, FailureReason, nextStep } from './failures';
 import { deleteProfile, profileDir, releaseStaleProfileLock } from './profile';
+import { withTimeout } from './timeout';
 
 export type SessionState = 'STOPPED' | 'STARTING' | 'QR' | 'PAIRING_CODE' | 'AUTHENTICATING' | 'READY' | 'FAILED';
 
@@ -41,6 +43,15 @@ export interface SessionOptions {
 	/** First restart delay after a failure; doubles per failure in a row, with ±20 % jitter. */
 	restartBaseMs?: number;
 	restartMaxMs?: number;
+	/** While READY, time between two health checks (getState() on the page). */
+	healthIntervalMs?: number;
+	/** A health check unanswered after this time fails the session: a frozen tab hangs, it does not throw. */
+	healthTimeoutMs?: number;
+	/**
+	 * Health checks in a row that may answer a state other than CONNECTED (WhatsApp Web reconnecting on
+	 * its own) before the session is restarted.
+	 */
+	healthMaxStrikes?: number;
 	/** Failures in a row after which the session stays FAILED until someone calls start() or logout(). */
 	maxRestarts?: number;
 }
@@ -57,6 +68,8 @@ export class Session {
 	private generation = 0;
 	private watchdog: NodeJS.Timeout | null = null;
 	private restartTimer: NodeJS.Timeout | null = null;
+	private healthTimer: NodeJS.Timeout | null = null;
+	private healthStrikes = 0;
 	private failuresInARow = 0;
 	private stopped = true;
 	/** IDs of messages /send made, so their `message.own` echo says sentByGateway (bounded, oldest out). */
@@ -77,6 +90,9 @@ export class Session {
 			readyTimeoutMs: 120_000,
 			restartBaseMs: 5_000,
 			restartMaxMs: 300_000,
+			healthIntervalMs: 60_000,
+			healthTimeoutMs: 20_000,
+			healthMaxStrikes: 3,
 			maxRestarts: 20,
 			...options,
 		} as Required<Omit<SessionOptions, 'events' | 'log'>>;
@@ -232,6 +248,8 @@ export class Session {
 				this.qr = null;
 				this.failuresInARow = 0;
 				this.setState('READY');
+				this.healthStrikes = 0;
+				this.scheduleHealthCheck(generation);
 			},
 			disconnected: (reason) => {
 				if (!live()) return;
@@ -292,6 +310,43 @@ export class Session {
 		}, delay);
 	}
 
+	private scheduleHealthCheck(generation: number): void {
+		if (this.healthTimer) clearTimeout(this.healthTimer);
+		this.healthTimer = setTimeout(() => {
+			this.healthTimer = null;
+			void this.checkHealth(generation);
+		}, this.opts.healthIntervalMs);
+	}
+
+	private async checkHealth(generation: number): Promise<void> {
+		const client = this.client;
+		const current = () => generation === this.generation && this.state === 'READY' && !this.stopped;
+		if (!client || !current()) return;
+		const seconds = Math.round(this.opts.healthTimeoutMs / 1000);
+		let state: string | null;
+		try {
+			state = await withTimeout(client.getState(), this.opts.healthTimeoutMs, () => new HealthCheckTimeout());
+		} catch (error) {
+			const failure: Failure =
+				error instanceof HealthCheckTimeout
+					? { reason: 'timeout', detail: `WhatsApp Web did not answer within ${seconds} s` }
+					: classifyStartError(error);
+			void this.fail(generation, { reason: failure.reason, detail: `health check: ${failure.detail ?? 'no detail'}` });
+			return;
+		}
+		if (!current()) return;
+		if (state === 'CONNECTED') {
+			this.healthStrikes = 0;
+		} else if (++this.healthStrikes >= this.opts.healthMaxStrikes) {
+			const detail = `health check: WhatsApp Web reported ${state ?? 'no state'} ${this.healthStrikes} times in a row`;
+			void this.fail(generation, { reason: 'timeout', detail });
+			return;
+		} else {
+			this.log(`health check: WhatsApp Web reported ${state ?? 'no state'}, not CONNECTED (${this.healthStrikes} of ${this.opts.healthMaxStrikes})`);
+		}
+		this.scheduleHealthCheck(generation);
+	}
+
 	private arm(generation: number, ms: number, detail: string): void {
 		this.disarm();
 		this.watchdog = setTimeout(() => void this.fail(generation, { reason: 'timeout', detail }), ms);
@@ -306,6 +361,8 @@ export class Session {
 		this.disarm();
 		if (this.restartTimer) clearTimeout(this.restartTimer);
 		this.restartTimer = null;
+		if (this.healthTimer) clearTimeout(this.healthTimer);
+		this.healthTimer = null;
 	}
 
 	/** Always destroy after a failure: whatsapp-web.js leaves Chromium running after initialize() rejects. */
@@ -326,6 +383,8 @@ export class Session {
 		for (const listener of this.listeners) listener(status);
 	}
 }
+
+class HealthCheckTimeout extends Error {}
 
 export class SessionNotReady extends Error {
 	constructor(

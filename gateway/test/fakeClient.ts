@@ -18,6 +18,9 @@ export class FakeClient implements WaClientPort {
 	lidToPhone = new Map<string, string>();
 	sent: Array<{ chatId: string; text?: string; media?: WaMedia; caption?: string }> = [];
 	sendError: unknown = null;
+	/** What getState() does: answer a state, throw (page gone) or never settle (frozen tab). */
+	health: { kind: 'state'; state: string | null } | { kind: 'throw'; error: unknown } | { kind: 'hang' } = { kind: 'state', state: 'CONNECTED' };
+	healthChecks = 0;
 	private counter = 0;
 
 	constructor(
@@ -38,6 +41,13 @@ export class FakeClient implements WaClientPort {
 	async logout(): Promise<void> {
 		this.loggedOut = true;
 		this.handlers.disconnected('LOGOUT');
+	}
+	async getState(): Promise<string | null> {
+		this.healthChecks++;
+		if (this.destroyed) throw new Error('Protocol error (Runtime.callFunctionOn): Target closed');
+		if (this.health.kind === 'throw') throw this.health.error;
+		if (this.health.kind === 'hang') return new Promise(() => {});
+		return this.health.state;
 	}
 	async requestPairingCode(phone: string): Promise<string> {
 		const code = `CODE${phone.slice(-4)}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, TestContext } from 'node:test';
 import { Session, SessionOptions } from '../src/session';
 import { fakeFactory } from './fakeClient';
 import { RecordingSink, tempDir, waitForState } from './helpers';
@@ -250,4 +250,113 @@ test('messages: incoming → message; own from the phone vs from /send flagged a
 		[sent.messageId, true],
 		['true_phone', false],
 	]);
+});
+
+// Health loop while READY. The clock is mocked (setTimeout only), so the interval, the check's own
+// timeout and the restart backoff are stepped by hand; setImmediate stays real to let promises settle.
+const settle = () => new Promise<void>((r) => setImmediate(r));
+
+function readyOnMockedClock(t: TestContext) {
+	t.mock.timers.enable({ apis: ['setTimeout'] });
+	const made = makeSession(t, { healthIntervalMs: 60_000, healthTimeoutMs: 20_000, healthMaxStrikes: 3, restartBaseMs: 5_000, restartMaxMs: 5_000 });
+	made.session.start();
+	made.fake.clients[0].completePairing();
+	assert.equal(made.session.status().state, 'READY');
+	return made;
+}
+
+test('health: a READY session is checked once per interval and stays READY while WhatsApp Web answers CONNECTED', async (t) => {
+	const { session, fake } = readyOnMockedClock(t);
+	const client = fake.clients[0];
+	t.mock.timers.tick(59_999);
+	await settle();
+	assert.equal(client.healthChecks, 0);
+	for (let i = 1; i <= 3; i++) {
+		t.mock.timers.tick(i === 1 ? 1 : 60_000);
+		await settle();
+		assert.equal(client.healthChecks, i);
+	}
+	assert.equal(session.status().state, 'READY');
+});
+
+test('health: the page gone under a READY session (getState throws) → FAILED with the reason, destroyed, restarted after the backoff', async (t) => {
+	const { session, fake } = readyOnMockedClock(t);
+	fake.clients[0].health = { kind: 'throw', error: new Error('Protocol error (Runtime.callFunctionOn): Target closed.') };
+	t.mock.timers.tick(60_000);
+	await settle();
+	const s = session.status();
+	assert.equal(s.state, 'FAILED');
+	assert.equal(s.reason, 'browser_launch_failed');
+	assert.match(s.detail ?? '', /^health check: .*Target closed/);
+	assert.equal(fake.clients[0].destroyed, true);
+	assert.equal(fake.clients.length, 1);
+	t.mock.timers.tick(6_000); // the backoff: 5 s ± 20 %
+	await settle();
+	assert.equal(fake.clients.length, 2);
+	assert.equal(session.status().state, 'STARTING');
+});
+
+test('health: WhatsApp Web no longer loaded in the page (window.require …) → FAILED whatsapp_web_incompatible', async (t) => {
+	const { session, fake } = readyOnMockedClock(t);
+	fake.clients[0].health = { kind: 'throw', error: new Error('Evaluation failed: TypeError: window.require is not a function') };
+	t.mock.timers.tick(60_000);
+	await settle();
+	assert.equal(session.status().reason, 'whatsapp_web_incompatible');
+});
+
+test('health: a frozen tab (getState never answers) → FAILED timeout after the check timeout, not before', async (t) => {
+	const { session, fake } = readyOnMockedClock(t);
+	fake.clients[0].health = { kind: 'hang' };
+	t.mock.timers.tick(60_000);
+	await settle();
+	assert.equal(fake.clients[0].healthChecks, 1);
+	t.mock.timers.tick(19_999);
+	await settle();
+	assert.equal(session.status().state, 'READY');
+	t.mock.timers.tick(1);
+	await settle();
+	assert.equal(session.status().state, 'FAILED');
+	assert.equal(session.status().reason, 'timeout');
+	assert.equal(session.status().detail, 'health check: WhatsApp Web did not answer within 20 s');
+	assert.equal(fake.clients[0].destroyed, true);
+});
+
+test('health: a state other than CONNECTED is tolerated while WhatsApp Web reconnects, and fails the session when it lasts', async (t) => {
+	const { session, fake } = readyOnMockedClock(t);
+	const client = fake.clients[0];
+	client.health = { kind: 'state', state: 'TIMEOUT' };
+	for (let i = 0; i < 2; i++) {
+		t.mock.timers.tick(60_000);
+		await settle();
+	}
+	assert.equal(session.status().state, 'READY');
+	client.health = { kind: 'state', state: 'CONNECTED' }; // reconnected: the count starts again
+	t.mock.timers.tick(60_000);
+	await settle();
+	client.health = { kind: 'state', state: null };
+	for (let i = 0; i < 2; i++) {
+		t.mock.timers.tick(60_000);
+		await settle();
+	}
+	assert.equal(session.status().state, 'READY');
+	t.mock.timers.tick(60_000);
+	await settle();
+	assert.equal(session.status().state, 'FAILED');
+	assert.equal(session.status().reason, 'timeout');
+	assert.equal(session.status().detail, 'health check: WhatsApp Web reported no state 3 times in a row');
+});
+
+test('health: no check outside READY, and none after stop', async (t) => {
+	t.mock.timers.enable({ apis: ['setTimeout'] });
+	const { session, fake } = makeSession(t, { healthIntervalMs: 60_000, startTimeoutMs: 10_000_000 });
+	session.start();
+	fake.clients[0].emitQr();
+	t.mock.timers.tick(600_000);
+	await settle();
+	assert.equal(fake.clients[0].healthChecks, 0);
+	fake.clients[0].completePairing();
+	await session.stop();
+	t.mock.timers.tick(600_000);
+	await settle();
+	assert.equal(fake.clients[0].healthChecks, 0);
 });

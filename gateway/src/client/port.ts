@@ -77,6 +77,11 @@ export interface WaClientPort {
 	destroy(): Promise<void>;
 	/** Unlinks the device on the phone and deletes the saved session. Throws when WhatsApp Web is not loaded. */
 	logout(): Promise<void>;
+	/**
+	 * WhatsApp Web's connection state (`CONNECTED`, `OPENING`, `TIMEOUT`, …), or null when the page has
+	 * none. Throws when the page or the browser is gone, and may hang when the tab is frozen.
+	 */
+	getState(): Promise<string | null>;
 	/** `phone` in digits only. Resolves to an 8-character code. */
 	requestPairingCode(phone: string): Promise<string>;
 	/** `number` in digits only. The chat ID (`…@c.us`) when the number is on WhatsApp, else null. */

@@ -3,7 +3,7 @@
 
 import { Client, LocalAuth, MessageMedia } from 'whatsapp-web.js';
 import type { Message } from 'whatsapp-web.js';
-import type { WaClientFactory, WaClientPort, WaMessage } from './port';
+import type { WaClientFactory, WaClientHandlers, WaClientPort, WaMessage } from './port';
 
 function toWaMessage(msg: Message): WaMessage {
 	const raw = msg as unknown as { _data?: { notifyName?: string } };
@@ -25,7 +25,7 @@ function toWaMessage(msg: Message): WaMessage {
 export const createWhatsAppWebClient: WaClientFactory = ({ authDir, clientId, chromiumPath, handlers }) => {
 	const client = new Client({
 		authStrategy: new LocalAuth({ clientId, dataPath: authDir }),
-		// The default 'local' cache pins a stale WhatsApp Web build after a while (notes: whatsapp-web.js #2732).
+		// The default 'local' cache pins a stale WhatsApp Web build after a while (whatsapp-web.js issue #2732).
 		webVersionCache: { type: 'none' },
 		puppeteer: {
 			headless: true,
@@ -34,6 +34,11 @@ export const createWhatsAppWebClient: WaClientFactory = ({ authDir, clientId, ch
 			args: ['--no-sandbox', '--disable-setuid-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
 		},
 	});
+	return wireClient(client, handlers);
+};
+
+/** Reports a whatsapp-web.js Client's events through the port (apart from its construction, so a test can drive a stub). */
+export function wireClient(client: Client, handlers: WaClientHandlers): WaClientPort {
 	let destroyed = false;
 	client.on('qr', (qr: string) => handlers.qr(qr));
 	client.on('code', (code: string) => handlers.code(code));
@@ -65,6 +70,7 @@ export const createWhatsAppWebClient: WaClientFactory = ({ authDir, clientId, ch
 			await client.destroy().catch(() => {});
 		},
 		logout: () => client.logout(),
+		getState: async () => (await client.getState()) ?? null,
 		requestPairingCode: (phone) => client.requestPairingCode(phone),
 		async getNumberId(number) {
 			const id = await client.getNumberId(number);
@@ -87,4 +93,4 @@ export const createWhatsAppWebClient: WaClientFactory = ({ authDir, clientId, ch
 		},
 	};
 	return port;
-};
+}
