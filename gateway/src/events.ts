@@ -3,13 +3,12 @@
 // EventSink; without it events go nowhere.
 
 import type { WaMessage } from './client/port';
+import type { EventSink, GatewayEventType } from './webhooks/types';
 
-export type EventType = 'message' | 'message.own' | 'message.ack' | 'session.state';
-
-export interface EventSink {
-	/** Must not throw and must not block: delivery is the sink's business. */
-	publish(type: EventType, data: object, dedupKey?: string): void;
-}
+// One declaration of the event types and of the sink, in src/webhooks/types.ts. A sink must not throw and must
+// not block: delivery is its business.
+export type { EventSink };
+export type EventType = GatewayEventType;
 
 export const noopSink: EventSink = { publish() {} };
 

@@ -9,6 +9,7 @@ import { createApi, Route } from './http';
 import { claimDataDir } from './profile';
 import { SendQueue } from './sendQueue';
 import { Session } from './session';
+import { WebhookDispatcher, webhookRoutes } from './webhooks';
 
 export interface Gateway {
 	session: Session;
@@ -61,6 +62,15 @@ export async function startGateway(config: GatewayConfig, parts: GatewayParts): 
 	};
 }
 
+/**
+ * The webhooks as `npm start` mounts them: events go to every URL registered through /webhooks (the WhatsApp
+ * Web Trigger registers itself), signed with the webhook secret, from a queue on disk in the data folder.
+ */
+export function webhookParts(config: GatewayConfig): { events: WebhookDispatcher; routes: Route[] } {
+	const events = new WebhookDispatcher({ dataFolder: config.dataDir, secret: config.webhookSecret });
+	return { events, routes: [webhookRoutes(events)] };
+}
+
 async function main(): Promise<void> {
 	let config: GatewayConfig;
 	try {
@@ -74,7 +84,8 @@ async function main(): Promise<void> {
 	}
 	// Loaded here, not at the top: tests import this file without loading whatsapp-web.js.
 	const { createWhatsAppWebClient } = await import('./client/wwebjs');
-	const gateway = await startGateway(config, { createClient: createWhatsAppWebClient });
+	const webhooks = webhookParts(config);
+	const gateway = await startGateway(config, { createClient: createWhatsAppWebClient, ...webhooks });
 	const address = gateway.server.address();
 	const port = typeof address === 'object' && address ? address.port : config.port;
 	console.log(`WhatsApp Web gateway on http://${config.host}:${port} (data in ${config.dataDir}); GET /status shows the session.`);
@@ -83,7 +94,10 @@ async function main(): Promise<void> {
 		if (closing) return;
 		closing = true;
 		console.log(`${signal}: closing Chromium and stopping`);
-		gateway.close().then(
+		gateway
+			.close()
+			.then(() => webhooks.events.close())
+			.then(
 			() => process.exit(0),
 			() => process.exit(1),
 		);
