@@ -31,7 +31,7 @@ import {
 	type InFlightMessage,
 	type SyncState,
 } from '../nodes/WeCom/actions/kfMessage/syncState';
-import { openWorkflowState, resetWorkflowStates } from '../nodes/shared/workflowState';
+import { openWorkflowState, resetWorkflowStates } from '../nodes/common/workflowState';
 import { machine, machineLine, measure, median } from './support/measure';
 
 const ACCOUNT = 'ww_bench_corp:wkBENCHKF0001';

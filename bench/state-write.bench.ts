@@ -27,7 +27,7 @@ import { ObservableObject, type IDataObject } from 'n8n-workflow';
 
 import { requireBuilt, runNode, cleanupHarness } from '../test/nodes/harness';
 import { emptyState, MAX_CONVERSATIONS, reviveState, snapshotState, STATE_NAMESPACE, type AutoReplyState } from '../nodes/AutoReply/engine/state';
-import { openWorkflowState, type WorkflowState } from '../nodes/shared/workflowState';
+import { openWorkflowState, type WorkflowState } from '../nodes/common/workflowState';
 import { machine, machineLine, measure, median } from './support/measure';
 
 const CONVERSATIONS = MAX_CONVERSATIONS;
@@ -95,7 +95,7 @@ function microRow(label: string, fn: () => void): Row & { run: () => void } {
 
 async function main(): Promise<void> {
 	const outArg = argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
-	const workflowState = await requireBuilt<typeof import('../nodes/shared/workflowState')>('dist/nodes/shared/workflowState.js');
+	const workflowState = await requireBuilt<typeof import('../nodes/common/workflowState')>('dist/nodes/common/workflowState.js');
 	const now0 = Date.now();
 	const stored = storedState(now0);
 

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { callWithParameters } from '../shared/expression';
+import { callWithParameters } from '../common/expression';
 import { OPERATIONS, properties } from './description';
 import { execute } from './execute';
 import { outputs } from './outputs';

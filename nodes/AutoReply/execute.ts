@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeExecutionHint } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { TEXT_LIMITS } from '../shared/channels';
-import { failedItem, reportFailedItems } from '../shared/failedItem';
-import { openWorkflowState, type WorkflowState } from '../shared/workflowState';
-import { fitToLimit, type TextLimit } from '../shared/text';
+import { TEXT_LIMITS } from '../common/channels';
+import { failedItem, reportFailedItems } from '../common/failedItem';
+import { openWorkflowState, type WorkflowState } from '../common/workflowState';
+import { fitToLimit, type TextLimit } from '../common/text';
 import { isValidTimezone, parseTimeOfDay, WEEKDAYS, type BusinessHours, type Weekday } from './engine/businessHours';
 import { parseFaqEntries } from './engine/faqEntries';
 import { splitLines } from './engine/normalize';

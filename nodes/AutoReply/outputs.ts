@@ -1,4 +1,4 @@
-import { callWithParameters } from '../shared/expression';
+import { callWithParameters } from '../common/expression';
 import { ROUTES } from './engine/route';
 
 /**

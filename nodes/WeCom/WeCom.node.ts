@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { operationSubtitle } from '../shared/resource';
+import { operationSubtitle } from '../common/resource';
 import { properties, resources } from './actions/node.description';
 import { weComCallbackApiTest } from './callback/credentialTest';
 import { router } from './actions/router';

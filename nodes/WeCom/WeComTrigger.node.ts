@@ -7,7 +7,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 
-import { callWithParameters } from '../shared/expression';
+import { callWithParameters } from '../common/expression';
 import { weComCallbackApiTest } from './callback/credentialTest';
 import { WeComCallbackError } from './callback/crypto';
 import { callbackDedupeKey, RetryGate, type CallbackAnswer, type RetryVerdict } from './callback/dedupe';

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { routerFor } from '../shared/router';
+import { routerFor } from '../common/router';
 import { properties, resources, subtitle } from './actions/node.description';
 
 const router = routerFor(resources);

@@ -10,7 +10,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { cleanupHarness, requireBuilt, runNode, type RunNodeResult } from './harness';
 
-type StateModule = typeof import('../../nodes/shared/workflowState');
+type StateModule = typeof import('../../nodes/common/workflowState');
 
 const OUT = { keyword: 0, faq: 1, handoff: 2, noMatch: 3, outOfHours: 4, silent: 5 } as const;
 const CAP = 5000;
@@ -19,7 +19,7 @@ let state: StateModule;
 let workflowCounter = 0;
 
 before(async () => {
-	state = await requireBuilt<StateModule>('dist/nodes/shared/workflowState.js');
+	state = await requireBuilt<StateModule>('dist/nodes/common/workflowState.js');
 });
 after(() => cleanupHarness());
 

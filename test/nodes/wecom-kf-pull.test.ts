@@ -13,7 +13,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { startFakeWeComApi, type FakeRequestRecord, type FakeWeComApi } from '../fakes/wecom';
 import { cleanupHarness, requireBuilt, runNode } from './harness';
 
-type State = typeof import('../../nodes/shared/workflowState');
+type State = typeof import('../../nodes/common/workflowState');
 
 const CORP_ID = 'ww_kf_pull_corp';
 const KF = 'wkFAKEKF0001';
@@ -34,7 +34,7 @@ before(async () => {
 		now: () => Date.now() + clockOffsetMs,
 		onRequest: (record) => onAnswered?.(record),
 	});
-	state = await requireBuilt<State>('dist/nodes/shared/workflowState.js');
+	state = await requireBuilt<State>('dist/nodes/common/workflowState.js');
 });
 
 beforeEach(() => {

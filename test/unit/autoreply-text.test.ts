@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { fitToLimit, truncateChars, truncateUtf8 } from '../../nodes/shared/text';
+import { fitToLimit, truncateChars, truncateUtf8 } from '../../nodes/common/text';
 import { seeded } from '../support/random';
 
 const FAMILY = '👨‍👩‍👧'; // 3 emoji joined by ZWJ: 8 code units, 18 bytes

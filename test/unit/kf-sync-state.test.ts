@@ -24,7 +24,7 @@ import {
 	type KfMessage,
 	type SyncState,
 } from '../../nodes/WeCom/actions/kfMessage/syncState';
-import { openWorkflowState, resetWorkflowStates } from '../../nodes/shared/workflowState';
+import { openWorkflowState, resetWorkflowStates } from '../../nodes/common/workflowState';
 import { n8nExecution, type N8nExecution } from '../support/n8n-execution';
 
 const ACCOUNT = 'ww_corp:wkKF1';

@@ -15,7 +15,7 @@ import { AutoReply } from '../../nodes/AutoReply/AutoReply.node';
 import { properties as autoReplyProperties } from '../../nodes/AutoReply/description';
 import { ROUTES } from '../../nodes/AutoReply/engine/route';
 import { properties, resources } from '../../nodes/WeCom/actions/node.description';
-import { TEXT_LIMITS } from '../../nodes/shared/channels';
+import { TEXT_LIMITS } from '../../nodes/common/channels';
 import { outputsShown as shownOutputs } from '../support/node-description';
 
 function operationList(resource: string): INodeProperties {

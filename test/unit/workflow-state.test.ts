@@ -7,7 +7,7 @@ import { beforeEach, describe, it } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { openWorkflowState, resetWorkflowStates } from '../../nodes/shared/workflowState';
+import { openWorkflowState, resetWorkflowStates } from '../../nodes/common/workflowState';
 import { n8nExecution } from '../support/n8n-execution';
 
 let executions = 0;

@@ -1,8 +1,8 @@
 import type { IExecuteFunctions, IDataObject, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { TEXT_LIMITS } from '../../shared/channels';
-import { truncateUtf8 } from '../../shared/text';
+import { TEXT_LIMITS } from '../../common/channels';
+import { truncateUtf8 } from '../../common/text';
 import type { MediaFile } from '../transport';
 import { MAX_RETRIES, retriesFrom } from '../transport/retry';
 

@@ -1,1 +1,1 @@
-export * from '../../shared/resource';
+export * from '../../common/resource';

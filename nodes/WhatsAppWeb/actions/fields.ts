@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { TEXT_LIMITS } from '../../shared/channels';
+import { TEXT_LIMITS } from '../../common/channels';
 
 const MAX_TEXT = TEXT_LIMITS.whatsApp.max;
 

@@ -1,4 +1,4 @@
-import { nodeProperties, operationSubtitle, type Resource } from '../../shared/resource';
+import { nodeProperties, operationSubtitle, type Resource } from '../../common/resource';
 import { contact } from './contact';
 import { message } from './message';
 import { session } from './session';

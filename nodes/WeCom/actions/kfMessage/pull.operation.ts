@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties, NodeTypeAndVersion } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { runExclusive } from '../../../shared/keyedQueue';
-import { openWorkflowState, type WorkflowState } from '../../../shared/workflowState';
+import { runExclusive } from '../../../common/keyedQueue';
+import { openWorkflowState, type WorkflowState } from '../../../common/workflowState';
 import { getWeComCredentials, weComApiRequest } from '../../transport';
 import {
 	emptySyncState,

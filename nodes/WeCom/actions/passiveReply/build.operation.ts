@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { TEXT_LIMITS } from '../../../shared/channels';
+import { TEXT_LIMITS } from '../../../common/channels';
 import { buildEncryptedReply, decodeEncodingAesKey } from '../../callback/crypto';
 import { buildXml, type XmlBuildObject } from '../../callback/xml';
 

@@ -1,4 +1,4 @@
-import { defineResource } from '../../../shared/resource';
+import { defineResource } from '../../../common/resource';
 import * as checkNumber from './checkNumber.operation';
 
 export const contact = defineResource({

@@ -1,4 +1,4 @@
-import { defineResource } from '../../../shared/resource';
+import { defineResource } from '../../../common/resource';
 import * as sendMedia from './sendMedia.operation';
 import * as sendText from './sendText.operation';
 

@@ -1,4 +1,4 @@
-import { defineResource } from '../../../shared/resource';
+import { defineResource } from '../../../common/resource';
 import * as getQrCode from './getQrCode.operation';
 import * as getStatus from './getStatus.operation';
 import * as logOut from './logOut.operation';
