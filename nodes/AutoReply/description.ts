@@ -108,9 +108,9 @@ export const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default:
-			"={{ [$json.open_kfid ?? $json.AgentID ?? 'chat', $json.external_userid ?? $json.FromUserName ?? $json.from].join(':') }}",
+			"={{ $json.conversationId ?? [$json.open_kfid ?? $json.AgentID ?? 'chat', $json.external_userid ?? $json.FromUserName ?? $json.from].join(':') }}",
 		description:
-			'What identifies one customer\'s conversation: hand-off pauses and the out-of-hours reply are kept per conversation. The default fits WeChat Customer Service (open_kfid:external_userid), WeCom app callbacks (AgentID:FromUserName) and WhatsApp (chat:from).',
+			'What identifies one customer\'s conversation: hand-off pauses and the out-of-hours reply are kept per conversation. The default takes the item\'s conversationId when it has one (the WhatsApp Web Trigger gives the chat, so a reply typed on the phone pauses the same conversation), else fits WeChat Customer Service (open_kfid:external_userid) and WeCom app callbacks (AgentID:FromUserName).',
 	},
 	{
 		displayName: 'Message Text',

@@ -10,7 +10,7 @@ import { NodeConnectionTypes, NodeOperationError, sleep } from 'n8n-workflow';
 import { callWithParameters } from '../common/expression';
 import { weComCallbackApiTest } from './callback/credentialTest';
 import { WeComCallbackError } from './callback/crypto';
-import { callbackDedupeKey, RetryGate, type CallbackAnswer, type RetryVerdict } from './callback/dedupe';
+import { callbackDedupeKey, weComRetryGate } from './callback/dedupe';
 import { passesFilter } from './callback/filter';
 import {
 	callbackSecretsFrom,
@@ -24,10 +24,11 @@ import {
 	type OpenedMessage,
 } from './callback/open';
 import { RefusalLog, refusalAnswer, type RefusalReason, type RefusalSource } from './callback/refusals';
-import { SecretsCache } from './callback/secretsCache';
+import { type CallbackAnswer, type RetryVerdict } from '../common/retryGate';
+import { SecretsCache } from '../common/secretsCache';
 
 // What the trigger keeps in memory between requests, per n8n process (docs/callbacks.md).
-const retryGate = new RetryGate({ sleep });
+const retryGate = weComRetryGate(sleep);
 const refusals = new RefusalLog();
 /** Credential values for 5 minutes; a failed callback may reload them, at most every 10 seconds. */
 const callbackSecrets = new SecretsCache<CallbackSecrets>(5 * 60 * 1000, 10 * 1000);

@@ -6,11 +6,23 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
+import { NodeConnectionTypes, sleep } from 'n8n-workflow';
 
+import type { CallbackAnswer } from '../common/retryGate';
+import { SecretsCache } from '../common/secretsCache';
+import { eventDedupeKey, gatewayRetryGate } from './trigger/dedupe';
 import { eventItem, gatewayEventTypes, readGatewayEvent, TRIGGER_EVENTS, triggerEventOf } from './trigger/events';
-import { verifyGatewaySignature } from './trigger/signature';
-import { gatewayRequest, webhookSecretOf } from './transport';
+import { verifyGatewaySignature, type SignatureVerdict } from './trigger/signature';
+import { CREDENTIAL_TYPE, gatewayRequest, webhookSecretOf } from './transport';
+
+// What the trigger keeps in memory between deliveries, per n8n process (docs/whatsapp.md, "In queue mode").
+const retryGate = gatewayRetryGate(sleep);
+/**
+ * The webhook secret for 5 minutes: a credential read from a webhook costs n8n 2.41 an expression isolate
+ * (bench/README.md, trigger-load). A delivery refused with the cached secret reloads it, at most every 10 s,
+ * so a secret changed in both places works from the next delivery and forged deliveries cannot force a read each.
+ */
+const webhookSecrets = new SecretsCache<string>(5 * 60 * 1000, 10 * 1000);
 
 /**
  * n8n sends a string answer as text/html unless the webhook declares a content type. The description's index
@@ -26,7 +38,7 @@ interface DeliveryRequest {
 	headers: Record<string, string | string[] | undefined>;
 }
 
-interface DeliveryResponse {
+interface DeliveryResponse extends CallbackAnswer {
 	status(code: number): DeliveryResponse;
 	type(contentType: string): DeliveryResponse;
 	send(body: string): DeliveryResponse;
@@ -46,6 +58,16 @@ function header(req: DeliveryRequest, name: string): string | undefined {
 function answerNow(res: DeliveryResponse, status: number, text: string): IWebhookResponseData {
 	res.status(status).type('text/plain').send(text);
 	return { noWebhookResponse: true };
+}
+
+/** The credential's id: the secrets cache's key, the same in every delivery and publish of this node. */
+function credentialKey(context: IWebhookFunctions | IHookFunctions): string {
+	return context.getNode().credentials?.[CREDENTIAL_TYPE]?.id ?? '';
+}
+
+/** A refusal that a secret changed since it was cached could explain. */
+function mayNeedFreshSecret(verdict: SignatureVerdict): boolean {
+	return verdict === 'badSignature' || verdict === 'noSecret';
 }
 
 function chosenEvents(context: IWebhookFunctions | IHookFunctions): string[] {
@@ -122,6 +144,8 @@ export class WhatsAppWebTrigger implements INodeType {
 				return false;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
+				// Publishing again after the operator changed the Webhook Secret: no delivery is judged by the old one.
+				webhookSecrets.forget(credentialKey(this));
 				const url = this.getNodeWebhookUrl('default');
 				const events = gatewayEventTypes(chosenEvents(this));
 				const { body } = await gatewayRequest.call(this, { method: 'POST', path: '/webhooks', body: { url, events } });
@@ -151,13 +175,19 @@ export class WhatsAppWebTrigger implements INodeType {
 		const rawBody = req.rawBody ?? Buffer.alloc(0);
 
 		// The signature is checked over the bytes as received, before anything reads them.
-		const verdict = verifyGatewaySignature({
-			secret: await webhookSecretOf(this),
-			timestamp: header(req, 'x-gateway-timestamp'),
-			signature: header(req, 'x-gateway-signature'),
-			rawBody,
-			nowSeconds: Math.floor(Date.now() / 1000),
-		});
+		const verdict = await webhookSecrets.useWithReload(
+			credentialKey(this),
+			async () => await webhookSecretOf(this),
+			(secret) =>
+				verifyGatewaySignature({
+					secret,
+					timestamp: header(req, 'x-gateway-timestamp'),
+					signature: header(req, 'x-gateway-signature'),
+					rawBody,
+					nowSeconds: Math.floor(Date.now() / 1000),
+				}),
+			mayNeedFreshSecret,
+		);
 		if (verdict !== 'ok') {
 			// The reason goes to n8n's log; the caller learns nothing from the answer.
 			this.logger.warn(`WhatsApp Web Trigger refused a delivery: ${verdict}`, {
@@ -178,6 +208,16 @@ export class WhatsAppWebTrigger implements INodeType {
 		const triggerEvent = triggerEventOf(event);
 		// Not chosen (or a type newer than this node): acknowledged, so the gateway does not retry it, and dropped.
 		if (!triggerEvent || !chosenEvents(this).includes(triggerEvent)) return answerNow(res, 200, 'OK');
+
+		// The id inside the signed body, not the X-Gateway-Event-Id header, which the signature does not cover.
+		const key = eventDedupeKey(String(this.getWorkflow().id ?? ''), this.getNode().id, event.id);
+		if (key !== undefined) {
+			const repeat = await retryGate.admitRetry(key, res);
+			// Stored already: acknowledged, so the gateway stops sending it.
+			if (repeat === 'duplicate') return answerNow(res, 200, 'OK');
+			// n8n is still storing the first delivery: the gateway sends this one again after its backoff.
+			if (repeat === 'pending') return answerNow(res, 503, 'Service Unavailable');
+		}
 
 		return {
 			workflowData: [[{ json: eventItem(event, triggerEvent) as IDataObject }]],

@@ -316,3 +316,20 @@ describe('AutoReply node: business hours', () => {
 		assert.match(time.error?.message ?? '', /Open From "9am"/);
 	});
 });
+
+describe('AutoReply: the default Conversation ID', () => {
+	it('is the item\'s conversationId when it has one (WhatsApp Web Trigger), and stays open_kfid:external_userid / AgentID:FromUserName otherwise', async () => {
+		const items = [
+			// A customer's message and the business's reply typed on the phone: one chat, two senders.
+			{ conversationId: '8613800000000@c.us', from: '8613800000000@c.us', text: '你好' },
+			{ conversationId: '8613800000000@c.us', from: '8613900000000@c.us', fromMe: true, text: '我来处理' },
+			kf('你好'),
+			{ AgentID: '1000002', FromUserName: 'zhangsan', Content: '你好', MsgId: '1' },
+		];
+		const outputs = await run({ keywordRules: RULES }, items, { workflowId: `wf-ar-${++workflowCounter}` });
+		assert.deepEqual(
+			routes(outputs).map((r) => (r.json.autoReply as IDataObject).conversationId),
+			['8613800000000@c.us', '8613800000000@c.us', 'wkKf1:wmUser1', '1000002:zhangsan'],
+		);
+	});
+});

@@ -439,6 +439,8 @@ export interface CallWebhookOptions {
 	headers?: Record<string, string>;
 	/** Same workflow and node ids across calls, so in-memory state (retry memory) is shared as in n8n. */
 	workflowId?: string;
+	/** One credential id for changed values: the operator edited the credential (default: an id per values). */
+	credentialId?: string;
 }
 
 export interface CallWebhookResult {
@@ -467,7 +469,10 @@ export async function callWebhook(options: CallWebhookOptions): Promise<CallWebh
 		credentials: Object.fromEntries(
 			Object.entries(options.credentials).map(([t, data]) => [
 				t,
-				{ id: `cred-${t}-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 12)}`, name: `Test ${t}` },
+				{
+					id: options.credentialId ?? `cred-${t}-${createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 12)}`,
+					name: `Test ${t}`,
+				},
 			]),
 		),
 	};

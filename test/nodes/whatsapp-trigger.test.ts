@@ -217,3 +217,101 @@ describe('WhatsApp Web Trigger: registration on publish and unpublish', () => {
 		);
 	});
 });
+
+describe('WhatsApp Web Trigger: the gateway delivers at least once', () => {
+	/** One workflow's deliveries: the same workflow and node ids, so they share the trigger's memory as in n8n. */
+	const post = (workflowId: string, signed: { body: string; headers: Record<string, string> }) =>
+		callWebhook({
+			nodeType: 'whatsAppWebTrigger',
+			parameters: { events: ['incoming'] },
+			credentials: credentials(),
+			webhookName: 'default',
+			method: 'POST',
+			body: signed.body,
+			headers: signed.headers,
+			workflowId,
+		});
+	const message = (id: string) => signEvent(gateway.webhookSecret, 'message', messageData({ body: '价格' }), { id });
+
+	it('an event delivered again with the same id after n8n stored it: 200 and no second execution', async () => {
+		const first = await post('wf-wa-repeat', message('evt_repeat'));
+		assert.equal(first.response.workflowData?.[0].length, 1);
+		first.res.finish(200); // n8n stored the execution; its answer was lost on the way (gateway timeout)
+		// Signed again, as the gateway does for each attempt.
+		const again = await post('wf-wa-repeat', message('evt_repeat'));
+		assert.equal(again.res.statusCode, 200);
+		assert.equal(again.res.body, 'OK');
+		assert.deepEqual(again.response, { noWebhookResponse: true });
+		const other = await post('wf-wa-repeat', message('evt_other'));
+		assert.equal(other.response.workflowData?.[0].length, 1, 'another event runs');
+	});
+
+	it('a repeat while n8n is still storing the first delivery waits for its answer: stored, so no run', async () => {
+		const first = await post('wf-wa-pending', message('evt_pending'));
+		const repeat = post('wf-wa-pending', message('evt_pending'));
+		await new Promise((resolve) => setImmediate(resolve));
+		first.res.finish(200);
+		const { response, res } = await repeat;
+		assert.equal(res.statusCode, 200);
+		assert.equal(response.workflowData, undefined);
+	});
+
+	it('when n8n answered the first delivery with an error, the repeat runs', async () => {
+		const first = await post('wf-wa-failed', message('evt_failed'));
+		first.res.finish(500);
+		const repeat = await post('wf-wa-failed', message('evt_failed'));
+		assert.equal(repeat.response.workflowData?.[0].length, 1);
+	});
+
+	it('two workflows with the same event each run it once', async () => {
+		const one = await post('wf-wa-one', message('evt_shared'));
+		one.res.finish(200);
+		const two = await post('wf-wa-two', message('evt_shared'));
+		assert.equal(two.response.workflowData?.[0].length, 1);
+	});
+});
+
+describe('WhatsApp Web Trigger: the webhook secret is cached', () => {
+	const post = (webhookSecret: string, signedWith: string, credentialId = 'cred-wa-cache') =>
+		callWebhook({
+			nodeType: 'whatsAppWebTrigger',
+			parameters: { events: ['incoming'] },
+			credentials: { whatsAppWebGatewayApi: { baseUrl: gateway.url, apiKey: gateway.apiKey, webhookSecret } },
+			credentialId,
+			webhookName: 'default',
+			method: 'POST',
+			...signEvent(signedWith, 'message', messageData()),
+		});
+
+	it('five deliveries read the credential once', async () => {
+		let reads = 0;
+		for (let i = 0; i < 5; i++) {
+			const { response, credentialReads } = await post('secret-one', 'secret-one', 'cred-wa-reads');
+			assert.equal(response.workflowData?.[0].length, 1);
+			reads += credentialReads;
+		}
+		assert.equal(reads, 1);
+	});
+
+	it('a secret changed in the credential is read at once when the workflow is published again; the old one no longer passes', async () => {
+		const credentialId = 'cred-whatsAppWebGatewayApi'; // the id the publish below uses
+		assert.equal((await post('old-secret', 'old-secret', credentialId)).response.workflowData?.[0].length, 1);
+		const changed = { whatsAppWebGatewayApi: { baseUrl: gateway.url, apiKey: gateway.apiKey, webhookSecret: 'new-secret' } };
+		await callHookMethod({ nodeType: 'whatsAppWebTrigger', parameters: { events: ['incoming'] }, credentials: changed, method: 'create', staticData: {} });
+		const after = await post('new-secret', 'new-secret', credentialId);
+		assert.equal(after.response.workflowData?.[0].length, 1);
+		const replayed = await post('new-secret', 'old-secret', credentialId);
+		assert.equal(replayed.res.statusCode, 401, 'the old secret no longer passes');
+	});
+
+	it('forged deliveries cost no credential read each', async () => {
+		await post('real-secret', 'real-secret', 'cred-wa-forged');
+		let reads = 0;
+		for (let i = 0; i < 5; i++) {
+			const { res, credentialReads } = await post('real-secret', 'forged', 'cred-wa-forged');
+			assert.equal(res.statusCode, 401);
+			reads += credentialReads;
+		}
+		assert.ok(reads <= 1, `at most one reload within 10 s, got ${reads}`);
+	});
+});

@@ -16,7 +16,7 @@ const nodeTypes = {
 export interface N8nExecution {
 	workflow: Workflow;
 	executionId: string;
-	/** What a node's `this` offers for workflow state (shared/workflowState.ts). */
+	/** What a node's `this` offers for workflow state (common/workflowState.ts). */
 	context: {
 		getExecutionId(): string;
 		getWorkflow(): Workflow;

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { callbackDedupeKey, RecentKeys, RetryGate, type CallbackAnswer, type RetryGateOptions } from '../../nodes/WeCom/callback/dedupe';
+import { callbackDedupeKey, RETRY_MEMORY_KEYS, RETRY_MEMORY_SECONDS, RETRY_WAIT_MS } from '../../nodes/WeCom/callback/dedupe';
+import { RecentKeys, RetryGate, type CallbackAnswer, type RetryGateOptions } from '../../nodes/common/retryGate';
 
 /**
  * A callback's HTTP response as Node and Express treat it: n8n's answer ends it (finish, then close while the
@@ -52,7 +53,13 @@ function controlledSleep() {
 	return { sleep, timeUp: () => waits.splice(0).forEach((resolve) => resolve()) };
 }
 
-const newGate = (options: Partial<RetryGateOptions> = {}) => new RetryGate({ sleep: controlledSleep().sleep, ...options });
+const newGate = (options: Partial<RetryGateOptions> = {}) =>
+	new RetryGate({
+		sleep: controlledSleep().sleep,
+		recent: new RecentKeys(RETRY_MEMORY_KEYS, RETRY_MEMORY_SECONDS * 1000),
+		retryWaitMs: RETRY_WAIT_MS,
+		...options,
+	});
 
 describe('RetryGate', () => {
 	it('runs the first delivery; a retry gets "pending" until n8n answered it, then "duplicate"', () => {

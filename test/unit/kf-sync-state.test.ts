@@ -1,5 +1,5 @@
 /**
- * kfMessage/syncState.ts with shared/workflowState.ts on n8n-workflow's own static data: what n8n has saved
+ * kfMessage/syncState.ts with common/workflowState.ts on n8n-workflow's own static data: what n8n has saved
  * when its process dies while executions that pulled kf messages are still running, and what a new
  * process hands out again. Executions are played step by step (pull, end, crash), as n8n would run them.
  */

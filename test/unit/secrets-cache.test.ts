@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { SecretsCache } from '../../nodes/WeCom/callback/secretsCache';
+import { SecretsCache } from '../../nodes/common/secretsCache';
 
 describe('SecretsCache', () => {
 	it('loads once per TTL and again after it', async () => {

@@ -1,5 +1,5 @@
 /**
- * shared/workflowState.ts: the process's copy is the truth, and every execution's static data (n8n saves
+ * common/workflowState.ts: the process's copy is the truth, and every execution's static data (n8n saves
  * each one whole when the execution ends) gets the newest state, so the last save never goes back.
  */
 import assert from 'node:assert/strict';

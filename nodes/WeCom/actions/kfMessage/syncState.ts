@@ -1,7 +1,7 @@
 /**
  * What Pull Messages keeps per kf account in the workflow's static data, and how it changes: the
  * kf/sync_msg cursor, the msgids already handed out, and the messages in flight. Pure: no n8n here;
- * pull.operation.ts keeps it through shared/workflowState.ts. docs/state.md says why it is shaped so.
+ * pull.operation.ts keeps it through common/workflowState.ts. docs/state.md says why it is shaped so.
  *
  * Messages in flight: a message handed out to an execution that has not ended yet, with the raw
  * sync_msg entry and that execution's id. The cursor moves past a message as soon as it is handed
@@ -78,7 +78,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Checks what n8n loaded from its database: an older version may have written it. Runs once per n8n
- * process (shared/workflowState.ts), so every message found in flight belongs to an execution of an
+ * process (common/workflowState.ts), so every message found in flight belongs to an execution of an
  * earlier process: it is orphaned.
  */
 export function reviveSyncState(stored: unknown): SyncState | undefined {

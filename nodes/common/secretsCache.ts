@@ -26,6 +26,11 @@ export class SecretsCache<T> {
 		return { value: await this.store(key, load), fromCache: false };
 	}
 
+	/** Drops the cached values, e.g. when the workflow is published again (the operator may have changed them). */
+	forget(key: string): void {
+		this.entries.delete(key);
+	}
+
 	/** Loads again after a failure with cached values; undefined when a reload happened too recently. */
 	async reloadAfterFailure(key: string, load: () => Promise<T>): Promise<T | undefined> {
 		const entry = this.entries.get(key);
