@@ -15,7 +15,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { chromiumPath, openEditor, type EditorSession, type Rect } from './editor';
-import { type N8nInstance, readTemplate, startN8n } from './harness';
+import { type N8nInstance, readWorkflow, startN8n } from './harness';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 // A run of the tests leaves the repository as it was: screenshots go to .test-build/, and into docs/templates/
@@ -48,7 +48,7 @@ describe('templates in the real n8n editor (headless Chromium)', () => {
 
 	for (const file of files) {
 		it(`${file}: known nodes with icons, nothing overlaps, no issue but credentials`, async () => {
-			const { template } = readTemplate(file);
+			const template = readWorkflow(file);
 			const { id } = await n8n.importWorkflow(template);
 			await editor.openWorkflow(id, template.nodes.length);
 			const report = await editor.measureCanvas();

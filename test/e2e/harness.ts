@@ -509,9 +509,14 @@ export async function assertRoutedSilent(
 	assert.deepEqual(routed, [[AUTO_REPLY_OUTPUT.silent, reason]], 'AutoReply did not route the message to Silent once');
 }
 
+/** A shipped template (`workflows/<file>`) as it is on disk. */
+export function readWorkflow(file: string): WorkflowJson {
+	return JSON.parse(readFileSync(path.join(projectRoot, 'workflows', file), 'utf8')) as WorkflowJson;
+}
+
 /** A shipped template (`workflows/<file>`) and the webhookId of its WeCom Trigger, whose URL the tests call. */
 export function readTemplate(file: string): { template: WorkflowJson; webhookId: string } {
-	const template = JSON.parse(readFileSync(path.join(projectRoot, 'workflows', file), 'utf8')) as WorkflowJson;
+	const template = readWorkflow(file);
 	const webhookId = template.nodes.find((n) => n.name === 'WeCom Trigger')?.webhookId;
 	if (typeof webhookId !== 'string') throw new Error(`${file} has no WeCom Trigger with a webhookId`);
 	return { template, webhookId };
