@@ -97,6 +97,11 @@ export interface StartOptions {
 	 * `npm start` runs it), given the same environment and ports; stopping the instance stops the script.
 	 */
 	script?: string;
+	/**
+	 * The ports of an earlier instance, to start again where it was: a gateway keeps the webhook URL it was
+	 * given and delivers there (test/e2e/whatsapp-auto-reply.test.ts). Default: ports free a moment ago.
+	 */
+	ports?: { port: number; brokerPort: number };
 }
 
 export const OWNER = { email: 'owner@kefu.test', password: 'Kefu-e2e-Passw0rd', firstName: 'E2E', lastName: 'Owner' };
@@ -114,12 +119,18 @@ export class N8nInstance {
 		readonly logFile: string,
 		private readonly child: ChildProcess,
 		private readonly options: StartOptions,
+		private readonly brokerPort: number,
 	) {
 		child.once('exit', () => (this.exited = true));
 	}
 
 	get pid(): number | undefined {
 		return this.child.pid;
+	}
+
+	/** n8n's port and its task broker's, for startN8n({ ports }) after a stop. */
+	get ports(): { port: number; brokerPort: number } {
+		return { port: Number(new URL(this.baseUrl).port), brokerPort: this.brokerPort };
 	}
 
 	webhookUrl(webhookId: string, path = 'webhook'): string {
@@ -376,7 +387,7 @@ export async function startN8n(options: StartOptions = {}): Promise<N8nInstance>
  */
 async function launch(userFolder: string, logFile: string, options: StartOptions): Promise<N8nInstance | undefined> {
 	const { bin, nodeBin } = n8nPaths();
-	const [port, brokerPort] = await freePorts(2);
+	const [port, brokerPort] = options.ports ? [options.ports.port, options.ports.brokerPort] : await freePorts(2);
 	const log = createWriteStream(logFile, { flags: 'a' });
 	const env = {
 		...process.env,
@@ -394,7 +405,7 @@ async function launch(userFolder: string, logFile: string, options: StartOptions
 	child.stdout?.on('data', listen);
 	child.stderr?.on('data', listen);
 	const baseUrl = `http://127.0.0.1:${port}`;
-	const instance = new N8nInstance(baseUrl, userFolder, logFile, child, options);
+	const instance = new N8nInstance(baseUrl, userFolder, logFile, child, options, brokerPort);
 	// A script builds and imports before n8n starts (scripts/start.mjs: about a minute here).
 	const startLimitMs = options.script ? 300_000 : 120_000;
 	const deadline = Date.now() + startLimitMs;
@@ -407,7 +418,8 @@ async function launch(userFolder: string, logFile: string, options: StartOptions
 	try {
 		for (;;) {
 			if (exitCode !== null) {
-				if (/port \d+ is already in use/.test(output)) return undefined;
+				// Given ports are not exchanged for others: the caller needs these.
+				if (/port \d+ is already in use/.test(output) && !options.ports) return undefined;
 				throw new Error(`n8n exited with ${exitCode} while starting; see ${logFile}`);
 			}
 			if (output.includes(`n8n ready on 127.0.0.1, port ${port}`)) {

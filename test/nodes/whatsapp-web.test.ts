@@ -217,6 +217,56 @@ describe('WhatsApp Web: the gateway unreachable, stalled or refusing the key', (
 		}
 	});
 
+	describe('a send that meets a gateway restart', () => {
+		let timeouts: typeof import('../../nodes/WhatsAppWeb/transport/timeouts').GATEWAY_TIMEOUTS;
+		let saved: { restartWaitMs: number; restartRetryMs: number };
+		before(async () => {
+			({ GATEWAY_TIMEOUTS: timeouts } = await requireBuilt<typeof import('../../nodes/WhatsAppWeb/transport/timeouts')>(
+				'dist/nodes/WhatsAppWeb/transport/timeouts.js',
+			));
+			saved = { restartWaitMs: timeouts.restartWaitMs, restartRetryMs: timeouts.restartRetryMs };
+			timeouts.restartRetryMs = 20;
+		});
+		after(() => Object.assign(timeouts, saved));
+		const sends = () => gateway.requests.filter((r) => r.method === 'POST' && r.path === '/send').length;
+
+		it('goes out once the session is READY again (it was STARTING: nothing had been sent)', async () => {
+			timeouts.restartWaitMs = 10_000;
+			gateway.state = 'STARTING';
+			const ready = setTimeout(() => (gateway.state = 'READY'), 150);
+			try {
+				const { error, outputs } = await run({ resource: 'message', operation: 'sendText', to: '+8613800000000', text: 'hi' });
+				assert.equal(error, undefined);
+				assert.equal(outputs[0][0].json.chatId, '8613800000000@c.us');
+			} finally {
+				clearTimeout(ready);
+			}
+			assert.equal(gateway.sent.length, 1);
+			assert.ok(sends() > 1, 'the send was not tried again');
+		});
+
+		it('fails at once when the session waits for a QR code: a person must act', async () => {
+			timeouts.restartWaitMs = 10_000;
+			gateway.state = 'QR';
+			const { error } = await run({ resource: 'message', operation: 'sendText', to: '+8613800000000', text: 'hi' });
+			assert.equal(error?.message, 'The WhatsApp Web gateway answered not_ready (HTTP 409)');
+			assert.equal(sends(), 1);
+		});
+
+		it('a gateway that stays away fails with what to check once the wait is over', async () => {
+			timeouts.restartWaitMs = 200;
+			const closed = await startFakeGateway();
+			const url = closed.url;
+			await closed.close();
+			const { error } = await run(
+				{ resource: 'message', operation: 'sendText', to: '+8613800000000', text: 'hi' },
+				{ credentials: credentials({ baseUrl: url }) },
+			);
+			assert.equal(error?.message, `Could not reach the WhatsApp Web gateway at ${url}`);
+			assert.match(String(error?.description), /ECONNREFUSED/);
+		});
+	});
+
 	it('continue on fail gives an error item with what to do', async () => {
 		gateway.state = 'QR';
 		const { outputs } = await run(

@@ -5,9 +5,9 @@ import type {
 	IHttpRequestMethods,
 	IHttpRequestOptions,
 } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
-import { readRefusal, refusalHint, refusalMessage } from './errors';
+import { readRefusal, refusalHint, refusalMessage, type GatewayRefusal } from './errors';
 import { GATEWAY_TIMEOUTS } from './timeouts';
 
 /**
@@ -34,6 +34,11 @@ export interface GatewayRequest {
 	binary?: boolean;
 	/** Error statuses that are an answer here, not a failure (404 on removing what is already gone). */
 	alsoFine?: number[];
+	/**
+	 * Try again, for up to GATEWAY_TIMEOUTS.restartWaitMs, while the gateway is restarting. For sends: a reply
+	 * that meets a gateway restart goes out a few seconds later instead of failing the execution.
+	 */
+	waitWhileRestarting?: boolean;
 }
 
 export interface GatewayAnswer {
@@ -82,7 +87,35 @@ function unreachable(context: GatewayContext, baseUrl: string, error: unknown, t
 	return new NodeOperationError(context.getNode(), message, { description, itemIndex: request.itemIndex });
 }
 
+/**
+ * Nothing reached the gateway (connection refused: it is not listening, e.g. between a stop and a start), or
+ * the gateway refused before sending because its session is on its way to READY. Not a timeout, a reset or
+ * any other refusal: those may come after WhatsApp took the message.
+ */
+function restarting(outcome: { error: unknown } | { refusal: GatewayRefusal }): boolean {
+	if ('error' in outcome) return connectionCode(outcome.error) === 'ECONNREFUSED';
+	const { refusal } = outcome;
+	return refusal.code === 'not_ready' && /\b(STARTING|AUTHENTICATING)\b/.test(refusal.gatewayMessage ?? '');
+}
+
 export async function gatewayRequest(this: GatewayContext, request: GatewayRequest): Promise<GatewayAnswer> {
+	const giveUpAt = Date.now() + GATEWAY_TIMEOUTS.restartWaitMs;
+	for (let wait = GATEWAY_TIMEOUTS.restartRetryMs; ; wait = Math.min(wait * 2, 8 * GATEWAY_TIMEOUTS.restartRetryMs)) {
+		const result = await gatewayRequestOnce.call(this, request);
+		if ('answer' in result) return result.answer;
+		if (!request.waitWhileRestarting || !restarting(result.outcome) || Date.now() + wait > giveUpAt) throw result.error;
+		this.logger.info(
+			`WhatsApp Web gateway restarting (${'error' in result.outcome ? 'connection refused' : 'session not ready yet'}): ${request.method} ${request.path} again in ${wait} ms`,
+		);
+		await sleep(wait);
+	}
+}
+
+type Attempt =
+	| { answer: GatewayAnswer }
+	| { error: NodeApiError | NodeOperationError; outcome: { error: unknown } | { refusal: GatewayRefusal } };
+
+async function gatewayRequestOnce(this: GatewayContext, request: GatewayRequest): Promise<Attempt> {
 	const credentials = await this.getCredentials(CREDENTIAL_TYPE);
 	const baseUrl = normalizeBaseUrl(credentials.baseUrl);
 	if (!baseUrl) {
@@ -110,15 +143,15 @@ export async function gatewayRequest(this: GatewayContext, request: GatewayReque
 		// The credential's `authenticate` adds X-Api-Key.
 		response = (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, options)) as FullResponse;
 	} catch (error) {
-		throw unreachable(this, baseUrl, error, deadline.aborted, { ...request, timeoutMs });
+		return { error: unreachable(this, baseUrl, error, deadline.aborted, { ...request, timeoutMs }), outcome: { error } };
 	}
 	const headers = response.headers ?? {};
 	if ((response.statusCode >= 200 && response.statusCode < 300) || request.alsoFine?.includes(response.statusCode)) {
 		const body = request.binary ? Buffer.from(response.body as ArrayBuffer) : response.body;
-		return { body: body as IDataObject, headers };
+		return { answer: { body: body as IDataObject, headers } };
 	}
 	const refusal = readRefusal(response.statusCode, response.body, headers);
-	throw new NodeApiError(
+	const error = new NodeApiError(
 		this.getNode(),
 		{ error: refusal.code, status: refusal.status },
 		{
@@ -128,6 +161,7 @@ export async function gatewayRequest(this: GatewayContext, request: GatewayReque
 			itemIndex: request.itemIndex,
 		},
 	);
+	return { error, outcome: { refusal } };
 }
 
 export { GATEWAY_TIMEOUTS, sendTimeoutMs } from './timeouts';

@@ -14,6 +14,14 @@ export const GATEWAY_TIMEOUTS = {
 	sendMs: 90_000,
 	/** Media sent from n8n: `sendMs` plus the file at this rate (1 Mbit/s, a slow uplink). */
 	uploadBytesPerSecond: 125_000,
+	/**
+	 * How long a send waits for a gateway that is restarting (connection refused, or the session STARTING or
+	 * AUTHENTICATING): nothing was sent in either case, so trying again cannot send twice. Long enough for a
+	 * restart with a saved login; a session that needs a QR code fails at once.
+	 */
+	restartWaitMs: 60_000,
+	/** The first wait between two tries; it doubles up to 8 s. */
+	restartRetryMs: 1_000,
 };
 
 export function sendTimeoutMs(uploadBytes: number): number {

@@ -87,6 +87,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		body: { to, media, ...(caption ? { caption } : {}) },
 		itemIndex,
 		timeoutMs: bytes > 0 ? sendTimeoutMs(bytes) : GATEWAY_TIMEOUTS.sendMs,
+		waitWhileRestarting: true,
 	});
 	return sentItem(answer.body);
 }

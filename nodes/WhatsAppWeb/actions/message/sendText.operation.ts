@@ -18,6 +18,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		body,
 		itemIndex,
 		timeoutMs: GATEWAY_TIMEOUTS.sendMs,
+		waitWhileRestarting: true,
 	});
 	return sentItem(answer.body);
 }
