@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import type { GatewayConfig } from '../src/config';
+import { SimulatedWhatsApp } from '../src/client/simulated';
 import { launchGateway, type RunningGateway } from '../src/main';
 import type { SessionState } from '../src/session';
 import { verifySignature } from '../src/webhooks';
@@ -242,6 +243,36 @@ test('simulated: the phone removes the device → FAILED logged_out and the logi
 	const refused = await again.call('POST', '/simulator/fail', { reason: 'auth_failure' });
 	assert.deepEqual([refused.data.state, refused.data.reason], ['FAILED', 'auth_failure']);
 	assert.equal((await again.call('DELETE', '/simulator/fail')).data.state, 'QR', 'a refused login is deleted: a new QR code');
+});
+
+test('simulated client: a new QR code at every interval until linked, then none', async () => {
+	const phone = new SimulatedWhatsApp({ qrIntervalMs: 5 });
+	const qrs: string[] = [];
+	let enough: () => void = () => {};
+	const nothing = () => {};
+	const client = phone.createClient({
+		authDir: dataFolder(),
+		clientId: 'default',
+		chromiumPath: '/nonexistent',
+		handlers: {
+			qr: (qr) => {
+				qrs.push(qr);
+				if (qrs.length === 3) enough();
+			},
+			code: nothing, authenticated: nothing, authFailure: nothing, ready: nothing, disconnected: nothing, browserClosed: nothing, message: nothing, ownMessage: nothing, ack: nothing,
+		},
+	});
+	const three = new Promise<void>((r) => (enough = r));
+	await client.initialize();
+	assert.equal(qrs.length, 0, 'initialize() resolves before the first QR code, as whatsapp-web.js does');
+	await three;
+	assert.deepEqual(qrs.map((q) => q.split(',')[1]), ['1', '2', '3']);
+	assert.equal(new Set(qrs).size, 3);
+	phone.current!.link();
+	const count = qrs.length;
+	await new Promise((r) => setTimeout(r, 30));
+	assert.equal(qrs.length, count, 'no QR code after linking');
+	await client.destroy();
 });
 
 test('the /simulator routes exist only in simulated mode', async (t) => {

@@ -204,7 +204,6 @@ export class SimulatedClient implements WaClientPort {
 		}
 		this.showQr();
 		this.qrTimer = setInterval(() => this.showQr(), this.phone.qrIntervalMs);
-		this.qrTimer.unref();
 	}
 
 	private showQr(): void {
