@@ -17,6 +17,11 @@ export interface GatewayConfig {
 	sendIntervalMs: number;
 	sendJitterMs: number;
 	hourlyCap: number;
+	/** The WhatsApp engine: whatsapp-web.js with Chromium, or the simulated one (src/client/simulated.ts). */
+	client: 'whatsapp-web' | 'simulated';
+	simulatedLinked: boolean;
+	webhookRetryBaseMs: number;
+	webhookRetryMaxMs: number;
 }
 
 interface Setting {
@@ -40,6 +45,10 @@ export const settings: Record<keyof GatewayConfig, Setting> = {
 	sendIntervalMs: { flag: 'send-interval-ms', env: 'GATEWAY_SEND_INTERVAL_MS', default: '2000', help: 'least time between two sends' },
 	sendJitterMs: { flag: 'send-jitter-ms', env: 'GATEWAY_SEND_JITTER_MS', default: '3000', help: 'random extra time between two sends, up to this' },
 	hourlyCap: { flag: 'hourly-cap', env: 'GATEWAY_HOURLY_CAP', default: '100', help: 'sends allowed in any hour; more get 429' },
+	client: { flag: 'client', env: 'GATEWAY_CLIENT', default: 'whatsapp-web', help: 'whatsapp-web, or simulated: a WhatsApp simulated in the process (no Chromium, no network) for tests and the sandbox' },
+	simulatedLinked: { flag: 'simulated-linked', env: 'GATEWAY_SIMULATED_LINKED', default: 'false', help: 'with --client simulated: start already linked, with no QR code' },
+	webhookRetryBaseMs: { flag: 'webhook-retry-base-ms', env: 'GATEWAY_WEBHOOK_RETRY_BASE_MS', default: '1000', help: 'first wait before a failed webhook delivery is retried; doubles per failure' },
+	webhookRetryMaxMs: { flag: 'webhook-retry-max-ms', env: 'GATEWAY_WEBHOOK_RETRY_MAX_MS', default: '300000', help: 'longest wait between two webhook delivery attempts' },
 };
 
 export class ConfigError extends Error {}
@@ -77,6 +86,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConfi
 		if (value.length < 16) throw new ConfigError(`--${settings[key].flag} (or ${settings[key].env}) must be at least 16 characters.`);
 		return value;
 	};
+	const bool = (key: 'allowPrivateMediaUrls' | 'simulatedLinked'): boolean => /^(1|true|yes)$/i.test(raw(key));
+	const client = raw('client');
+	if (client !== 'whatsapp-web' && client !== 'simulated') throw new ConfigError(`--client must be whatsapp-web or simulated, not "${client}".`);
+	const webhookRetryBaseMs = int('webhookRetryBaseMs', 1);
+	const webhookRetryMaxMs = int('webhookRetryMaxMs', 1);
+	if (webhookRetryMaxMs < webhookRetryBaseMs) throw new ConfigError('--webhook-retry-max-ms must be at least --webhook-retry-base-ms.');
 	const port = int('port', 0);
 	if (port > 65535) throw new ConfigError('--port must be between 0 and 65535.');
 	return {
@@ -86,12 +101,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConfi
 		webhookSecret: secret('webhookSecret'),
 		dataDir: path.resolve(raw('dataDir')),
 		chromiumPath: raw('chromiumPath'),
-		allowPrivateMediaUrls: /^(1|true|yes)$/i.test(raw('allowPrivateMediaUrls')),
+		allowPrivateMediaUrls: bool('allowPrivateMediaUrls'),
 		maxMediaBytes: int('maxMediaBytes', 1),
 		mediaTimeoutMs: int('mediaTimeoutMs', 1),
 		sendTimeoutMs: int('sendTimeoutMs', 1),
 		sendIntervalMs: int('sendIntervalMs', 0),
 		sendJitterMs: int('sendJitterMs', 0),
 		hourlyCap: int('hourlyCap', 1),
+		client,
+		simulatedLinked: bool('simulatedLinked'),
+		webhookRetryBaseMs,
+		webhookRetryMaxMs,
 	};
 }

@@ -37,7 +37,7 @@ export class HttpError extends Error {
 	}
 }
 
-const CHAT_ID = /^[\w.:-]+@(c\.us|lid|g\.us)$/;
+export const CHAT_ID = /^[\w.:-]+@(c\.us|lid|g\.us)$/;
 const PHONE = /^\+?[\d\s\-().]+$/;
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

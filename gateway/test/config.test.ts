@@ -24,3 +24,13 @@ test('a missing or short API key, an unknown flag, a bad number: errors that say
 	assert.throws(() => loadConfig(['--nope'], env), /Unknown flag --nope/);
 	assert.throws(() => loadConfig(['--port=x'], env), /--port must be a whole number/);
 });
+
+test('engine and webhook retries: whatsapp-web and 1000 / 300000 ms by default; --client simulated, --simulated-linked, the retry timings from flags or environment', () => {
+	const c = loadConfig([], env);
+	assert.deepEqual([c.client, c.simulatedLinked, c.webhookRetryBaseMs, c.webhookRetryMaxMs], ['whatsapp-web', false, 1000, 300000]);
+	const s = loadConfig(['--client', 'simulated', '--simulated-linked', '--webhook-retry-base-ms=10'], { ...env, GATEWAY_WEBHOOK_RETRY_MAX_MS: '50' });
+	assert.deepEqual([s.client, s.simulatedLinked, s.webhookRetryBaseMs, s.webhookRetryMaxMs], ['simulated', true, 10, 50]);
+	assert.equal(loadConfig([], { ...env, GATEWAY_CLIENT: 'simulated', GATEWAY_SIMULATED_LINKED: '1' }).simulatedLinked, true);
+	assert.throws(() => loadConfig(['--client', 'baileys'], env), /--client must be whatsapp-web or simulated/);
+	assert.throws(() => loadConfig(['--webhook-retry-base-ms=500', '--webhook-retry-max-ms=100'], env), /--webhook-retry-max-ms must be at least --webhook-retry-base-ms/);
+});

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { GatewayConfig, loadConfig } from '../src/config';
 import type { EventSink, EventType } from '../src/events';
 import type { Session, SessionState, SessionStatus } from '../src/session';
 
@@ -8,6 +9,15 @@ export function tempDir(t: { after(fn: () => void): void }): string {
 	const dir = mkdtempSync(path.join(tmpdir(), 'gw-test-'));
 	t.after(() => rmSync(dir, { recursive: true, force: true }));
 	return dir;
+}
+
+/** The configuration `npm start` would build, on loopback port 0 in `dataDir`, with no spacing between sends. */
+export function testConfig(dataDir: string, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+	const config = loadConfig(['--port', '0', '--data-dir', dataDir, '--send-interval-ms', '0', '--send-jitter-ms', '0'], {
+		GATEWAY_API_KEY: 'test-api-key-0123456789',
+		GATEWAY_WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
+	});
+	return { ...config, ...overrides };
 }
 
 export function waitForState(session: Session, state: SessionState): Promise<SessionStatus> {

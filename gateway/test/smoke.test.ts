@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { createWhatsAppWebClient } from '../src/client/wwebjs';
 import { startGateway } from '../src/main';
-import { tempDir, waitForState } from './helpers';
+import { tempDir, testConfig, waitForState } from './helpers';
 
 const chromium = process.env.GATEWAY_CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -23,10 +23,7 @@ function chromiumsOn(dir: string): string[] {
 test('real whatsapp-web.js + Chromium, no route to WhatsApp → FAILED cannot_reach_whatsapp_web', { skip: !existsSync(chromium) && `no Chromium at ${chromium}`, timeout: 120_000 }, async (t) => {
 	const dataDir = tempDir(t);
 	const gateway = await startGateway(
-		{
-			host: '127.0.0.1', port: 0, apiKey: 'smoke-test-key-0123', webhookSecret: 'smoke-test-secret-0123', dataDir, chromiumPath: chromium,
-			allowPrivateMediaUrls: false, maxMediaBytes: 1000, mediaTimeoutMs: 1000, sendTimeoutMs: 1000, sendIntervalMs: 0, sendJitterMs: 0, hourlyCap: 1,
-		},
+		testConfig(dataDir, { chromiumPath: chromium, maxMediaBytes: 1000, mediaTimeoutMs: 1000, sendTimeoutMs: 1000, hourlyCap: 1 }),
 		{ createClient: createWhatsAppWebClient, log: () => {} },
 	);
 	t.after(() => gateway.close());

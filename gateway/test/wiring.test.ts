@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { startGateway, webhookParts } from '../src/main';
 import { verifySignature } from '../src/webhooks';
 import { fakeFactory } from './fakeClient';
-import { waitForState } from './helpers';
+import { testConfig, waitForState } from './helpers';
 
 const API_KEY = 'wiring-test-key-0123456';
 const SECRET = 'wiring-test-secret-012345';
@@ -31,10 +31,9 @@ test('an incoming message reaches a webhook registered through /webhooks, signed
 	t.after(() => new Promise<void>((r) => receiver.close(() => r())));
 	const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
-	const config = {
-		host: '127.0.0.1', port: 0, apiKey: API_KEY, webhookSecret: SECRET, dataDir: mkdtempSync(path.join(tmpdir(), 'gw-wiring-')), chromiumPath: '/nonexistent',
-		allowPrivateMediaUrls: false, maxMediaBytes: 1000, mediaTimeoutMs: 1000, sendTimeoutMs: 5000, sendIntervalMs: 0, sendJitterMs: 0, hourlyCap: 100,
-	};
+	const config = testConfig(mkdtempSync(path.join(tmpdir(), 'gw-wiring-')), {
+		apiKey: API_KEY, webhookSecret: SECRET, chromiumPath: '/nonexistent', maxMediaBytes: 1000, mediaTimeoutMs: 1000, sendTimeoutMs: 5000,
+	});
 	const fake = fakeFactory();
 	const webhooks = webhookParts(config);
 	const gateway = await startGateway(config, { createClient: fake.factory, log: () => {}, ...webhooks });
