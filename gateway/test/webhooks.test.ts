@@ -209,8 +209,8 @@ describe('delivery', () => {
 		assert.deepEqual(d.stats().delivered, 1);
 	});
 
-	it('drops an event refused with 4xx (logged, not retried) and goes on; retries 408', async () => {
-		const receiver = await startReceiver(0, (n) => ({ status: [400, 408, 200, 200][n - 1] }));
+	it('drops an event refused with 4xx (logged, not retried) and goes on; retries 408 and 404 (n8n starting)', async () => {
+		const receiver = await startReceiver(0, (n) => ({ status: [400, 408, 404, 200, 200][n - 1] }));
 		const clock = new HandClock();
 		const { dispatcher: d, warnings } = dispatcher({ dataFolder: tempFolder(), scheduler: clock });
 		d.register(receiver.url);
@@ -218,11 +218,13 @@ describe('delivery', () => {
 		d.publish('message', message(2), 'm2');
 		await until(() => clock.pending.length === 1, 'the 408 retry');
 		clock.fireAll();
+		await until(() => clock.pending.length === 1, 'the 404 retry');
+		clock.fireAll();
 		await d.idle();
 		await receiver.close();
 		assert.deepEqual(
 			receiver.received.map((r) => r.event.data.i),
-			[1, 2, 2],
+			[1, 2, 2, 2],
 		);
 		assert.equal(d.stats().droppedRefused, 1);
 		assert.equal(warnings.length, 1);

@@ -1,5 +1,5 @@
 // One delivery attempt, and what its answer means. Kept apart from the queue so the rules of the
-// contract (2xx done; 4xx other than 408/429 never retried; 429 waits for Retry-After) read in one place.
+// contract (2xx done; 4xx other than 404/408/429 never retried; 429 waits for Retry-After) read in one place.
 import * as http from 'node:http';
 import * as https from 'node:https';
 
@@ -39,6 +39,10 @@ export function post(url: URL, body: string, headers: Record<string, string>, ti
 export function classify(status: number, retryAfter: string | undefined, nowMs: number): Outcome {
 	if (status >= 200 && status < 300) return { kind: 'delivered', status };
 	if (status === 429) return { kind: 'retry', status, reason: 'HTTP 429', retryAfterMs: parseRetryAfter(retryAfter, nowMs) };
+	// n8n answers 404 for every production webhook while it starts (before it has activated the workflows) and
+	// while it shuts down: a receiver's restart, not a wrong URL. A URL that is gone for good is removed from the
+	// registrations (the trigger does so when its workflow is unpublished), or given up after maxAttempts.
+	if (status === 404) return { kind: 'retry', status, reason: 'HTTP 404 (n8n answers so while it starts or stops)' };
 	if (status >= 400 && status < 500 && status !== 408) return { kind: 'drop', status };
 	return { kind: 'retry', status, reason: `HTTP ${status}` };
 }

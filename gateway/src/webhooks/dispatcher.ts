@@ -42,7 +42,7 @@ export interface WebhookStats {
 	deduplicated: number;
 	delivered: number;
 	retried: number;
-	/** Refused by the receiver with a 4xx other than 408/429. */
+	/** Refused by the receiver with a 4xx other than 404/408/429. */
 	droppedRefused: number;
 	droppedQueueFull: number;
 	droppedGaveUp: number;
@@ -251,7 +251,7 @@ export class WebhookDispatcher implements EventSink {
 			else {
 				this.counters.droppedRefused++;
 				this.logger.warn(
-					`${whereOf(lane)} answered HTTP ${outcome.status} to ${idOf(event.body)}: not retried (only 408, 429 and 5xx are). Check the URL and that the workflow is active.`,
+					`${whereOf(lane)} answered HTTP ${outcome.status} to ${idOf(event.body)}: not retried (only 404, 408, 429 and 5xx are). Check the URL, the webhook secret and the gateway's log.`,
 				);
 			}
 		}
