@@ -461,14 +461,24 @@ export function writeJson(file: string, value: unknown): void {
 	writeFileSync(file, JSON.stringify(value, null, 2));
 }
 
+/** Where nothing listens (the discard port): a credential the test never calls still points at no other machine. */
+const NOWHERE = 'http://127.0.0.1:9';
+
 /**
- * The three credentials the templates use: WeCom Callback API (the trigger), WeCom API against the
- * fake WeCom, and OpenAI against the fake model.
+ * Every credential the templates use, as an admin makes them: WeCom Callback API (the WeCom trigger), WeCom
+ * API against the fake WeCom, OpenAI against the fake model, and for the WhatsApp templates the WhatsApp Web
+ * Gateway API, SMTP and Google Sheets. A fake a test does not pass stands at an address where nothing listens.
  */
 export async function createTemplateCredentials(
 	n8n: N8nInstance,
-	fakes: { secrets: { corpId: string; token: string; encodingAesKey: string }; weComUrl: string; openAiUrl: string },
-): Promise<{ callback: { id: string; name: string }; api: { id: string; name: string }; model: { id: string; name: string } }> {
+	fakes: {
+		secrets: { corpId: string; token: string; encodingAesKey: string };
+		weComUrl: string;
+		openAiUrl: string;
+		whatsApp?: { baseUrl: string; apiKey: string; webhookSecret: string };
+		smtp?: { host: string; port: number };
+	},
+) {
 	const callback = await n8n.createCredential('weComCallbackApi', 'WeCom Callback', { ...fakes.secrets });
 	const api = await n8n.createCredential('weComApi', 'WeCom API', {
 		corpId: fakes.secrets.corpId,
@@ -477,10 +487,33 @@ export async function createTemplateCredentials(
 		baseUrl: fakes.weComUrl,
 	});
 	const model = await n8n.createCredential('openAiApi', 'Fake OpenAI', { apiKey: 'sk-fake', url: fakes.openAiUrl });
-	return { callback, api, model };
+	const whatsApp = await n8n.createCredential(
+		'whatsAppWebGatewayApi',
+		'WhatsApp Web Gateway',
+		fakes.whatsApp ?? { baseUrl: NOWHERE, apiKey: 'fake-api-key', webhookSecret: 'fake-webhook-secret' },
+	);
+	const { host, port } = fakes.smtp ?? { host: '127.0.0.1', port: 9 };
+	const smtp = await n8n.createCredential('smtp', 'SMTP', { user: 'monitor', password: 'fake-password', host, port, secure: false });
+	// Never connected to Google (no OAuth token): enough for the editor, which only asks that one is chosen.
+	const googleSheets = await n8n.createCredential('googleSheetsOAuth2Api', 'Google Sheets', {
+		clientId: 'fake-client-id',
+		clientSecret: 'fake-client-secret',
+	});
+	return { callback, api, model, whatsApp, smtp, googleSheets };
 }
 
 type TemplateCredentials = Awaited<ReturnType<typeof createTemplateCredentials>>;
+
+/** Which credential each node type of the templates takes: [credential type, the one createTemplateCredentials made]. */
+const CREDENTIAL_OF_NODE_TYPE: Record<string, [string, keyof TemplateCredentials]> = {
+	'n8n-nodes-kefu.weComTrigger': ['weComCallbackApi', 'callback'],
+	'n8n-nodes-kefu.weCom': ['weComApi', 'api'],
+	'@n8n/n8n-nodes-langchain.lmChatOpenAi': ['openAiApi', 'model'],
+	'n8n-nodes-kefu.whatsAppWeb': ['whatsAppWebGatewayApi', 'whatsApp'],
+	'n8n-nodes-kefu.whatsAppWebTrigger': ['whatsAppWebGatewayApi', 'whatsApp'],
+	'n8n-nodes-base.emailSend': ['smtp', 'smtp'],
+	'n8n-nodes-base.googleSheets': ['googleSheetsOAuth2Api', 'googleSheets'],
+};
 
 /** Imports a template with each node given the credential its type needs (as an admin would fill them in). */
 export async function importTemplate(
@@ -490,9 +523,8 @@ export async function importTemplate(
 ): Promise<{ id: string }> {
 	const byNode: Record<string, Record<string, { id: string; name: string }>> = {};
 	for (const node of template.nodes) {
-		if (node.type === 'n8n-nodes-kefu.weComTrigger') byNode[node.name] = { weComCallbackApi: credentials.callback };
-		else if (node.type === 'n8n-nodes-kefu.weCom') byNode[node.name] = { weComApi: credentials.api };
-		else if (node.type === '@n8n/n8n-nodes-langchain.lmChatOpenAi') byNode[node.name] = { openAiApi: credentials.model };
+		const wanted = CREDENTIAL_OF_NODE_TYPE[node.type];
+		if (wanted) byNode[node.name] = { [wanted[0]]: credentials[wanted[1]] };
 	}
 	return await n8n.importWorkflow(template, byNode);
 }
