@@ -56,7 +56,10 @@ export const SANDBOX_MODEL_MARKER = '[sandbox model]';
  * register with fails in n8n), and the next start that has one imports them.
  */
 export function sandboxPlan(options: { userFolder: string; env: NodeJS.ProcessEnv }): SandboxPlan {
-	const whatsApp = buildSandboxGateway();
+	const whatsApp =
+		options.env.KEFU_SANDBOX_WHATSAPP === 'off'
+			? { problem: 'WhatsApp left out (KEFU_SANDBOX_WHATSAPP=off).' }
+			: buildSandboxGateway();
 	const copies = workflows.readTemplates().flatMap(({ file, json, sha256 }) => {
 		const copy = sandboxCopy(file, json);
 		return copy && (copy.kind !== 'whatsapp' || 'main' in whatsApp) ? [{ ...copy, sha256 }] : [];

@@ -5,7 +5,7 @@
 import type { FakeKfAttempt, FakeKfSentMessage, FakeSentMessage } from '../../test/fakes/wecom';
 import type { SandboxBotKind } from '../copies';
 import type { GatewaySentMessage } from '../gateway';
-import { SANDBOX_SERVICER } from '../world';
+import { SANDBOX_SERVICER, SANDBOX_WHATSAPP_TEAM } from '../world';
 import type { ExecutionRow } from '../executions';
 
 /**
@@ -106,20 +106,21 @@ function describeAction(kind: SandboxBotKind, action: CustomerAction): Pick<Entr
 }
 
 /**
- * The bot's messages to the customer (`isCustomer(to)`), and those to anyone else while the customer talked to
- * it (a colleague or the team told about a hand-off), from the customer's first action on.
+ * The bot's messages to the customer (`isCustomer(to)`), and those to a colleague (`colleague(to)` names them)
+ * while the customer talked to it (a hand-off notice, say), from the customer's first action on.
  */
 function botMessages(
 	entries: Entry[],
 	messages: Array<{ time: number; to: string; text: string }>,
-	isCustomer: (to: string) => boolean,
+	who: { isCustomer: (to: string) => boolean; colleague: (to: string) => string | undefined },
 	via: string,
 ): void {
 	const since = entries.length > 0 ? Math.min(...entries.map((entry) => entry.time)) : Number.POSITIVE_INFINITY;
 	for (const message of messages) {
-		if (isCustomer(message.to)) entries.push({ time: message.time, from: 'bot', text: message.text, via });
-		else if (message.time >= since) {
-			entries.push({ time: message.time, from: 'event', text: `To ${message.to}: ${message.text}`, via: `${via} (to a colleague)` });
+		const colleague = who.colleague(message.to);
+		if (who.isCustomer(message.to)) entries.push({ time: message.time, from: 'bot', text: message.text, via });
+		else if (colleague !== undefined && message.time >= since) {
+			entries.push({ time: message.time, from: 'event', text: `To ${colleague}: ${message.text}`, via: `${via} (to a colleague)` });
 		}
 	}
 }
@@ -140,14 +141,17 @@ export function conversation(input: ConversationInput): Entry[] {
 		});
 	if (input.kind === 'app') {
 		const messages = input.appMessages.map((message) => ({ time: message.time, to: String(message.body.touser ?? ''), text: textOf(message) }));
-		botMessages(entries, messages, (to) => to.split('|').includes(input.user), 'app/message/send');
+		botMessages(entries, messages, { isCustomer: (to) => to.split('|').includes(input.user), colleague: (to) => to }, 'app/message/send');
 	} else if (input.kind === 'whatsapp') {
 		const messages = input.whatsAppSent.map((message) => ({
 			time: Date.parse(message.at),
 			to: message.chatId,
 			text: message.text ?? message.caption ?? '[media]',
 		}));
-		botMessages(entries, messages, (to) => to === `${input.user}@c.us`, 'gateway /send');
+		// Of the others the bot writes to, only the team: the rest are other customers' answers.
+		const team = `${SANDBOX_WHATSAPP_TEAM}@c.us`;
+		const colleague = (to: string) => (to === team ? `the team (+${SANDBOX_WHATSAPP_TEAM})` : undefined);
+		botMessages(entries, messages, { isCustomer: (to) => to === `${input.user}@c.us`, colleague }, 'gateway /send');
 	} else {
 		for (const message of input.kfMessages) {
 			if (message.external_userid !== input.user || message.open_kfid !== input.openKfId) continue;
