@@ -1,11 +1,12 @@
 // The sandbox copy of a template: the same nodes and wiring under "[Sandbox] <name>", with a workflow id
 // and trigger webhookIds of its own (so the copy and the operator's template are two workflows with two
 // URLs, published side by side; the same ids on every start), and each node bound to the sandbox
-// credential of its type. No n8n, no files.
+// credential of its type. A WhatsApp bot's fixed numbers (the admin's team) become the sandbox team's.
+// No n8n, no files.
 import { createHash } from 'node:crypto';
 
 import { workflows } from './workflows';
-import { SANDBOX_CREDENTIALS, type SandboxCredentialType } from './world';
+import { SANDBOX_CREDENTIALS, SANDBOX_WHATSAPP_TEAM, type SandboxCredentialType } from './world';
 
 export interface TemplateNode {
 	name: string;
@@ -28,18 +29,33 @@ const CREDENTIAL_OF_NODE_TYPE: Record<string, SandboxCredentialType> = {
 	'n8n-nodes-kefu.weComTrigger': 'weComCallbackApi',
 	'n8n-nodes-kefu.weCom': 'weComApi',
 	'@n8n/n8n-nodes-langchain.lmChatOpenAi': 'openAiApi',
+	'n8n-nodes-kefu.whatsAppWebTrigger': 'whatsAppWebGatewayApi',
+	'n8n-nodes-kefu.whatsAppWeb': 'whatsAppWebGatewayApi',
+};
+
+/**
+ * Nodes that need a service the sandbox has no stand-in for: a template with one of them gets no copy (it
+ * would fail at that node on every message). docs/sandbox.md says which templates this leaves out.
+ */
+export const NODES_THE_SANDBOX_CANNOT_SERVE: Record<string, string> = {
+	'n8n-nodes-base.googleSheets': 'a Google account',
+	'n8n-nodes-base.dataTable': 'a Data Table made in n8n',
+	'n8n-nodes-base.emailSend': 'an SMTP server',
 };
 
 export const SANDBOX_NAME_PREFIX = '[Sandbox] ';
 
-/** Who writes to the bot: a member of the corp through a WeCom app, or a WeChat user through 微信客服. */
-export type SandboxBotKind = 'app' | 'kf';
+/**
+ * Who writes to the bot: a member of the corp through a WeCom app, a WeChat user through 微信客服, or a
+ * WhatsApp user through the WhatsApp Web gateway.
+ */
+export type SandboxBotKind = 'app' | 'kf' | 'whatsapp';
 
 export interface SandboxCopy {
 	/** The template file it was made from (workflows/<file>). */
 	templateFile: string;
 	workflow: Template;
-	/** The WeCom Trigger's webhookId in the copy: its URL is /webhook/<id>/webhook. */
+	/** The trigger's webhookId in the copy: its URL is /webhook/<id>/webhook. */
 	triggerWebhookId: string;
 	kind: SandboxBotKind;
 }
@@ -50,15 +66,20 @@ export function sandboxWorkflowId(templateId: string): string {
 }
 
 /**
- * The bot a WeCom Trigger serves: one that listens for the kf_msg_or_event event is a 微信客服 bot, any other
- * one an app bot. undefined for a template without a WeCom Trigger (the simulator has nothing to send it).
+ * The bot a template's trigger serves: a WeCom Trigger that listens for the kf_msg_or_event event is a 微信客服
+ * bot, any other one an app bot; a WhatsApp Web Trigger that receives incoming messages a WhatsApp bot.
+ * undefined for a template the simulator has nothing to send to, or whose nodes the sandbox cannot serve.
  */
 function botKind(nodes: TemplateNode[]): { kind: SandboxBotKind; node: TemplateNode } | undefined {
-	const trigger = nodes.find((node) => node.type === 'n8n-nodes-kefu.weComTrigger');
-	if (!trigger) return undefined;
-	const events = trigger.parameters?.events;
-	const kf = Array.isArray(events) && events.includes('kf_msg_or_event');
-	return { kind: kf ? 'kf' : 'app', node: trigger };
+	if (nodes.some((node) => node.type in NODES_THE_SANDBOX_CANNOT_SERVE)) return undefined;
+	const listensFor = (node: TemplateNode, event: string) => {
+		const events = node.parameters?.events;
+		return Array.isArray(events) && events.includes(event);
+	};
+	const weCom = nodes.find((node) => node.type === 'n8n-nodes-kefu.weComTrigger');
+	if (weCom) return { kind: listensFor(weCom, 'kf_msg_or_event') ? 'kf' : 'app', node: weCom };
+	const whatsApp = nodes.find((node) => node.type === 'n8n-nodes-kefu.whatsAppWebTrigger' && listensFor(node, 'incoming'));
+	return whatsApp && { kind: 'whatsapp', node: whatsApp };
 }
 
 export function sandboxCopy(templateFile: string, template: Template): SandboxCopy | undefined {
@@ -72,6 +93,11 @@ export function sandboxCopy(templateFile: string, template: Template): SandboxCo
 	for (const node of workflow.nodes) {
 		const credentialType = CREDENTIAL_OF_NODE_TYPE[node.type];
 		if (credentialType) node.credentials = { [credentialType]: { ...SANDBOX_CREDENTIALS[credentialType] } };
+		// A number typed into a WhatsApp node (not an expression) is the admin's own, the team's in the template.
+		const to = node.parameters?.to;
+		if (node.type === 'n8n-nodes-kefu.whatsAppWeb' && typeof to === 'string' && to !== '' && !to.startsWith('=')) {
+			node.parameters = { ...node.parameters, to: SANDBOX_WHATSAPP_TEAM };
+		}
 	}
 	const triggerWebhookId = workflow.nodes.find((node) => node.name === bot.node.name)?.webhookId;
 	if (typeof triggerWebhookId !== 'string') return undefined;

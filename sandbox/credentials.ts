@@ -1,12 +1,11 @@
-// The three sandbox credentials, created once through n8n's CLI before `n8n start` (no owner account
+// The sandbox credentials, created once through n8n's CLI before `n8n start` (no owner account
 // needed) and never written again: the operator may have put a real model key into "Sandbox model".
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import type { CallbackSecrets } from '../test/fakes/wecom/callback';
 import { workflows } from './workflows';
-import { SANDBOX_CREDENTIALS, sandboxCredentialData, type SandboxCredentialType, type SandboxPorts } from './world';
+import { SANDBOX_CREDENTIALS, type SandboxCredentialType } from './world';
 
 /** Ids of the credentials in n8n's database (their data stays encrypted: the export is not --decrypted). */
 function existingCredentialIds(env: NodeJS.ProcessEnv, dir: string): Set<string> {
@@ -23,8 +22,7 @@ function existingCredentialIds(env: NodeJS.ProcessEnv, dir: string): Set<string>
 /** Creates the sandbox credentials n8n has not got; returns the names created and the names kept. */
 export function ensureSandboxCredentials(
 	env: NodeJS.ProcessEnv,
-	secrets: CallbackSecrets,
-	ports: SandboxPorts,
+	data: Record<SandboxCredentialType, Record<string, string>>,
 ): { created: string[]; kept: string[] } {
 	// A private folder: the import file holds the credentials' data in clear until n8n has encrypted it.
 	const dir = mkdtempSync(path.join(tmpdir(), 'kefu-sandbox-'));
@@ -33,7 +31,6 @@ export function ensureSandboxCredentials(
 		const types = Object.keys(SANDBOX_CREDENTIALS) as SandboxCredentialType[];
 		const missing = types.filter((type) => !existing.has(SANDBOX_CREDENTIALS[type].id));
 		if (missing.length > 0) {
-			const data = sandboxCredentialData(secrets, ports);
 			const file = path.join(dir, 'sandbox-credentials.json');
 			writeFileSync(file, JSON.stringify(missing.map((type) => ({ ...SANDBOX_CREDENTIALS[type], type, data: data[type] }))), { mode: 0o600 });
 			workflows.n8nCli(env, ['import:credentials', `--input=${file}`]);

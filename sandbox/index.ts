@@ -1,11 +1,13 @@
 // The sandbox that `npm start` brings up beside n8n, on 127.0.0.1 only (docs/sandbox.md): fakes of WeCom
-// (app and 微信客服) and of an OpenAI-compatible model, three "Sandbox …" credentials pointing at them, a
-// "[Sandbox] …" copy of every template bound to those credentials and published, and the customer
-// simulator page. Used the same way by scripts/start.mjs and by test/e2e/sandbox.test.ts:
+// (app and 微信客服) and of an OpenAI-compatible model, the WhatsApp Web gateway on its simulated WhatsApp,
+// "Sandbox …" credentials pointing at them, a "[Sandbox] …" copy of every template they can serve, bound to
+// those credentials and published, and the customer simulator page. Used the same way by scripts/start.mjs and by test/e2e/sandbox.test.ts:
 //
-//   const plan = sandboxPlan({ userFolder, env: process.env });   // ports, secrets, copies; no side effect but the secrets file
+//   const plan = sandboxPlan({ userFolder, env: process.env });   // ports, secrets, copies; builds gateway/ when needed
 //   const servers = await startSandboxServers(plan, { n8nUrl });  // fakes + simulator; a taken port fails here
 //   prepareSandbox(plan);                                         // before `n8n start`: credentials and copies, once
+import path from 'node:path';
+
 import { startFakeOpenAi, type FakeOpenAi } from '../test/fakes/openai';
 import { listenOrExplain } from '../test/fakes/ports';
 import { startFakeWeComApi, type FakeWeComApi } from '../test/fakes/wecom';
@@ -13,6 +15,7 @@ import type { CallbackSecrets } from '../test/fakes/wecom/callback';
 import { sandboxCopy, type SandboxCopy } from './copies';
 import { n8nSqliteFile, openExecutionLog } from './executions';
 import { ensureSandboxCredentials } from './credentials';
+import { buildSandboxGateway, startSandboxGateway, type SandboxGateway } from './gateway';
 import { startSimulator } from './simulator/server';
 import { workflows } from './workflows';
 import {
@@ -22,7 +25,10 @@ import {
 	SANDBOX_PORT_ENV,
 	SANDBOX_SERVICER,
 	sandboxCallbackSecrets,
+	sandboxCredentialData,
+	sandboxGatewaySecrets,
 	sandboxPorts,
+	type GatewaySecrets,
 	type SandboxPorts,
 } from './world';
 
@@ -34,6 +40,9 @@ export interface SandboxPlan {
 	env: NodeJS.ProcessEnv;
 	ports: SandboxPorts;
 	secrets: CallbackSecrets;
+	gatewaySecrets: GatewaySecrets;
+	/** The compiled gateway, or why the sandbox runs without its WhatsApp part. */
+	whatsApp: { main: string } | { problem: string };
 	/** Each copy with the template's sha256 (importOnce says when a template changed since its import). */
 	copies: Array<SandboxCopy & { sha256: string }>;
 }
@@ -41,17 +50,27 @@ export interface SandboxPlan {
 /** The model's answers carry this, so nobody mistakes the stand-in for the operator's real model. */
 export const SANDBOX_MODEL_MARKER = '[sandbox model]';
 
-/** Reads the templates in workflows/ and the ports from `env`; makes the callback secrets on first use. */
+/**
+ * Reads the templates in workflows/ and the ports from `env`, makes the secrets on first use, and builds the
+ * gateway; without a gateway the WhatsApp bots get no copy (a published WhatsApp trigger with no gateway to
+ * register with fails in n8n), and the next start that has one imports them.
+ */
 export function sandboxPlan(options: { userFolder: string; env: NodeJS.ProcessEnv }): SandboxPlan {
+	const whatsApp =
+		options.env.KEFU_SANDBOX_WHATSAPP === 'off'
+			? { problem: 'WhatsApp left out (KEFU_SANDBOX_WHATSAPP=off).' }
+			: buildSandboxGateway();
 	const copies = workflows.readTemplates().flatMap(({ file, json, sha256 }) => {
 		const copy = sandboxCopy(file, json);
-		return copy ? [{ ...copy, sha256 }] : [];
+		return copy && (copy.kind !== 'whatsapp' || 'main' in whatsApp) ? [{ ...copy, sha256 }] : [];
 	});
 	return {
 		userFolder: options.userFolder,
 		env: options.env,
 		ports: sandboxPorts(options.env),
 		secrets: sandboxCallbackSecrets(options.userFolder),
+		gatewaySecrets: sandboxGatewaySecrets(options.userFolder),
+		whatsApp,
 		copies,
 	};
 }
@@ -69,7 +88,7 @@ export interface PrepareReport {
  * have put a real model key into "Sandbox model", edited AutoReply in a copy, or unpublished it.
  */
 export function prepareSandbox(plan: SandboxPlan): PrepareReport {
-	const credentials = ensureSandboxCredentials(plan.env, plan.secrets, plan.ports);
+	const credentials = ensureSandboxCredentials(plan.env, sandboxCredentialData(plan.secrets, plan.gatewaySecrets, plan.ports));
 	const copies = workflows.importOnce({
 		env: plan.env,
 		userFolder: plan.userFolder,
@@ -86,6 +105,8 @@ export function prepareSandbox(plan: SandboxPlan): PrepareReport {
 export interface SandboxServers {
 	weCom: FakeWeComApi;
 	model: FakeOpenAi;
+	/** Absent when the gateway could not be built (plan.whatsApp.problem). */
+	whatsAppGateway?: SandboxGateway;
 	simulatorUrl: string;
 	/**
 	 * Prints `line` once n8n answers its readiness check (checked every second for up to 5 minutes): the
@@ -123,6 +144,19 @@ export async function startSandboxServers(
 		const model = await listen('model', async (port) =>
 			await startFakeOpenAi({ port, reply: (request) => `${SANDBOX_MODEL_MARKER} AI answer to: ${request.lastUserText}` }),
 		);
+		const { whatsApp } = plan;
+		const whatsAppGateway =
+			'main' in whatsApp
+				? await listen('whatsAppGateway', async (port) =>
+						await startSandboxGateway({
+							main: whatsApp.main,
+							port,
+							dataDir: path.join(plan.userFolder, 'sandbox', 'gateway'),
+							logFile: path.join(plan.userFolder, 'sandbox', 'gateway.log'),
+							secrets: plan.gatewaySecrets,
+						}),
+					)
+				: undefined;
 		const executions = openExecutionLog(n8nSqliteFile(plan.userFolder, plan.env));
 		started.push({ close: async () => executions.close() });
 		const simulator = await listen('simulator', async (port) =>
@@ -131,6 +165,7 @@ export async function startSandboxServers(
 				copies: plan.copies,
 				secrets: plan.secrets,
 				weCom,
+				whatsAppGateway,
 				executions,
 				n8nUrl: options.n8nUrl,
 				editorUrl: options.editorUrl ?? options.n8nUrl,
@@ -147,7 +182,7 @@ export async function startSandboxServers(
 			};
 			reminder = setTimeout(() => void check(), 1000);
 		};
-		return { weCom, model, simulatorUrl: simulator.url, sayWhenN8nIsReady, close: closeAll };
+		return { weCom, model, whatsAppGateway, simulatorUrl: simulator.url, sayWhenN8nIsReady, close: closeAll };
 	} catch (error) {
 		await closeAll();
 		throw error;
@@ -157,13 +192,16 @@ export async function startSandboxServers(
 /** The lines `npm start` prints about the sandbox. */
 export function describeSandbox(plan: SandboxPlan, servers: SandboxServers, report: PrepareReport): string[] {
 	const lines = [
-		`[sandbox] customer simulator: ${servers.simulatorUrl}  (try the bots without a WeCom account; 127.0.0.1 only)`,
+		`[sandbox] customer simulator: ${servers.simulatorUrl}  (try the bots without a WeCom account or a phone; 127.0.0.1 only)`,
 		`[sandbox] fakes: WeCom API ${servers.weCom.url}, model ${servers.model.url} (answers start with "${SANDBOX_MODEL_MARKER}")`,
+		servers.whatsAppGateway
+			? `[sandbox] WhatsApp: the gateway on its simulated WhatsApp at ${servers.whatsAppGateway.url} (log: ${servers.whatsAppGateway.logFile})`
+			: `[sandbox] ${'problem' in plan.whatsApp ? plan.whatsApp.problem : 'WhatsApp left out.'}`,
 	];
 	const say = (what: string, names: string[]) => names.length > 0 && lines.push(`[sandbox] ${what}: ${names.join(', ')}`);
 	say('created credentials', report.createdCredentials);
 	say('kept credentials (never overwritten)', report.keptCredentials);
 	for (const line of report.copies) lines.push(`[sandbox]   ${line}`);
-	if (plan.copies.length === 0) lines.push('[sandbox] no template in workflows/ has a WeCom Trigger: nothing to simulate');
+	if (plan.copies.length === 0) lines.push('[sandbox] no template in workflows/ has a trigger the sandbox can serve: nothing to simulate');
 	return lines;
 }

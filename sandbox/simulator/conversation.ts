@@ -1,19 +1,24 @@
 // What the simulator page shows for one customer of one sandbox bot: what the customer did, what the fake
-// platform received from the bot (app/message/send; kf/send_msg, send_msg_on_event, service_state/trans),
-// and the executions each of the customer's actions started. Pure: it reads the fakes' records.
+// platform received from the bot (app/message/send; kf/send_msg, send_msg_on_event, service_state/trans;
+// the WhatsApp gateway's /send), and the executions each of the customer's actions started. Pure: it reads
+// the fakes' records.
 import type { FakeKfAttempt, FakeKfSentMessage, FakeSentMessage } from '../../test/fakes/wecom';
 import type { SandboxBotKind } from '../copies';
-import { SANDBOX_SERVICER } from '../world';
+import type { GatewaySentMessage } from '../gateway';
+import { SANDBOX_SERVICER, SANDBOX_WHATSAPP_TEAM } from '../world';
 import type { ExecutionRow } from '../executions';
 
-/** Something the customer (or, for 微信客服, the person taking over) did in the simulator. */
+/**
+ * Something the customer (or, for 微信客服, the person taking over; for WhatsApp, a colleague on the
+ * business's phone) did in the simulator.
+ */
 export interface CustomerAction {
 	workflowId: string;
 	user: string;
 	time: number;
-	kind: 'message' | 'enter' | 'servicerEnds';
+	kind: 'message' | 'enter' | 'servicerEnds' | 'colleagueTypes';
 	text?: string;
-	/** What n8n answered the callback, or why it could not be delivered. */
+	/** What n8n (for WhatsApp: the gateway) answered, or why it could not be delivered. */
 	delivery: string;
 }
 
@@ -25,7 +30,7 @@ export interface ExecutionLink {
 
 export interface Entry {
 	time: number;
-	from: 'customer' | 'bot' | 'event';
+	from: 'customer' | 'bot' | 'colleague' | 'event';
 	text: string;
 	/** How it travelled: "app/message/send", "kf/send_msg", "welcome (send_msg_on_event)", … */
 	via: string;
@@ -77,38 +82,76 @@ export interface ConversationInput {
 	appMessages: readonly FakeSentMessage[];
 	kfMessages: readonly FakeKfSentMessage[];
 	kfAttempts: readonly FakeKfAttempt[];
+	/** What went out through the WhatsApp gateway (empty without one). */
+	whatsAppSent: readonly GatewaySentMessage[];
+}
+
+/** The words of the page for a WhatsApp chat that a colleague took over. */
+export const WHATSAPP_SILENT = 'The bot stays silent in this chat: a colleague is answering (until AutoReply\'s pause ends).';
+
+/** How each action reads on the page, and the way it travelled. */
+function describeAction(kind: SandboxBotKind, action: CustomerAction): Pick<Entry, 'from' | 'text' | 'via'> {
+	switch (action.kind) {
+		case 'message': {
+			const via = kind === 'kf' ? 'kf/sync_msg' : kind === 'whatsapp' ? 'WhatsApp (gateway webhook)' : 'app callback';
+			return { from: 'customer', text: action.text ?? '', via };
+		}
+		case 'colleagueTypes':
+			return { from: 'colleague', text: action.text ?? '', via: 'a colleague, typed on the linked phone (message.own)' };
+		case 'enter':
+			return { from: 'event', text: 'The customer opened the chat (enter_session)', via: 'kf event' };
+		case 'servicerEnds':
+			return { from: 'event', text: `${SANDBOX_SERVICER} ended the session (session_status_change 3)`, via: 'kf event' };
+	}
+}
+
+/**
+ * The bot's messages to the customer (`isCustomer(to)`), and those to a colleague (`colleague(to)` names them)
+ * while the customer talked to it (a hand-off notice, say), from the customer's first action on.
+ */
+function botMessages(
+	entries: Entry[],
+	messages: Array<{ time: number; to: string; text: string }>,
+	who: { isCustomer: (to: string) => boolean; colleague: (to: string) => string | undefined },
+	via: string,
+): void {
+	const since = entries.length > 0 ? Math.min(...entries.map((entry) => entry.time)) : Number.POSITIVE_INFINITY;
+	for (const message of messages) {
+		const colleague = who.colleague(message.to);
+		if (who.isCustomer(message.to)) entries.push({ time: message.time, from: 'bot', text: message.text, via });
+		else if (colleague !== undefined && message.time >= since) {
+			entries.push({ time: message.time, from: 'event', text: `To ${colleague}: ${message.text}`, via: `${via} (to a colleague)` });
+		}
+	}
 }
 
 export function conversation(input: ConversationInput): Entry[] {
 	const links = executionsByAction(input.actions, input.executions, input.executionUrl);
 	const entries: Entry[] = input.actions
 		.filter((action) => action.user === input.user)
-		.map((action) => ({
-			time: action.time,
-			from: action.kind === 'message' ? 'customer' : 'event',
-			text:
-				action.kind === 'message'
-					? (action.text ?? '')
-					: action.kind === 'enter'
-						? 'The customer opened the chat (enter_session)'
-						: `${SANDBOX_SERVICER} ended the session (session_status_change 3)`,
-			via: action.kind === 'message' ? (input.kind === 'kf' ? 'kf/sync_msg' : 'app callback') : 'kf event',
-			executions: links.get(action) ?? [],
-			...(action.delivery === 'success' ? {} : { problem: action.delivery }),
-		}));
+		.flatMap((action) => {
+			const entry: Entry = {
+				time: action.time,
+				...describeAction(input.kind, action),
+				executions: links.get(action) ?? [],
+				...(action.delivery === 'success' ? {} : { problem: action.delivery }),
+			};
+			if (action.kind !== 'colleagueTypes' || action.delivery !== 'success') return [entry];
+			return [entry, { time: action.time, from: 'event' as const, text: WHATSAPP_SILENT, via: 'AutoReply hand-off' }];
+		});
 	if (input.kind === 'app') {
-		for (const message of input.appMessages) {
-			const to = String(message.body.touser ?? '').split('|');
-			if (!to.includes(input.user)) continue;
-			entries.push({ time: message.time, from: 'bot', text: textOf(message), via: 'app/message/send' });
-		}
-		// Colleagues the bot wrote to while this customer talked to it (a hand-off notice, say).
-		const since = entries.length > 0 ? Math.min(...entries.map((entry) => entry.time)) : Number.POSITIVE_INFINITY;
-		for (const message of input.appMessages) {
-			const to = String(message.body.touser ?? '');
-			if (message.time < since || to.split('|').includes(input.user)) continue;
-			entries.push({ time: message.time, from: 'event', text: `To ${to}: ${textOf(message)}`, via: 'app/message/send (to a colleague)' });
-		}
+		const messages = input.appMessages.map((message) => ({ time: message.time, to: String(message.body.touser ?? ''), text: textOf(message) }));
+		botMessages(entries, messages, { isCustomer: (to) => to.split('|').includes(input.user), colleague: (to) => to }, 'app/message/send');
+	} else if (input.kind === 'whatsapp') {
+		const messages = input.whatsAppSent.map((message) => ({
+			time: Date.parse(message.at),
+			to: message.chatId,
+			text: message.text ?? message.caption ?? '[media]',
+		}));
+		// Of the others the bot writes to, only the team: the rest are other customers' answers.
+		const team = `${SANDBOX_WHATSAPP_TEAM}@c.us`;
+		const colleague = (to: string) => (to === team ? `the team (+${SANDBOX_WHATSAPP_TEAM})` : undefined);
+		botMessages(entries, messages, { isCustomer: (to) => to === `${input.user}@c.us`, colleague }, 'gateway /send');
 	} else {
 		for (const message of input.kfMessages) {
 			if (message.external_userid !== input.user || message.open_kfid !== input.openKfId) continue;

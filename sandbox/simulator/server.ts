@@ -1,8 +1,11 @@
 // The customer simulator: a page (page.html, plain HTML and JS) and the small JSON API it calls. A message
 // typed on the page travels as it would from WeCom: for an app bot an encrypted, signed callback POSTed to
 // the sandbox copy's WeCom Trigger; for a 微信客服 bot the fake WeCom queues the customer's message for
-// kf/sync_msg and the kf_msg_or_event callback announces it. What the bot sent back is read from the fake
-// WeCom's records, the session state from the fake's 微信客服 sessions, the executions from n8n's database.
+// kf/sync_msg and the kf_msg_or_event callback announces it; for a WhatsApp bot the sandbox gateway's simulated
+// WhatsApp gets the customer's message (or a colleague's, typed on the phone) and delivers it to the trigger
+// as the real one would. What the bot sent back is read from the fake WeCom's records or the gateway's sent
+// log, the session state from the fake's 微信客服 sessions, the executions from n8n's database. The gateway's
+// API key stays in this server: the page never sees it.
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
@@ -12,6 +15,7 @@ import type { FakeWeComApi } from '../../test/fakes/wecom';
 import { kfEventXml, postCallback, textMessageXml, type CallbackSecrets } from '../../test/fakes/wecom/callback';
 import type { SandboxCopy } from '../copies';
 import type { ExecutionLog } from '../executions';
+import type { SandboxGateway } from '../gateway';
 import { SANDBOX_APP, SANDBOX_KF_ACCOUNT, SANDBOX_SERVICER } from '../world';
 import { conversation, KF_SERVICE_STATES, type CustomerAction } from './conversation';
 
@@ -20,6 +24,8 @@ export interface SimulatorOptions {
 	copies: SandboxCopy[];
 	secrets: CallbackSecrets;
 	weCom: FakeWeComApi;
+	/** Absent when the gateway could not be built: then no copy is a WhatsApp bot. */
+	whatsAppGateway?: SandboxGateway;
 	executions: ExecutionLog;
 	/** Where n8n answers webhooks (http://127.0.0.1:5678). */
 	n8nUrl: string;
@@ -32,6 +38,10 @@ const PAGE_FILE = path.resolve(__dirname, '..', '..', '..', 'sandbox', 'simulato
 const MAX_BODY_BYTES = 64 * 1024;
 /** WeCom cuts a text message at 2048 bytes; the simulator refuses longer ones instead of sending half. */
 const MAX_TEXT_BYTES = 2048;
+/** The gateway takes a WhatsApp message of up to 65,536 characters (docs/whatsapp-gateway-api.md). */
+const MAX_WHATSAPP_CHARS = 65_536;
+/** A WhatsApp customer is a phone number with its country code, as the gateway's /simulator/messages takes it. */
+const WHATSAPP_NUMBER = /^\d{8,15}$/;
 /** Actions kept for the page; the oldest go first (a sandbox left running for weeks stays small). */
 const MAX_ACTIONS = 10_000;
 
@@ -67,7 +77,7 @@ class Simulator {
 		if (req.method === 'GET' && route === '/api/conversation') {
 			const copy = this.copy(query.bot);
 			if (!copy || !query.user) return sendJson(res, 400, { error: 'Choose a bot and a customer first.' });
-			return sendJson(res, 200, this.view(copy, query.user));
+			return sendJson(res, 200, await this.view(copy, query.user));
 		}
 		if (req.method === 'POST' && route.startsWith('/api/')) {
 			if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
@@ -79,6 +89,9 @@ class Simulator {
 			const user = typeof input.user === 'string' ? input.user.trim() : '';
 			if (!copy || !/^[\w.@-]{1,64}$/.test(user)) {
 				return sendJson(res, 400, { error: 'Choose a bot and a customer ID of letters, digits, _ . @ or - first.' });
+			}
+			if (copy.kind === 'whatsapp' && !WHATSAPP_NUMBER.test(user)) {
+				return sendJson(res, 400, { error: 'A WhatsApp customer is a phone number of 8 to 15 digits with its country code (8613800001234): change the customer ID.' });
 			}
 			const done = await this.act(route, copy, user, input.text);
 			return sendJson(res, 'error' in done ? 400 : 200, done);
@@ -106,15 +119,19 @@ class Simulator {
 	private async act(route: string, copy: SandboxCopy, user: string, text: unknown): Promise<{ delivery: string } | { error: string }> {
 		const { weCom, secrets } = this.options;
 		const openKfId = SANDBOX_KF_ACCOUNT.open_kfid;
-		if (route === '/api/say') {
+		if (route === '/api/say' || route === '/api/whatsapp/phone') {
 			if (typeof text !== 'string' || text.trim() === '') return { error: 'Type a message first.' };
-			if (Buffer.byteLength(text) > MAX_TEXT_BYTES) return { error: `WeCom takes at most ${MAX_TEXT_BYTES} bytes in a text message: shorten it.` };
+		}
+		if (copy.kind === 'whatsapp') return await this.actOnWhatsApp(route, copy, user, String(text));
+		if (route === '/api/say') {
+			if (Buffer.byteLength(String(text)) > MAX_TEXT_BYTES) return { error: `WeCom takes at most ${MAX_TEXT_BYTES} bytes in a text message: shorten it.` };
+			const content = String(text);
 			if (copy.kind === 'app') {
-				const xml = textMessageXml({ corpId: secrets.corpId, fromUser: user, content: text, msgId: String(++this.msgId), agentId: String(SANDBOX_APP.agentId) });
-				return await this.deliver(copy, { user, kind: 'message', text }, xml, String(SANDBOX_APP.agentId));
+				const xml = textMessageXml({ corpId: secrets.corpId, fromUser: user, content, msgId: String(++this.msgId), agentId: String(SANDBOX_APP.agentId) });
+				return await this.deliver(copy, { user, kind: 'message', text: content }, xml, String(SANDBOX_APP.agentId));
 			}
-			const { token } = weCom.kfCustomerSends(openKfId, user, { msgtype: 'text', text: { content: text } });
-			return await this.deliver(copy, { user, kind: 'message', text }, kfEventXml({ corpId: secrets.corpId, token, openKfId }));
+			const { token } = weCom.kfCustomerSends(openKfId, user, { msgtype: 'text', text: { content } });
+			return await this.deliver(copy, { user, kind: 'message', text: content }, kfEventXml({ corpId: secrets.corpId, token, openKfId }));
 		}
 		if (copy.kind !== 'kf') return { error: 'Only a 微信客服 bot has sessions to enter or end.' };
 		if (route === '/api/kf/enter') {
@@ -132,6 +149,34 @@ class Simulator {
 		return { error: `Nothing at ${route}.` };
 	}
 
+	/**
+	 * A WhatsApp customer writes, or a colleague types on the business's phone: the gateway's simulated WhatsApp
+	 * delivers it to the copy's trigger by its signed webhook, as the real one would.
+	 */
+	private async actOnWhatsApp(route: string, copy: SandboxCopy, user: string, text: string): Promise<{ delivery: string } | { error: string }> {
+		const gateway = this.options.whatsAppGateway;
+		if (!gateway) return { error: 'The sandbox runs without its WhatsApp gateway: see the start output of npm start.' };
+		if (text.length > MAX_WHATSAPP_CHARS) return { error: `WhatsApp takes at most ${MAX_WHATSAPP_CHARS} characters in a message: shorten it.` };
+		const kind = route === '/api/say' ? 'message' : route === '/api/whatsapp/phone' ? 'colleagueTypes' : undefined;
+		if (!kind) return { error: `Nothing at ${route} for a WhatsApp bot.` };
+		const record = this.keep({ user, kind, text, workflowId: copy.workflow.id });
+		try {
+			await (kind === 'message' ? gateway.customerWrites(user, text) : gateway.phoneTypes(user, text));
+			record.delivery = 'success';
+		} catch (error) {
+			record.delivery = `${error instanceof Error ? error.message : String(error)}. Is the gateway running? See ${gateway.logFile}.`;
+		}
+		return { delivery: record.delivery };
+	}
+
+	/** Keeps an action for the page, stamped before it is sent (its executions start after). */
+	private keep(action: Pick<CustomerAction, 'user' | 'kind' | 'text' | 'workflowId'>): CustomerAction {
+		const record: CustomerAction = { ...action, time: Date.now(), delivery: 'sending' };
+		this.actions.push(record);
+		if (this.actions.length > MAX_ACTIONS) this.actions.splice(0, this.actions.length - MAX_ACTIONS);
+		return record;
+	}
+
 	/** Sends the callback to the copy's trigger and keeps the action, with what n8n answered. */
 	private async deliver(
 		copy: SandboxCopy,
@@ -140,9 +185,7 @@ class Simulator {
 		agentId?: string,
 	): Promise<{ delivery: string }> {
 		const url = `${this.options.n8nUrl}/webhook/${copy.triggerWebhookId}/webhook`;
-		const record: CustomerAction = { ...action, workflowId: copy.workflow.id, time: Date.now(), delivery: 'sending' };
-		this.actions.push(record);
-		if (this.actions.length > MAX_ACTIONS) this.actions.splice(0, this.actions.length - MAX_ACTIONS);
+		const record = this.keep({ ...action, workflowId: copy.workflow.id });
 		try {
 			const answer = await postCallback(url, this.options.secrets, xml, agentId === undefined ? {} : { agentId });
 			record.delivery =
@@ -157,8 +200,10 @@ class Simulator {
 		return { delivery: record.delivery };
 	}
 
-	private view(copy: SandboxCopy, user: string) {
-		const { weCom, executions, editorUrl } = this.options;
+	private async view(copy: SandboxCopy, user: string) {
+		const { weCom, whatsAppGateway, executions, editorUrl } = this.options;
+		// A gateway that does not answer leaves the bot's side empty; the next poll of the page tries again.
+		const whatsAppSent = copy.kind === 'whatsapp' && whatsAppGateway ? await whatsAppGateway.sent().catch(() => []) : [];
 		const workflowUrl = `${editorUrl}/workflow/${copy.workflow.id}`;
 		const entries = conversation({
 			kind: copy.kind,
@@ -170,6 +215,7 @@ class Simulator {
 			appMessages: weCom.sentMessages,
 			kfMessages: weCom.kfSent,
 			kfAttempts: weCom.kfAttempts,
+			whatsAppSent,
 		});
 		const session = copy.kind === 'kf' ? this.kfSession(user) : null;
 		return { entries, session, executionsUrl: `${workflowUrl}/executions`, executionsReadable: executions.readable };

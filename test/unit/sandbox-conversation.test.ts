@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import type { FakeKfAttempt, FakeKfSentMessage, FakeSentMessage } from '../fakes/wecom';
-import { conversation, type ConversationInput, type CustomerAction } from '../../sandbox/simulator/conversation';
+import { SANDBOX_WHATSAPP_TEAM } from '../../sandbox/world';
+import { conversation, WHATSAPP_SILENT, type ConversationInput, type CustomerAction } from '../../sandbox/simulator/conversation';
 
 const KF = 'wkSANDBOX';
 const action = (user: string, time: number, text = 'hi'): CustomerAction => ({
@@ -31,6 +32,7 @@ function input(over: Partial<ConversationInput>): ConversationInput {
 		appMessages: [],
 		kfMessages: [],
 		kfAttempts: [],
+		whatsAppSent: [],
 		...over,
 	};
 }
@@ -101,6 +103,36 @@ describe('simulator conversation', () => {
 			],
 		);
 		assert.match(entries[3].text, /待接入池/);
+	});
+
+	it('a WhatsApp bot: its sends to this chat (not to other customers), the hand-off to the team, and a colleague on the phone silences the bot', () => {
+		const sent = (chatId: string, time: number, text: string) => ({ id: `true_${chatId}_${time}`, chatId, text, at: new Date(time).toISOString() });
+		const colleague: CustomerAction = { ...action('8613800000001', 3000, 'Anna here'), kind: 'colleagueTypes' };
+		const entries = conversation(
+			input({
+				kind: 'whatsapp',
+				user: '8613800000001',
+				actions: [action('8613800000001', 1000, 'human'), action('8613800000002', 1500, 'price'), colleague],
+				whatsAppSent: [
+					sent(`${SANDBOX_WHATSAPP_TEAM}@c.us`, 1100, '[Hand-off] wants a person'),
+					sent('8613800000001@c.us', 1200, 'A colleague will answer'),
+					sent('8613800000002@c.us', 1600, 'Prices depend'),
+				],
+			}),
+		);
+		assert.deepEqual(
+			entries.map((e) => [e.from, e.text]),
+			[
+				['customer', 'human'],
+				['event', `To the team (+${SANDBOX_WHATSAPP_TEAM}): [Hand-off] wants a person`],
+				['bot', 'A colleague will answer'],
+				['colleague', 'Anna here'],
+				['event', WHATSAPP_SILENT],
+			],
+		);
+		// A phone message the gateway refused silences nothing: the page says why instead.
+		const refused = conversation(input({ kind: 'whatsapp', user: '8613800000001', actions: [{ ...colleague, delivery: 'not linked' }] }));
+		assert.deepEqual(refused.map((e) => [e.from, e.problem]), [['colleague', 'not linked']]);
 	});
 
 	it('shows why a message did not reach the bot', () => {

@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { sandboxCopy, sandboxWorkflowId, type Template } from '../../sandbox/copies';
-import { SANDBOX_CREDENTIALS } from '../../sandbox/world';
+import { NODES_THE_SANDBOX_CANNOT_SERVE, sandboxCopy, sandboxWorkflowId, type Template } from '../../sandbox/copies';
+import { SANDBOX_CREDENTIALS, SANDBOX_WHATSAPP_TEAM } from '../../sandbox/world';
 
 const workflows = path.resolve(__dirname, '..', '..', '..', 'workflows');
 const templates = readdirSync(workflows)
@@ -14,10 +14,12 @@ const templates = readdirSync(workflows)
 	.map((file) => ({ file, template: JSON.parse(readFileSync(path.join(workflows, file), 'utf8')) as Template }));
 
 describe('sandbox copies of the templates', () => {
-	it('every template with a WeCom Trigger gets a copy with ids, webhookIds and a name of its own', () => {
-		const weComBots = templates.filter(({ template }) => template.nodes.some((n) => n.type === 'n8n-nodes-kefu.weComTrigger'));
-		assert.ok(weComBots.length >= 2);
-		for (const { file, template } of weComBots) {
+	it('every WeCom bot and the WhatsApp auto reply get a copy with ids, webhookIds and a name of its own', () => {
+		const bots = templates.filter(
+			({ file, template }) => file === 'whatsapp-auto-reply.json' || template.nodes.some((n) => n.type === 'n8n-nodes-kefu.weComTrigger'),
+		);
+		assert.ok(bots.length >= 3);
+		for (const { file, template } of bots) {
 			const copy = sandboxCopy(file, template);
 			assert.ok(copy, `${file} got no sandbox copy`);
 			assert.notEqual(copy.workflow.id, template.id);
@@ -65,5 +67,44 @@ describe('sandbox copies of the templates', () => {
 		assert.equal(kinds['wecom-app-ai-assistant.json'], 'app');
 		const manual: Template = { id: 'x', name: 'Manual', nodes: [{ name: 'Start', type: 'n8n-nodes-base.manualTrigger' }] };
 		assert.equal(sandboxCopy('manual.json', manual), undefined);
+	});
+
+	it('a WhatsApp Web Trigger that receives incoming messages is a WhatsApp bot; one without "incoming" is none', () => {
+		const { file, template } = templates.find((t) => t.file === 'whatsapp-auto-reply.json')!;
+		assert.equal(sandboxCopy(file, template)?.kind, 'whatsapp');
+		const ownOnly = structuredClone(template);
+		for (const node of ownOnly.nodes) if (node.type === 'n8n-nodes-kefu.whatsAppWebTrigger') node.parameters = { events: ['ownFromPhone'] };
+		assert.equal(sandboxCopy(file, ownOnly), undefined);
+	});
+
+	it('leaves out the templates that need a service the sandbox cannot stand in for (Google Sheets, a Data Table, SMTP)', () => {
+		const kinds = Object.fromEntries(templates.map(({ file, template }) => [file, sandboxCopy(file, template)?.kind]));
+		// The leads template has a WhatsApp trigger for incoming messages, but saves to a Data Table and Google Sheets.
+		assert.equal(kinds['whatsapp-leads.json'], undefined);
+		assert.equal(kinds['whatsapp-connection-monitor.json'], undefined);
+		const { file, template } = templates.find((t) => t.file === 'whatsapp-auto-reply.json')!;
+		for (const type of Object.keys(NODES_THE_SANDBOX_CANNOT_SERVE)) {
+			const withIt = { ...template, nodes: [...template.nodes, { name: 'Extra', type, parameters: {} }] };
+			assert.equal(sandboxCopy(file, withIt), undefined, type);
+		}
+	});
+
+	it('binds the WhatsApp nodes to the sandbox gateway and the model to the sandbox model; the team number becomes the sandbox team\'s', () => {
+		const { file, template } = templates.find((t) => t.file === 'whatsapp-auto-reply.json')!;
+		const copy = sandboxCopy(file, template)!;
+		for (const node of copy.workflow.nodes) {
+			const expected = node.type.startsWith('n8n-nodes-kefu.whatsAppWeb')
+				? { whatsAppWebGatewayApi: SANDBOX_CREDENTIALS.whatsAppWebGatewayApi }
+				: node.type === '@n8n/n8n-nodes-langchain.lmChatOpenAi'
+					? { openAiApi: SANDBOX_CREDENTIALS.openAiApi }
+					: undefined;
+			assert.deepEqual(node.credentials, expected, node.name);
+		}
+		const to = (nodes: Template['nodes'], name: string) => nodes.find((n) => n.name === name)?.parameters?.to;
+		assert.equal(to(template.nodes, 'Notify Team'), 'YourTeamPhoneNumber');
+		assert.equal(to(copy.workflow.nodes, 'Notify Team'), SANDBOX_WHATSAPP_TEAM);
+		// The reply goes back to whoever wrote: an expression, left as it is.
+		assert.equal(to(copy.workflow.nodes, 'Send Reply'), to(template.nodes, 'Send Reply'));
+		assert.match(String(to(copy.workflow.nodes, 'Send Reply')), /^=/);
 	});
 });

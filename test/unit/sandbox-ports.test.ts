@@ -11,6 +11,9 @@ import { after, describe, it } from 'node:test';
 import { sandboxPlan, startSandboxServers } from '../../sandbox';
 import { freePorts } from '../e2e/harness';
 
+/** The gateway (built and started by test/e2e/sandbox.test.ts) stays out of these quick tests. */
+const NO_WHATSAPP = { KEFU_SANDBOX_WHATSAPP: 'off' };
+
 async function listen(port: number): Promise<Server> {
 	const server = createServer();
 	await new Promise<void>((resolve, reject) => {
@@ -26,7 +29,7 @@ describe('sandbox servers', () => {
 
 	it('a taken port stops the start with the variable that moves it, and closes what had started', async () => {
 		const [simulator, weCom, model] = await freePorts(3);
-		const env = { KEFU_SANDBOX_PORT: String(simulator), FAKE_WECOM_PORT: String(weCom), FAKE_OPENAI_PORT: String(model) };
+		const env = { KEFU_SANDBOX_PORT: String(simulator), FAKE_WECOM_PORT: String(weCom), FAKE_OPENAI_PORT: String(model), ...NO_WHATSAPP };
 		const squatter = await listen(simulator);
 		try {
 			const plan = sandboxPlan({ userFolder, env });
@@ -42,14 +45,14 @@ describe('sandbox servers', () => {
 	});
 
 	it('a port variable that is not a port number is refused before anything starts', () => {
-		assert.throws(() => sandboxPlan({ userFolder, env: { FAKE_WECOM_PORT: 'auto' } }), /^Error: FAKE_WECOM_PORT=auto is not a port number/);
+		assert.throws(() => sandboxPlan({ userFolder, env: { FAKE_WECOM_PORT: 'auto', ...NO_WHATSAPP } }), /^Error: FAKE_WECOM_PORT=auto is not a port number/);
 	});
 
 	it('starts on the ports asked for and stops again', async () => {
 		const [simulator, weCom, model] = await freePorts(3);
 		const plan = sandboxPlan({
 			userFolder,
-			env: { KEFU_SANDBOX_PORT: String(simulator), FAKE_WECOM_PORT: String(weCom), FAKE_OPENAI_PORT: String(model) },
+			env: { KEFU_SANDBOX_PORT: String(simulator), FAKE_WECOM_PORT: String(weCom), FAKE_OPENAI_PORT: String(model), ...NO_WHATSAPP },
 		});
 		const servers = await startSandboxServers(plan, { n8nUrl: 'http://127.0.0.1:9' });
 		try {
@@ -91,7 +94,7 @@ describe('sandbox servers', () => {
 		const [simulator, weCom, model] = await freePorts(3);
 		const plan = sandboxPlan({
 			userFolder,
-			env: { KEFU_SANDBOX_PORT: String(simulator), FAKE_WECOM_PORT: String(weCom), FAKE_OPENAI_PORT: String(model) },
+			env: { KEFU_SANDBOX_PORT: String(simulator), FAKE_WECOM_PORT: String(weCom), FAKE_OPENAI_PORT: String(model), ...NO_WHATSAPP },
 		});
 		const servers = await startSandboxServers(plan, { n8nUrl });
 		const said: string[] = [];
