@@ -158,17 +158,14 @@ function named(options: { key?: string; label?: string }): string {
 	return options.key || options.label || 'The value';
 }
 
-/** Types whose text can be cut and still mean what it said; see shortened(). */
-const SHORTENABLE = new Set(['thing', 'name', 'phrase']);
-
 type Refusal = { ok: false; message: string };
 
 function refuse(options: CheckOptions, what: string): Refusal {
 	return { ok: false, message: `${named(options)} ${what}.` };
 }
 
-function tooLong(options: CheckOptions, type: string, count: number, unit: string, max: number): Refusal {
-	const hint = SHORTENABLE.has(type) && !options.shorten ? ' (or turn on "Shorten Text That Is Too Long")' : '';
+function tooLong(options: CheckOptions, type: string, count: number, unit: string, max: number, cuttable = false): Refusal {
+	const hint = cuttable && !options.shorten ? ' (or turn on "Shorten Text That Is Too Long")' : '';
 	return refuse(options, `has ${count} ${unit}; WeChat takes at most ${max} for a ${type}${hint}`);
 }
 
@@ -209,35 +206,39 @@ export function checkKeyword(type: string, value: string, options: CheckOptions 
 
 type Check = (text: string, options: CheckOptions) => KeywordCheck;
 
-/** Only the allowed kinds, at most `max` characters. */
-function plain(type: string, allowed: readonly CharKind[], max: number, unit = 'characters'): Check {
+interface Limit {
+	max: number;
+	/** What is counted, in the refusal: "has 6 Chinese characters". */
+	unit?: string;
+	/**
+	 * How the shorten option cuts a value that is too long; without it the value is refused. Only thing,
+	 * name and phrase are cut: they are text a person reads, and its start still says what it said. A
+	 * number, amount, time, date, phone or car number cut short is a different value; a character_string
+	 * is usually an order or tracking number, which a cut turns into someone else's; letter and symbol
+	 * values are codes. "…" marks the cut where the type takes symbols (a thing, a name in letters); a
+	 * phrase takes only Chinese characters, and for a Chinese name the table names no symbol.
+	 */
+	cut?: 'with …' | 'plain';
+}
+
+/** Only the allowed kinds, at most `limit.max` characters. */
+function plain(type: string, allowed: readonly CharKind[], limit: Limit): Check {
+	const { max, unit = 'characters', cut } = limit;
 	return (text, options) => {
 		const chars = [...text];
 		const bad = firstOutside(chars, allowed);
 		if (bad) return badChar(options, type, bad.char, bad.kind);
-		if (chars.length > max) return options.shorten && SHORTENABLE.has(type) ? shortened(type, text, max) : tooLong(options, type, chars.length, unit, max);
-		return { ok: true, value: text, shortened: false };
+		if (chars.length <= max) return { ok: true, value: text, shortened: false };
+		if (!cut || !options.shorten) return tooLong(options, type, chars.length, unit, max, cut !== undefined);
+		// At a grapheme boundary, and trimmed like every value to send: no space before the … nor at the end.
+		const kept = truncateCodePoints(text, cut === 'with …' ? max - 1 : max).trimEnd();
+		return { ok: true, value: cut === 'with …' ? `${kept}…` : kept, shortened: true };
 	};
 }
 
-/**
- * Cut to the limit at a character boundary. Only thing, name and phrase are cut: they are text a person
- * reads, and the start of it still says what it said. A number, amount, time, date, phone or car number
- * cut short is a different value; a character_string is usually an order or tracking number, which a cut
- * would turn into someone else's; letter and symbol values are codes. Those are refused instead.
- * "…" marks the cut where the type takes symbols (thing; a name in letters); a phrase and a Chinese name
- * take only Chinese characters, so they are cut without it.
- */
-function shortened(type: string, text: string, max: number): KeywordCheck {
-	const ellipsis = type === 'thing' || (type === 'name' && max === NAME_LETTERS_MAX);
-	const cut = ellipsis ? `${truncateCodePoints(text, max - 1).trimEnd()}…` : truncateCodePoints(text, max);
-	return { ok: true, value: cut, shortened: true };
-}
-
-const NAME_CHINESE_MAX = 10;
-const NAME_LETTERS_MAX = 20;
-
 const TEXT: readonly CharKind[] = ['chinese', 'digit', 'letter', 'symbol'];
+const CHINESE_NAME = plain('name', ['chinese', 'letter', 'symbol'], { max: 10, cut: 'plain' });
+const NAME_IN_LETTERS = plain('name', ['letter', 'symbol'], { max: 20, cut: 'with …' });
 
 /** One clock time, 24-hour: H:MM or H:MM:SS. */
 const CLOCK = String.raw`(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?`;
@@ -248,8 +249,8 @@ const DATE_FORMS: Array<{ pattern: RegExp; parts: Array<'y' | 'm' | 'd'> }> = [
 	{ pattern: /^(\d{4})年(\d{1,2})月/, parts: ['y', 'm'] },
 	{ pattern: /^(\d{1,2})月(\d{1,2})日/, parts: ['m', 'd'] },
 	{ pattern: /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d.])/, parts: ['y', 'm', 'd'] },
-	{ pattern: /^(\d{4})([-/.])(\d{1,2})(?![\d-/.])/, parts: ['y', 'm'] },
-	{ pattern: /^(\d{1,2})([-/.])(\d{1,2})(?![\d-/.])/, parts: ['m', 'd'] },
+	{ pattern: /^(\d{4})([-/.])(\d{1,2})(?![\d./-])/, parts: ['y', 'm'] },
+	{ pattern: /^(\d{1,2})([-/.])(\d{1,2})(?![\d./-])/, parts: ['m', 'd'] },
 ];
 
 function daysIn(month: number, year: number | undefined): number {
@@ -292,15 +293,15 @@ function moment(type: 'time' | 'date'): Check {
 }
 
 const CHECKS: Record<string, Check> = {
-	thing: plain('thing', TEXT, 20),
+	thing: plain('thing', TEXT, { max: 20, cut: 'with …' }),
 	number: (text, options) => {
 		if (!/^\d+(?:\.\d+)?$/.test(text)) return badFormat(options, 'number', text);
 		const digits = text.replace('.', '').length;
 		return digits > 32 ? tooLong(options, 'number', digits, 'digits', 32) : { ok: true, value: text, shortened: false };
 	},
-	letter: plain('letter', ['letter'], 32, 'letters'),
-	symbol: plain('symbol', ['symbol'], 5, 'symbols'),
-	character_string: plain('character_string', ['digit', 'letter', 'symbol'], 32),
+	letter: plain('letter', ['letter'], { max: 32, unit: 'letters' }),
+	symbol: plain('symbol', ['symbol'], { max: 5, unit: 'symbols' }),
+	character_string: plain('character_string', ['digit', 'letter', 'symbol'], { max: 32 }),
 	time: moment('time'),
 	date: moment('date'),
 	amount: (text, options) => {
@@ -310,7 +311,7 @@ const CHECKS: Record<string, Check> = {
 		const digits = match[2].length + (match[3]?.length ?? 0);
 		return digits > 10 ? tooLong(options, 'amount', digits, 'digits', 10) : { ok: true, value: text, shortened: false };
 	},
-	phone_number: plain('phone_number', ['digit', 'symbol'], 17),
+	phone_number: plain('phone_number', ['digit', 'symbol'], { max: 17 }),
 	car_number: (text, options) => {
 		const chars = [...text];
 		for (const [index, char] of chars.entries()) {
@@ -324,9 +325,9 @@ const CHECKS: Record<string, Check> = {
 	name: (text, options) => {
 		// Chinese and letters mixed counts as a Chinese name: 10 characters, not 20.
 		const chinese = [...text].some((char) => kindOf(char) === 'chinese');
-		return plain('name', chinese ? ['chinese', 'letter', 'symbol'] : ['letter', 'symbol'], chinese ? NAME_CHINESE_MAX : NAME_LETTERS_MAX)(text, options);
+		return (chinese ? CHINESE_NAME : NAME_IN_LETTERS)(text, options);
 	},
-	phrase: plain('phrase', ['chinese'], 5, 'Chinese characters'),
+	phrase: plain('phrase', ['chinese'], { max: 5, unit: 'Chinese characters', cut: 'plain' }),
 	enum: (text, options) => {
 		const values = options.enumValues ?? [];
 		if (values.length === 0 || values.includes(text)) return { ok: true, value: text, shortened: false };
