@@ -10,13 +10,13 @@ import {
 } from '../../nodes/WeChatMiniProgram/subscribe/keywords';
 import { seeded } from '../support/random';
 
-function accepted(type: string, value: string, options = {}): string {
+function accepted(type: string, value: unknown, options = {}): string {
 	const result = checkKeyword(type, value, options);
 	assert.ok(result.ok, `${type} ${JSON.stringify(value)} refused: ${result.ok ? '' : result.message}`);
 	return result.value;
 }
 
-function refused(type: string, value: string, options = {}): string {
+function refused(type: string, value: unknown, options = {}): string {
 	const result = checkKeyword(type, value, options);
 	assert.ok(!result.ok, `${type} ${JSON.stringify(value)} accepted as ${JSON.stringify(result.ok && result.value)}`);
 	return result.message;
@@ -234,6 +234,12 @@ describe('refusals say what is wrong and what WeChat takes, in one sentence', ()
 });
 
 describe('checkKeyword edges', () => {
+	it('sends a number from an expression as text, and refuses an object', () => {
+		assert.equal(accepted('number', 12.5), '12.5');
+		assert.match(refused('thing', { name: '张三' }, { key: 'thing1' }), /^thing1 is a list or an object, not text/);
+		assert.match(refused('thing', null), /is empty/);
+	});
+
 	it('drops surrounding spaces and line breaks from the value to send', () => {
 		assert.equal(accepted('thing', '  新客户想要联系您\n'), '新客户想要联系您');
 		assert.equal(accepted('number', ' 42 '), '42');
@@ -274,7 +280,7 @@ describe('checkKeyword edges', () => {
 		accepted('amount', '€0.99');
 		accepted('amount', '¥1234567890');
 		accepted('amount', '¥12345678.90');
-		assert.match(refused('amount', '¥123456789.01'), /has 11 digits; WeChat takes at most 10 for an? amount/);
+		assert.match(refused('amount', '¥123456789.01'), /has 11 digits; WeChat takes at most 10 for an amount/);
 		refused('amount', '12.50');
 		refused('amount', '-¥5');
 		refused('amount', '¥ 12');

@@ -137,7 +137,7 @@ export function explain47003(errmsg: string | undefined, template?: SubscribeTem
 	const row = template ? parseTemplateContent(template.content).find((r) => r.key === key) : undefined;
 	const type = row?.type ?? keywordTypeOf(key);
 	const rule = isEnum(key, template) ? RULES.enum : RULES[type];
-	const what = rule ? `a ${type} takes ${rule}` : `its type ${type} is not one this node knows`;
+	const what = rule ? `${aType(type)} takes ${rule}` : `its type ${type} is not one this node knows`;
 	return `WeChat refused ${named({ key, label: row?.label })} (47003): it may be empty or break the rule for its type; ${what}.`;
 }
 
@@ -153,6 +153,11 @@ function enumValuesOf(template: SubscribeTemplate | undefined): Map<string, stri
 	return lists;
 }
 
+/** "a thing", "an amount". */
+function aType(type: string): string {
+	return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
 function named(options: { key?: string; label?: string }): string {
 	if (options.key && options.label) return `${options.key} (${options.label})`;
 	return options.key || options.label || 'The value';
@@ -166,17 +171,17 @@ function refuse(options: CheckOptions, what: string): Refusal {
 
 function tooLong(options: CheckOptions, type: string, count: number, unit: string, max: number, cuttable = false): Refusal {
 	const hint = cuttable && !options.shorten ? ' (or turn on "Shorten Text That Is Too Long")' : '';
-	return refuse(options, `has ${count} ${unit}; WeChat takes at most ${max} for a ${type}${hint}`);
+	return refuse(options, `has ${count} ${unit}; WeChat takes at most ${max} for ${aType(type)}${hint}`);
 }
 
 function badChar(options: CheckOptions, type: string, char: string, kind: CharKind): Refusal {
 	const shown = kind === 'control' ? (/[\r\n\u2028\u2029]/.test(char) ? 'a line break' : 'a control character') : `"${char}" (${KIND_NAMES[kind]})`;
-	return refuse(options, `contains ${shown}; a ${type} takes ${RULES[type]}`);
+	return refuse(options, `contains ${shown}; ${aType(type)} takes ${RULES[type]}`);
 }
 
 function badFormat(options: CheckOptions, type: string, value: string, hint = ''): Refusal {
 	const shown = codePointLength(value) > 40 ? `${truncateCodePoints(value, 40)}…` : value;
-	return refuse(options, `"${shown}" is not a ${type} WeChat takes; it takes ${RULES[type]}${hint}`);
+	return refuse(options, `"${shown}" is not ${aType(type)} WeChat takes; it takes ${RULES[type]}${hint}`);
 }
 
 /** The first character of `chars` whose kind is not in `allowed`. */
@@ -193,7 +198,11 @@ function firstOutside(chars: string[], allowed: readonly CharKind[]): { char: st
  * Chinese character are 1 each). Surrounding spaces and line breaks are dropped from the value to send.
  * A type WeChat does not document is sent as it is (only an empty value is refused).
  */
-export function checkKeyword(type: string, value: string, options: CheckOptions = {}): KeywordCheck {
+export function checkKeyword(type: string, value: unknown, options: CheckOptions = {}): KeywordCheck {
+	// An expression may hand over a number (12.5 is sent as "12.5") or, by mistake, a whole object.
+	if (typeof value === 'object' && value !== null) {
+		return refuse(options, 'is a list or an object, not text; map it to one field, such as {{ $json.name }}');
+	}
 	const text = String(value ?? '').trim();
 	if (text === '') {
 		// 47003's errmsg ends "is emp" for an empty value: WeChat refuses it for every type.
@@ -342,7 +351,7 @@ const CHECKS: Record<string, Check> = {
  * keyword, and keywords with a value list take only those values.
  */
 export function checkData(
-	rows: ReadonlyArray<{ key: string; value: string }>,
+	rows: ReadonlyArray<{ key: string; value: unknown }>,
 	template?: SubscribeTemplate,
 	options: { shorten?: boolean } = {},
 ): DataCheck {
