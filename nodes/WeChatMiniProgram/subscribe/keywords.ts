@@ -132,7 +132,7 @@ export function readWeChat47003(errmsg: string | undefined): string | undefined 
 export function explain47003(errmsg: string | undefined, template?: SubscribeTemplate): string {
 	const key = readWeChat47003(errmsg);
 	if (!key) {
-		return 'WeChat refused one of the keyword values (47003) without naming it: check each value against its type (docs: miniprogram-subscribe.md).';
+		return 'WeChat refused one of the keyword values (47003) without naming it: one is empty or breaks the rule for its type, so check each (a thing takes at most 20 characters, a phrase at most 5 Chinese characters).';
 	}
 	const row = template ? parseTemplateContent(template.content).find((r) => r.key === key) : undefined;
 	const type = row?.type ?? keywordTypeOf(key);
