@@ -45,6 +45,17 @@ export function truncateChars(text: string, maxChars: number): string {
 	return cutAtGraphemes(text, Math.max(0, maxChars), (segment) => segment.length);
 }
 
+/** Characters as code points: an emoji counts 1, a Chinese character 1 (WeChat's subscribe-message limits). */
+export function codePointLength(text: string): number {
+	return [...text].length;
+}
+
+/** Cuts `text` to at most `maxCodePoints` code points at a grapheme boundary. */
+export function truncateCodePoints(text: string, maxCodePoints: number): string {
+	if (text.length <= maxCodePoints) return text;
+	return cutAtGraphemes(text, Math.max(0, maxCodePoints), codePointLength);
+}
+
 /** A channel's limit for one text message. */
 export type TextLimit = { unit: 'bytes'; max: number } | { unit: 'chars'; max: number };
 
