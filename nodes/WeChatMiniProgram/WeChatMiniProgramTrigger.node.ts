@@ -15,8 +15,14 @@ import {
 	MAX_TIMESTAMP_AGE_SECONDS,
 	mayNeedFreshSecrets,
 } from '../WeCom/callback/open';
-import { RefusalLog, refusalAnswer, type RefusalReason, type RefusalSource } from '../WeCom/callback/refusals';
-import { type CallbackAnswer } from '../common/retryGate';
+import { RefusalLog, refusalAnswer, type RefusalReason } from '../WeCom/callback/refusals';
+import {
+	answerNow,
+	type CallbackResponse,
+	PLAIN_TEXT_RESPONSE,
+	rawBodyOf,
+	refusalSource,
+} from '../common/callbackWebhook';
 import { SecretsCache } from '../common/secretsCache';
 import { weChatMiniProgramPushApiTest } from './trigger/credentialTest';
 import { OTHER_EVENTS, pushItems } from './trigger/events';
@@ -28,11 +34,6 @@ const retryGate = weComRetryGate(sleep);
 const refusals = new RefusalLog(60_000, 1_000, Date.now, 'WeChat Mini Program Trigger');
 /** Credential values for 5 minutes; a refused push may reload them, at most every 10 seconds. */
 const pushSecrets = new SecretsCache<PushSecrets>(5 * 60 * 1000, 10 * 1000);
-
-/** n8n sends a string answer as text/html unless the webhook declares a content type. */
-const PLAIN_TEXT_RESPONSE = {
-	responseHeaders: { entries: [{ name: 'content-type', value: 'text/plain; charset=utf-8' }] },
-} as unknown as Record<string, string>;
 
 /**
  * What n8n's log says per refusal reason. The crypto's own texts name WeCom's console and credential; these name
@@ -76,17 +77,6 @@ const EVENT_OPTIONS = [
 	},
 ];
 
-interface PushRequest {
-	rawBody?: Buffer;
-	readRawBody?: () => Promise<void>;
-}
-
-interface PushResponse extends CallbackAnswer {
-	status(code: number): PushResponse;
-	type(contentType: string): PushResponse;
-	send(body: string): PushResponse;
-}
-
 interface TriggerOptions {
 	allowPlainMode?: boolean;
 	deduplicate?: boolean;
@@ -95,11 +85,6 @@ interface TriggerOptions {
 
 function triggerOptions(context: IWebhookFunctions): TriggerOptions {
 	return context.getNodeParameter('options', {}) as TriggerOptions;
-}
-
-function refusalSource(context: IWebhookFunctions): RefusalSource {
-	const node = context.getNode();
-	return { workflowId: String(context.getWorkflow().id ?? ''), nodeId: node.id, nodeName: node.name };
 }
 
 /** Runs one step of opening: a WeComCallbackError is its result (a refusal); any other error is a bug. */
@@ -117,9 +102,8 @@ function refusalOr<T>(context: IWebhookFunctions, step: () => T): T | WeComCallb
 /** Open: from the request to a verified URL-check echo or message, or the reason to refuse it. */
 async function openRequest(context: IWebhookFunctions): Promise<OpenedPushCheck | OpenedPush | WeComCallbackError> {
 	const kind = context.getWebhookName() === 'setup' ? 'urlCheck' : 'message';
-	const req = context.getRequestObject() as unknown as PushRequest;
-	if (kind === 'message' && req.rawBody === undefined && typeof req.readRawBody === 'function') await req.readRawBody();
-	const envelope = refusalOr(context, () => readPush(kind, context.getQueryData() as Record<string, unknown>, req.rawBody));
+	const body = kind === 'message' ? await rawBodyOf(context) : undefined;
+	const envelope = refusalOr(context, () => readPush(kind, context.getQueryData() as Record<string, unknown>, body));
 	if (envelope instanceof WeComCallbackError) return envelope;
 	const options = triggerOptions(context);
 	const maxTimestampAgeSeconds = options.maxClockSkewSeconds ?? DEFAULT_MAX_TIMESTAMP_AGE_SECONDS;
@@ -138,14 +122,8 @@ async function openRequest(context: IWebhookFunctions): Promise<OpenedPushCheck 
 	);
 }
 
-/** Answer at once. Nothing answered here starts an execution, so nothing acknowledged can be lost. */
-function answerNow(res: PushResponse, status: number, text: string): IWebhookResponseData {
-	res.status(status).type('text/plain').send(text);
-	return { noWebhookResponse: true };
-}
-
 /** Answer a refusal: the status line's own words to the caller, the reason to n8n's log and the refusal counts. */
-function refuse(context: IWebhookFunctions, res: PushResponse, reason: RefusalReason, detail: string): IWebhookResponseData {
+function refuse(context: IWebhookFunctions, res: CallbackResponse, reason: RefusalReason, detail: string): IWebhookResponseData {
 	refusals.record(refusalSource(context), reason, detail, context.logger);
 	const { status, text } = refusalAnswer(reason);
 	return answerNow(res, status, text);
@@ -269,7 +247,7 @@ export class WeChatMiniProgramTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const res = this.getResponseObject() as unknown as PushResponse;
+		const res = this.getResponseObject() as unknown as CallbackResponse;
 		refusals.report(refusalSource(this), this.logger);
 
 		const opened = await openRequest(this);
