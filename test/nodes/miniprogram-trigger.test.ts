@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 
-import { callWebhook, cleanupHarness } from './harness';
+import { callWebhook, cleanupHarness, recordN8nLogs } from './harness';
 
 // ---- WeChat's side, written from the message push doc: sha1 of the sorted values; AES-256-CBC, IV = the key's
 // first 16 bytes, PKCS#7 to 32 bytes, plaintext = random(16) + length(4, big-endian) + message + App ID.
@@ -375,5 +375,18 @@ describe('WeChat Mini Program Trigger (in-process, real WebhookContext)', () => 
 			const forged = { ...plain, query: { ...plain.query, signature: 'f'.repeat(40) } };
 			assertRefused(await post(forged, { parameters: { options: { allowPlainMode: true } } }), 403);
 		});
+	});
+
+	it("the log says what to fix in the mini-program's words, and never holds the Token or key", async () => {
+		const logs = await recordN8nLogs();
+		const popup = subscribeEvent('subscribe_msg_popup_event', 'oLog', [{ TemplateId: 't', SubscribeStatusString: 'accept' }], 'xml');
+		await post(safePush(popup, 'xml', { token: 'notTheToken' }), { workflowId: 'wf-mp-log' });
+		await post(safePush(popup, 'xml', { appId: 'wxffffffffffffffff' }), { workflowId: 'wf-mp-log' });
+		const logged = JSON.stringify(logs);
+		assert.match(logged, /WeChat Mini Program Trigger refused a callback \(invalidSignature\)/);
+		assert.match(logged, /receiveIdMismatch/);
+		assert.match(logged, /push settings/);
+		assert.doesNotMatch(logged, /WeCom/);
+		assert.ok(!logged.includes(secrets.token) && !logged.includes(secrets.encodingAesKey));
 	});
 });

@@ -13,7 +13,7 @@ import {
 } from '../../WeCom/callback/crypto';
 import type { CallbackSecrets } from '../../WeCom/callback/open';
 import { MAX_BODY_BYTES } from '../../WeCom/callback/open';
-import { extractEncrypt, parseXml, type XmlObject } from '../../WeCom/callback/xml';
+import { parseXml, type XmlObject } from '../../WeCom/callback/xml';
 
 /** What a push request carries before anything secret is used. */
 export interface PushEnvelope {
@@ -67,8 +67,9 @@ export function parseJsonPush(text: string): XmlObject {
 	return parsed as XmlObject;
 }
 
-function encryptFromJson(body: string): string | undefined {
-	const encrypted = parseJsonPush(body).Encrypt;
+/** The body's Encrypt value; undefined when there is none (or more than one), which refuses the push. */
+function encryptOf(body: string): string | undefined {
+	const encrypted = (isJson(body) ? parseJsonPush(body) : parseXml(body)).Encrypt;
 	return typeof encrypted === 'string' && encrypted !== '' ? encrypted : undefined;
 }
 
@@ -90,7 +91,7 @@ export function readPush(kind: PushEnvelope['kind'], query: Record<string, unkno
 	const text = raw.toString('utf8');
 	if (envelope.encryptType === 'aes') {
 		// Compatible mode sends the plaintext fields beside Encrypt: only the signed, encrypted copy is used.
-		envelope.encrypted = isJson(text) ? encryptFromJson(text) : extractEncrypt(text).encrypted;
+		envelope.encrypted = encryptOf(text);
 	} else {
 		envelope.body = text;
 	}
@@ -160,6 +161,12 @@ export function openPush(envelope: PushEnvelope, secrets: PushSecrets, options: 
 		verifyPlainSignature(secrets.token, envelope, options);
 		const plaintext = envelope.body ?? '';
 		return { kind: 'message', message: parsePlaintext(plaintext), plaintext };
+	}
+	if (!envelope.msgSignature || !envelope.timestamp || !envelope.nonce || !envelope.encrypted) {
+		throw new WeComCallbackError(
+			'missingParameter',
+			'The push lacks msg_signature, timestamp or nonce in its query string, or Encrypt in its body: check that it comes from WeChat and that no proxy strips the query string.',
+		);
 	}
 	const encrypted = verifyCallback({
 		token: secrets.token,
