@@ -1,71 +1,32 @@
 /**
  * The WeChat Mini Program Trigger's webhook() on n8n-core's real WebhookContext: the URL check, pushes in safe
  * mode (XML and JSON) turned into one item per template entry, and what it refuses. Requests are signed and
- * encrypted here with node:crypto, never with the product's code, so a mistake there cannot cancel out.
+ * encrypted by test/fakes/miniprogram/push.ts with node:crypto, never with the product's code.
  */
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 
 import { callWebhook, cleanupHarness, recordN8nLogs } from './harness';
+import {
+	newPushSecrets,
+	safePush as signedPush,
+	sha1Sorted,
+	subscribeEvent as eventAt,
+	type PushFormat as Format,
+	type SubscribeEntry as Entry,
+} from '../fakes/miniprogram/push';
 
-// ---- WeChat's side, written from the message push doc: sha1 of the sorted values; AES-256-CBC, IV = the key's
-// first 16 bytes, PKCS#7 to 32 bytes, plaintext = random(16) + length(4, big-endian) + message + App ID.
-
-function newEncodingAesKey(): string {
-	let key = '';
-	while (key.length < 43) key += randomBytes(48).toString('base64').replace(/[^A-Za-z0-9]/g, '');
-	return key.slice(0, 43);
-}
-
-function sha1Sorted(...values: string[]): string {
-	return createHash('sha1').update([...values].sort().join('')).digest('hex');
-}
-
-function wechatEncrypt(encodingAesKey: string, message: string, appId: string): string {
-	const key = Buffer.from(encodingAesKey + '=', 'base64');
-	const text = Buffer.from(message, 'utf8');
-	const length = Buffer.alloc(4);
-	length.writeUInt32BE(text.length);
-	const content = Buffer.concat([randomBytes(16), length, text, Buffer.from(appId, 'utf8')]);
-	const pad = 32 - (content.length % 32);
-	const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
-	cipher.setAutoPadding(false);
-	return Buffer.concat([cipher.update(Buffer.concat([content, Buffer.alloc(pad, pad)])), cipher.final()]).toString('base64');
-}
-
-const secrets = { appId: 'wx1234567890abcdef', token: 'pushToken42', encodingAesKey: newEncodingAesKey() };
+const secrets = newPushSecrets();
 const credentials = { weChatMiniProgramPushApi: { ...secrets } };
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-type Format = 'xml' | 'json';
+const safePush = (plaintext: string, format: Format, options: Parameters<typeof signedPush>[3] = {}) =>
+	signedPush(secrets, plaintext, format, options);
 
-interface PushOptions {
-	timestamp?: string;
-	appId?: string;
-	token?: string;
-}
-
-/** A push as WeChat sends it in safe mode: signature and msg_signature in the query, Encrypt in the body. */
-function safePush(plaintext: string, format: Format, options: PushOptions = {}) {
-	const timestamp = options.timestamp ?? String(nowSeconds());
-	const nonce = String(randomBytes(4).readUInt32BE());
-	const token = options.token ?? secrets.token;
-	const encrypted = wechatEncrypt(secrets.encodingAesKey, plaintext, options.appId ?? secrets.appId);
-	const body =
-		format === 'json'
-			? JSON.stringify({ ToUserName: 'gh_0123456789ab', Encrypt: encrypted })
-			: `<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`;
-	const query = {
-		signature: sha1Sorted(token, timestamp, nonce),
-		timestamp,
-		nonce,
-		openid: 'oUser',
-		encrypt_type: 'aes',
-		msg_signature: sha1Sorted(token, timestamp, nonce, encrypted),
-	};
-	return { query, body, format };
-}
+/** Each event a CreateTime of its own, so the retry memory tells them apart. */
+let createTime = 1_700_000_000;
+const subscribeEvent = (event: string, openid: string, entries: Entry[], format: Format) =>
+	eventAt(event, openid, entries, format, ++createTime);
 
 function post(
 	request: { query: Record<string, string>; body: string; format: Format },
@@ -105,48 +66,6 @@ function assertRefused(result: Awaited<ReturnType<typeof post>>, status: number)
 	assert.equal(result.res.statusCode, status);
 	assert.equal(result.res.body, GENERIC_REFUSAL[status]);
 	assert.equal(result.response.workflowData, undefined, 'no execution');
-}
-
-// ---- The three subscribe events, in each data format. XML wraps the entries per event; JSON has a List that
-// is an object for one entry and an array for several.
-
-interface Entry {
-	TemplateId: string;
-	SubscribeStatusString?: string;
-	PopupScene?: string;
-	MsgID?: string;
-	ErrorCode?: string;
-	ErrorStatus?: string;
-}
-
-const WRAPPER: Record<string, string> = {
-	subscribe_msg_popup_event: 'SubscribeMsgPopupEvent',
-	subscribe_msg_change_event: 'SubscribeMsgChangeEvent',
-	subscribe_msg_sent_event: 'SubscribeMsgSentEvent',
-};
-
-let createTime = 1_700_000_000;
-
-function subscribeEvent(event: string, openid: string, entries: Entry[], format: Format): string {
-	const time = ++createTime;
-	if (format === 'json') {
-		return JSON.stringify({
-			ToUserName: 'gh_0123456789ab',
-			FromUserName: openid,
-			CreateTime: time,
-			MsgType: 'event',
-			Event: event,
-			List: entries.length === 1 ? entries[0] : entries,
-		});
-	}
-	const list = entries
-		.map((entry) => `<List>${Object.entries(entry).map(([name, value]) => `<${name}><![CDATA[${value}]]></${name}>`).join('')}</List>`)
-		.join('');
-	return (
-		`<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName>` +
-		`<CreateTime>${time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${event}]]></Event>` +
-		`<${WRAPPER[event]}>${list}</${WRAPPER[event]}></xml>`
-	);
 }
 
 describe('WeChat Mini Program Trigger (in-process, real WebhookContext)', () => {
