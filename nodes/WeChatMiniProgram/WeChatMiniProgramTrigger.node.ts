@@ -50,6 +50,7 @@ const REFUSAL_DETAIL: Partial<Record<WeComCallbackErrorReason, string>> = {
 		'The decrypted push has an impossible length: it was corrupted, or the EncodingAESKey in the credential is not the one in the push settings (消息推送).',
 	receiveIdMismatch:
 		"The push was encrypted for another mini-program: the App ID in the credential differs from the App ID inside the push.",
+	malformedXml: 'The push, or what it decrypted to, is not well-formed XML or JSON of the kind WeChat sends.',
 	notAnEcho:
 		'A URL check\'s echostr is not a short token of letters and digits as WeChat sends: the request did not come from WeChat as sent.',
 };

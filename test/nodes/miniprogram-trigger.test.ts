@@ -110,6 +110,8 @@ describe('WeChat Mini Program Trigger (in-process, real WebhookContext)', () => 
 			const reflected = await urlCheck({ ...signed, echostr: '<script>alert(1)</script>' });
 			assert.equal(reflected.res.statusCode, 403);
 			assert.doesNotMatch(String(reflected.res.body), /script/);
+			const missing = await urlCheck(signed);
+			assert.equal(missing.res.statusCode, 400);
 		});
 	});
 

@@ -147,9 +147,12 @@ function parsePlaintext(plaintext: string): XmlObject {
  */
 export function openPush(envelope: PushEnvelope, secrets: PushSecrets, options: OpenPushOptions): OpenedPushCheck | OpenedPush {
 	if (envelope.kind === 'urlCheck') {
+		if (!envelope.echostr) {
+			throw new WeComCallbackError('missingParameter', 'The URL check lacks echostr in its query string: check that it comes from WeChat.');
+		}
 		verifyPlainSignature(secrets.token, envelope, options);
 		// The signature does not cover echostr: only a short token is echoed, never a text of the caller's choosing.
-		return { kind: 'urlCheck', echo: urlCheckEcho(envelope.echostr ?? '') };
+		return { kind: 'urlCheck', echo: urlCheckEcho(envelope.echostr) };
 	}
 	if (envelope.encryptType !== 'aes') {
 		if (!secrets.allowPlainMode) {
