@@ -23,8 +23,15 @@ import {
 	type OpenedCallback,
 	type OpenedMessage,
 } from './callback/open';
-import { RefusalLog, refusalAnswer, type RefusalReason, type RefusalSource } from './callback/refusals';
-import { type CallbackAnswer, type RetryVerdict } from '../common/retryGate';
+import { RefusalLog, refusalAnswer, type RefusalReason } from './callback/refusals';
+import {
+	answerNow,
+	type CallbackResponse,
+	PLAIN_TEXT_RESPONSE,
+	rawBodyOf,
+	refusalSource,
+} from '../common/callbackWebhook';
+import { type RetryVerdict } from '../common/retryGate';
 import { SecretsCache } from '../common/secretsCache';
 
 // What the trigger keeps in memory between requests, per n8n process (docs/callbacks.md).
@@ -32,14 +39,6 @@ const retryGate = weComRetryGate(sleep);
 const refusals = new RefusalLog();
 /** Credential values for 5 minutes; a failed callback may reload them, at most every 10 seconds. */
 const callbackSecrets = new SecretsCache<CallbackSecrets>(5 * 60 * 1000, 10 * 1000);
-
-/**
- * n8n sends a string answer as text/html unless the webhook declares a content type; WeCom's examples answer
- * plain text. The description's index signature does not know this object-valued key, hence the cast.
- */
-const PLAIN_TEXT_RESPONSE = {
-	responseHeaders: { entries: [{ name: 'content-type', value: 'text/plain; charset=utf-8' }] },
-} as unknown as Record<string, string>;
 
 const MESSAGE_TYPES = [
 	{ name: 'Text', value: 'text' },
@@ -91,17 +90,6 @@ const subtitle = callWithParameters(
 	},
 );
 
-interface CallbackRequest {
-	rawBody?: Buffer;
-	readRawBody?: () => Promise<void>;
-}
-
-interface CallbackResponse extends CallbackAnswer {
-	status(code: number): CallbackResponse;
-	type(contentType: string): CallbackResponse;
-	send(body: string): CallbackResponse;
-}
-
 interface TriggerOptions {
 	deduplicate?: boolean;
 	maxClockSkewSeconds?: number;
@@ -109,11 +97,6 @@ interface TriggerOptions {
 
 function triggerOptions(context: IWebhookFunctions): TriggerOptions {
 	return context.getNodeParameter('options', {}) as TriggerOptions;
-}
-
-function refusalSource(context: IWebhookFunctions): RefusalSource {
-	const node = context.getNode();
-	return { workflowId: String(context.getWorkflow().id ?? ''), nodeId: node.id, nodeName: node.name };
 }
 
 /** Runs one step of opening: a WeComCallbackError is its result (a refusal); any other error is a bug. */
@@ -135,9 +118,8 @@ function refusalOr<T>(context: IWebhookFunctions, step: () => T): T | WeComCallb
  */
 async function openRequest(context: IWebhookFunctions): Promise<OpenedCallback | WeComCallbackError> {
 	const kind = context.getWebhookName() === 'setup' ? 'urlCheck' : 'message';
-	const req = context.getRequestObject() as unknown as CallbackRequest;
-	if (kind === 'message' && req.rawBody === undefined && typeof req.readRawBody === 'function') await req.readRawBody();
-	const envelope = refusalOr(context, () => readEnvelope(kind, context.getQueryData() as Record<string, unknown>, req.rawBody));
+	const body = kind === 'message' ? await rawBodyOf(context) : undefined;
+	const envelope = refusalOr(context, () => readEnvelope(kind, context.getQueryData() as Record<string, unknown>, body));
 	if (envelope instanceof WeComCallbackError) return envelope;
 	const maxTimestampAgeSeconds = triggerOptions(context).maxClockSkewSeconds ?? DEFAULT_MAX_TIMESTAMP_AGE_SECONDS;
 	return await callbackSecrets.useWithReload(
@@ -156,12 +138,6 @@ async function gateRetries(context: IWebhookFunctions, opened: OpenedMessage, re
 	if (triggerOptions(context).deduplicate === false) return 'run';
 	const key = `${context.getWorkflow().id}:${context.getNode().id}:${callbackDedupeKey(opened.message, opened.plaintext)}`;
 	return await retryGate.admitRetry(key, res);
-}
-
-/** Answer at once. Nothing answered here starts an execution, so nothing acknowledged can be lost. */
-function answerNow(res: CallbackResponse, status: number, text: string): IWebhookResponseData {
-	res.status(status).type('text/plain').send(text);
-	return { noWebhookResponse: true };
 }
 
 /** Answer a refusal: a generic text to the caller, the reason to n8n's log and the refusal counts. */

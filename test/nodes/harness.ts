@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -602,4 +603,34 @@ export async function callHookMethod(options: CallHookOptions): Promise<{ result
 	} finally {
 		credentialsHelper.credentialsByExecution.delete(executionId);
 	}
+}
+
+export interface LogEntry {
+	level: string;
+	message: string;
+	meta: Record<string, unknown>;
+}
+
+/**
+ * n8n's Logger as the trigger's `this.logger` sees it: WebhookContext takes it from n8n-core's DI container,
+ * so a recording logger set there receives what the trigger logs.
+ */
+export async function recordN8nLogs(): Promise<LogEntry[]> {
+	await requireBuilt('dist/nodes/WeCom/callback/crypto.js'); // loads n8n-core, as the harness configures it
+	const fromCore = createRequire(require.resolve('n8n-core'));
+	const { Container } = fromCore('@n8n/di') as { Container: { set(type: unknown, value: unknown): void } };
+	const { Logger } = fromCore('@n8n/backend-common') as { Logger: unknown };
+	const entries: LogEntry[] = [];
+	const record = (level: string) => (message: string, meta: Record<string, unknown> = {}) => {
+		entries.push({ level, message, meta });
+	};
+	const logger = {
+		error: record('error'),
+		warn: record('warn'),
+		info: record('info'),
+		debug: record('debug'),
+		scoped: () => logger,
+	};
+	Container.set(Logger, logger);
+	return entries;
 }

@@ -4,10 +4,9 @@
  * how it treats WeCom's retries.
  */
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 
-import { callWebhook, cleanupHarness, requireBuilt } from './harness';
+import { callWebhook, cleanupHarness, recordN8nLogs, type LogEntry } from './harness';
 import {
 	encryptedCallback,
 	newEncodingAesKey,
@@ -69,36 +68,6 @@ function assertGenericRefusal(res: { statusCode: number; body?: string }, status
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-interface LogEntry {
-	level: string;
-	message: string;
-	meta: Record<string, unknown>;
-}
-
-/**
- * n8n's Logger as the trigger's `this.logger` sees it: WebhookContext takes it from n8n-core's DI container,
- * so a recording logger set there receives what the trigger logs.
- */
-async function recordN8nLogs(): Promise<LogEntry[]> {
-	await requireBuilt('dist/nodes/WeCom/callback/crypto.js'); // loads n8n-core, as the harness configures it
-	const fromCore = createRequire(require.resolve('n8n-core'));
-	const { Container } = fromCore('@n8n/di') as { Container: { set(type: unknown, value: unknown): void } };
-	const { Logger } = fromCore('@n8n/backend-common') as { Logger: unknown };
-	const entries: LogEntry[] = [];
-	const record = (level: string) => (message: string, meta: Record<string, unknown> = {}) => {
-		entries.push({ level, message, meta });
-	};
-	const logger = {
-		error: record('error'),
-		warn: record('warn'),
-		info: record('info'),
-		debug: record('debug'),
-		scoped: () => logger,
-	};
-	Container.set(Logger, logger);
-	return entries;
-}
 
 const text = (content: string, msgId = nextMsgId()) =>
 	textMessageXml({ corpId: secrets.corpId, fromUser: 'zhangsan', content, msgId });

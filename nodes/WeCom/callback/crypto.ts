@@ -298,6 +298,25 @@ export interface OpenCallbackParams extends VerifyCallbackParams {
 }
 
 /**
+ * Refuses a signed timestamp further than maxSkew seconds from now (milliseconds since the epoch, default
+ * Date.now()); off when maxSkew is undefined or 0. Judge it only once the signature is known to be right.
+ */
+export function checkTimestamp(timestamp: string, maxSkew: number | undefined, now?: number): void {
+	if (maxSkew === undefined || maxSkew <= 0) return;
+	const sent = /^[0-9]{1,15}$/.test(timestamp) ? Number(timestamp) : NaN;
+	const nowSeconds = Math.floor((now ?? Date.now()) / 1000);
+	const skew = Math.abs(nowSeconds - sent);
+	if (!(skew <= maxSkew)) {
+		throw new WeComCallbackError(
+			'staleTimestamp',
+			Number.isNaN(sent)
+				? 'The callback timestamp is not a number of seconds: the request did not come from WeCom as sent.'
+				: `The callback timestamp is ${skew} s away from this server's clock (allowed: ${maxSkew} s): check the server clock (NTP); otherwise the request may be a replay.`,
+		);
+	}
+}
+
+/**
  * Checks that WeCom signed this callback (and, when asked, that it is recent) and returns the encrypted
  * payload. Needs only the Token: nothing here depends on the EncodingAESKey.
  */
@@ -320,20 +339,7 @@ export function verifyCallback(params: VerifyCallbackParams): string {
 		throw new WeComCallbackError('invalidSignature');
 	}
 
-	const maxSkew = params.maxClockSkewSeconds;
-	if (maxSkew !== undefined && maxSkew > 0) {
-		const sent = /^[0-9]{1,15}$/.test(timestamp) ? Number(timestamp) : NaN;
-		const nowSeconds = Math.floor((params.now ?? Date.now()) / 1000);
-		const skew = Math.abs(nowSeconds - sent);
-		if (!(skew <= maxSkew)) {
-			throw new WeComCallbackError(
-				'staleTimestamp',
-				Number.isNaN(sent)
-					? 'The callback timestamp is not a number of seconds: the request did not come from WeCom as sent.'
-					: `The callback timestamp is ${skew} s away from this server's clock (allowed: ${maxSkew} s): check the server clock (NTP); otherwise the request may be a replay.`,
-			);
-		}
-	}
+	checkTimestamp(timestamp, params.maxClockSkewSeconds, params.now);
 	return encrypted;
 }
 

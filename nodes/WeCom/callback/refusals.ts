@@ -85,6 +85,8 @@ export class RefusalLog {
 		private readonly periodMs = 60_000,
 		private readonly maxNodes = 1_000,
 		private readonly now: () => number = Date.now,
+		/** The trigger's display name, which starts each log line. */
+		private readonly triggerName = 'WeCom Trigger',
 	) {}
 
 	/** Closes the node's period when it is over. Call on every request, refused or not. */
@@ -95,7 +97,7 @@ export class RefusalLog {
 	record(source: RefusalSource, reason: RefusalReason, detail: string, logger: RefusalLogger): void {
 		const tally = this.tally(source, logger);
 		increment(tally.total, reason);
-		const line = `WeCom Trigger refused a callback (${reason}): ${detail}`;
+		const line = `${this.triggerName} refused a callback (${reason}): ${detail}`;
 		const metadata = { workflowId: source.workflowId, node: source.nodeName, reason, status: STATUS[reason] };
 		if (tally.detailed.has(reason)) {
 			increment(tally.unlogged, reason);
@@ -136,7 +138,7 @@ export class RefusalLog {
 			for (const count of tally.unlogged.values()) unlogged += count;
 			const seconds = Math.round((now - tally.periodStart) / 1000);
 			logger.warn(
-				`WeCom Trigger "${source.nodeName}" refused ${unlogged} more callbacks in the last ${seconds} s than it logged one by one (${listCounts(tally.unlogged)}); since n8n started: ${listCounts(tally.total)}`,
+				`${this.triggerName} "${source.nodeName}" refused ${unlogged} more callbacks in the last ${seconds} s than it logged one by one (${listCounts(tally.unlogged)}); since n8n started: ${listCounts(tally.total)}`,
 				{
 					workflowId: source.workflowId,
 					node: source.nodeName,
