@@ -1,6 +1,8 @@
 import type { INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { secretStripper } from '../../common/secretText';
+
 /**
  * WeChat's errcodes for the mini-program server APIs this package calls, with what a person can do about
  * each. Pure apart from the error class, no requests. Match on errcode, never on errmsg (WeChat appends
@@ -117,17 +119,9 @@ export function keywordFromErrmsg(errmsg: string): string | undefined {
 
 /** Query parameters and JSON fields that hold a secret: the token, the App Secret, session keys and codes. */
 const SECRET_NAMES = ['access_token', 'secret', 'appsecret', 'session_key', 'js_code', 'code'];
-const SECRET_QUERY = new RegExp(`\\b(${SECRET_NAMES.join('|')})=[^&\\s"'#]*`, 'gi');
-const SECRET_JSON = new RegExp(`"(${SECRET_NAMES.join('|')})"(\\s*):(\\s*)"[^"]*"?`, 'gi');
 
 /** `text` without secrets: known names in a query or JSON, and each of `values` wherever it appears. */
-export function stripSecrets(text: string, values: readonly string[] = []): string {
-	let safe = text.replace(SECRET_QUERY, '$1=***').replace(SECRET_JSON, '"$1"$2:$3"***"');
-	for (const value of values) {
-		if (value.length >= 8) safe = safe.split(value).join('***');
-	}
-	return safe;
-}
+export const stripSecrets = secretStripper(SECRET_NAMES);
 
 export interface DescribedMiniProgramError {
 	message: string;
