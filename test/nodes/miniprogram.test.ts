@@ -38,12 +38,6 @@ describe('WeChat Mini Program node', () => {
 	});
 	afterEach(() => transport.resetMiniProgramCaches());
 	after(async () => {
-		// Whatever each test did: the node never asked cgi-bin/token, and never forced a new stable token.
-		for (const server of [fake, other]) {
-			assert.equal(server.calls.filter((c) => c.path === '/cgi-bin/token').length, 0, 'cgi-bin/token was never called');
-			assert.ok(server.calls.filter((c) => c.path === '/cgi-bin/stable_token').length > 0);
-			assert.ok(server.calls.every((c) => c.forceRefresh !== true), 'force_refresh was never sent');
-		}
 		await fake.close();
 		await other.close();
 		cleanupHarness();
@@ -191,5 +185,13 @@ describe('WeChat Mini Program node', () => {
 		assert.ok(!text.includes(fake.appSecret), 'no App Secret');
 		// The code is one of the node's parameters, which n8n keeps with the error; the words shown must not repeat it.
 		assert.ok(!`${error.message} ${String(error.description)}`.includes(code), 'no login code in what is shown');
+	});
+
+	it('through every test above: never cgi-bin/token, never force_refresh', () => {
+		for (const server of [fake, other]) {
+			assert.ok(server.calls.filter((c) => c.path === '/cgi-bin/stable_token').length > 0);
+			assert.equal(server.calls.filter((c) => c.path === '/cgi-bin/token').length, 0, 'cgi-bin/token was called');
+			assert.ok(server.calls.every((c) => c.forceRefresh !== true), 'force_refresh was sent');
+		}
 	});
 });
