@@ -191,6 +191,19 @@ export class N8nInstance {
 		return { id: created.id, name: created.name };
 	}
 
+	/** A credential's "Test" button, as the editor runs it (POST /rest/credentials/test): n8n's own verdict. */
+	async testCredential(
+		credential: { id: string; name: string },
+		type: string,
+		data: Record<string, unknown>,
+	): Promise<{ status: string; message: string }> {
+		await this.ensureApiKey();
+		const answer = await this.rest<{ data: { status: string; message: string } }>('POST', '/rest/credentials/test', {
+			credentials: { ...credential, type, data },
+		});
+		return answer.data;
+	}
+
 	/**
 	 * Imports a workflow (e.g. a shipped template, which carries no credentials) and gives named nodes the
 	 * credentials made for the test, as an admin does after importing a template.

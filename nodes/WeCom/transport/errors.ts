@@ -1,6 +1,7 @@
 import type { Failure, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { secretStripper } from '../../common/secretText';
 import type { CallLimit } from './timeouts';
 
 /**
@@ -300,25 +301,13 @@ export function ipFromErrmsg(errmsg: string): string | undefined {
 
 /** Query parameters and JSON fields that hold a secret: tokens, app secrets, JS-SDK and OAuth tickets. */
 const SECRET_NAMES = ['access_token', 'corpsecret', 'secret', 'ticket', 'user_ticket'];
-const SECRET_QUERY = new RegExp(`\\b(${SECRET_NAMES.join('|')})=[^&\\s"'#]*`, 'gi');
-/** `"access_token": "…"`, also when the answer breaks off inside the value. */
-const SECRET_JSON = new RegExp(`"(${SECRET_NAMES.join('|')})"(\\s*):(\\s*)"[^"]*"?`, 'gi');
-/** Shorter values are not searched for: they could match ordinary text, and no token or secret is that short. */
-const MIN_SECRET_CHARS = 8;
 
 /**
  * Removes access_token (and secrets) from a URL, a message or an answer's JSON before it can reach an
  * error; also every occurrence of `values` (the token and secret a request carried), as is or
- * URL-encoded, for text such as a proxy's page that may repeat them in a form the patterns do not catch.
+ * URL-encoded.
  */
-export function stripSecrets(text: string, values: readonly string[] = []): string {
-	let safe = text.replace(SECRET_QUERY, '$1=***').replace(SECRET_JSON, '"$1"$2:$3"***"');
-	for (const value of values) {
-		if (value.length < MIN_SECRET_CHARS) continue;
-		for (const form of new Set([value, encodeURIComponent(value)])) safe = safe.split(form).join('***');
-	}
-	return safe;
-}
+export const stripSecrets = secretStripper(SECRET_NAMES);
 
 /** The values of a request's query parameters that are secrets (access_token, corpsecret). */
 export function secretValuesOf(qs: Record<string, unknown> | undefined): string[] {

@@ -1,0 +1,17 @@
+import { defineResource } from '../../../common/resource';
+import * as listTemplates from './listTemplates.operation';
+
+export const subscribeMessage = defineResource({
+	name: 'Subscribe Message',
+	value: 'subscribeMessage',
+	description: 'Subscribe messages (订阅消息) and their templates',
+	defaultOperation: 'listTemplates',
+	operations: {
+		listTemplates: {
+			name: 'List Templates',
+			description: "The account's templates (我的模板) with their keywords",
+			action: 'List subscribe message templates',
+			module: listTemplates,
+		},
+	},
+});
