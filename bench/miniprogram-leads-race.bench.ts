@@ -13,7 +13,8 @@
 // (columns phone, openid, status, note: all text), "Webhook (POST, answer from Respond to Webhook) → … →
 // Respond to Webhook" answering { customerCreated, customerId }:
 //   get-insert          Get row by phone → If found: answer existing; else Insert → answer created.
-//   upsert              Upsert by phone (all lead columns) → answer created when createdAt equals updatedAt.
+//   upsert              Upsert by phone (all lead columns) → answer created when createdAt equals updatedAt
+//                       (to the millisecond).
 //   insert-compensate   Insert → Get rows by phone, lowest id first, limit 1 → If that row is mine: answer
 //                       created; else Delete my row → answer existing with the first row's id.
 //   upsert-claim        Upsert by phone (the phone only) → Update rows where phone and status is empty, set
