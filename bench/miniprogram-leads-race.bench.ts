@@ -3,7 +3,7 @@
 // several requests at once, and answers customerCreated=true to exactly one of them.
 // Build: npm run build && node_modules/.bin/tsc -p tsconfig.test.json
 // Run:   node_modules/.bin/node .test-build/bench/miniprogram-leads-race.bench.js
-//          [--designs=get-insert,upsert,insert-compensate,upsert-claim] [--concurrency=10,50] [--rounds=20]
+//          [--designs=get-insert,upsert,insert-compensate,upsert-claim,find-first-compensate] [--concurrency=10,50] [--rounds=20]
 //          [--n8n-env=KEY=VALUE ...] [--out=file.json]
 //        (or npm run bench -- miniprogram-leads-race). Writes bench/results/miniprogram-leads-race.json (or --out).
 //
@@ -19,6 +19,8 @@
 //                       created; else Delete my row → answer existing with the first row's id.
 //   upsert-claim        Upsert by phone (the phone only) → Update rows where phone and status is empty, set
 //                       status "待定", openid and note (the claim) → created when the update changed a row.
+//   find-first-compensate  Get by phone, lowest id first, limit 1 → If found: answer existing (a known
+//                       customer writes nothing); else insert-compensate as above.
 // Inputs per round: a fresh mainland mobile number, sent by `concurrency` POSTs at once (one fetch each,
 // started together, each its own openid), the round's answers awaited before the next round; 20 rounds for
 // each concurrency. Counted per round from the answers and the table read back through n8n's public API:
@@ -33,7 +35,7 @@ import { performance } from 'node:perf_hooks';
 import { type N8nInstance, startN8n, type WorkflowJson } from '../test/e2e/harness';
 import { machine, machineLine, median } from './support/measure';
 
-const DESIGNS = ['get-insert', 'upsert', 'insert-compensate', 'upsert-claim'] as const;
+const DESIGNS = ['get-insert', 'upsert', 'insert-compensate', 'upsert-claim', 'find-first-compensate'] as const;
 type Design = (typeof DESIGNS)[number];
 
 function option(name: string): string | undefined {
@@ -117,6 +119,29 @@ function connect(links: Array<[string | [string, number], string]>): Record<stri
 	return connections;
 }
 
+const LOWEST_ID_FIRST = { orderBy: true, orderByColumn: 'id', orderByDirection: 'ASC' };
+
+/** Insert my lead, then the lowest id with this phone wins; a loser deletes its own row. */
+function compensated(tableId: string): Node[] {
+	return [
+		dataTable('Insert Lead', tableId, 'insert', { columns: columns(LEAD) }),
+		dataTable('First Lead', tableId, 'get', { filters: byPhone(), limit: 1, ...LOWEST_ID_FIRST }),
+		ifNode('Mine?', '={{ $json.id }}', { type: 'number', operation: 'equals' }, "={{ $('Insert Lead').first().json.id }}"),
+		dataTable('Delete My Row', tableId, 'deleteRows', {
+			filters: { conditions: [{ keyName: 'id', condition: 'eq', keyValue: "={{ $('Insert Lead').first().json.id }}" }] },
+		}),
+		respond('Answer Created', 'true', '$json.id'),
+		respond('Answer Existing', 'false', "$('First Lead').first().json.id"),
+	];
+}
+const COMPENSATED_LINKS: Array<[string | [string, number], string]> = [
+	['Insert Lead', 'First Lead'],
+	['First Lead', 'Mine?'],
+	[['Mine?', 0], 'Answer Created'],
+	[['Mine?', 1], 'Delete My Row'],
+	['Delete My Row', 'Answer Existing'],
+];
+
 function workflow(design: Design, tableId: string, webhookPath: string): WorkflowJson {
 	const webhook: Node = {
 		name: 'Webhook',
@@ -150,18 +175,18 @@ function workflow(design: Design, tableId: string, webhookPath: string): Workflo
 			links = [['Webhook', 'Upsert Lead'], ['Upsert Lead', 'Answer']];
 			break;
 		case 'insert-compensate':
+			nodes = [webhook, ...compensated(tableId)];
+			links = [['Webhook', 'Insert Lead'], ...COMPENSATED_LINKS];
+			break;
+		case 'find-first-compensate':
 			nodes = [
 				webhook,
-				dataTable('Insert Lead', tableId, 'insert', { columns: columns(LEAD) }),
-				dataTable('First Lead', tableId, 'get', { filters: byPhone(), limit: 1, orderBy: true, orderByColumn: 'id', orderByDirection: 'ASC' }),
-				ifNode('Mine?', '={{ $json.id }}', { type: 'number', operation: 'equals' }, "={{ $('Insert Lead').first().json.id }}"),
-				dataTable('Delete My Row', tableId, 'deleteRows', {
-					filters: { conditions: [{ keyName: 'id', condition: 'eq', keyValue: "={{ $('Insert Lead').first().json.id }}" }] },
-				}),
-				respond('Answer Created', 'true', '$json.id'),
-				respond('Answer Existing', 'false', "$('First Lead').first().json.id"),
+				dataTable('Find Customer', tableId, 'get', { filters: byPhone(), limit: 1, ...LOWEST_ID_FIRST }, { alwaysOutputData: true }),
+				ifNode('Known?', '={{ $json.id }}', exists),
+				respond('Answer Known', 'false', '$json.id'),
+				...compensated(tableId),
 			];
-			links = [['Webhook', 'Insert Lead'], ['Insert Lead', 'First Lead'], ['First Lead', 'Mine?'], [['Mine?', 0], 'Answer Created'], [['Mine?', 1], 'Delete My Row'], ['Delete My Row', 'Answer Existing']];
+			links = [['Webhook', 'Find Customer'], ['Find Customer', 'Known?'], [['Known?', 0], 'Answer Known'], [['Known?', 1], 'Insert Lead'], ...COMPENSATED_LINKS];
 			break;
 		case 'upsert-claim':
 			nodes = [
