@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { startFakeMiniProgram, type FakeMiniProgram } from '../fakes/miniprogram';
@@ -45,6 +47,11 @@ function signToken(payload: Record<string, unknown>, secret: string, alg = 'HS25
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+// Subscribe Message → Send is built on its own branch; until the node has it, the notification tests wait.
+const nodeDescription = path.resolve(__dirname, '..', '..', '..', 'dist', 'nodes', 'WeChatMiniProgram', 'actions', 'subscribeMessage');
+const hasSend = existsSync(path.join(nodeDescription, 'send.operation.js')) || (existsSync(path.join(nodeDescription, 'index.js')) && /\bsend: \{/.test(readFileSync(path.join(nodeDescription, 'index.js'), 'utf8')));
+const RACE_PATH = 'api/customer/action-every-lookup-misses';
 
 describe('Mini-program CRM templates (real n8n, fake mini-program API, n8n Data Tables)', () => {
 	const push = newPushSecrets('wxcrm0123456789abc');
@@ -114,6 +121,19 @@ describe('Mini-program CRM templates (real n8n, fake mini-program API, n8n Data 
 		const templateField = assignments.find((field) => field.name === 'templateId');
 		assert.ok(templateField);
 		templateField.value = TEMPLATE_ID;
+		// A copy whose phone lookup never finds the lead, as when actions arrive before any of them wrote it: what
+		// keeps one lead then is the oldest-row-wins step alone.
+		templates.race = {
+			...templates.action,
+			name: `${templates.action.name} (lookup off)`,
+			nodes: templates.action.nodes.map((node) =>
+				node.name === 'Find Customer'
+					? { ...node, disabled: true }
+					: node.type === 'n8n-nodes-base.webhook'
+						? { ...node, webhookId: 'e2e-race', parameters: { ...node.parameters, path: RACE_PATH } }
+						: node,
+			),
+		};
 		for (const [key, template] of Object.entries(templates)) {
 			({ id: workflowIds[key] } = await importTemplate(n8n, template, credentials));
 			await n8n.publish(workflowIds[key]);
@@ -296,6 +316,74 @@ describe('Mini-program CRM templates (real n8n, fake mini-program API, n8n Data 
 			const created = answers.filter((a) => (a.body.data as Record<string, any>).customerCreated === true);
 			assert.equal(created.length, 1);
 			for (const answer of answers) assert.equal((answer.body.data as Record<string, any>).customer._id, String(leads[0].id));
+		});
+
+		it('when every lookup misses (ten actions before any lead is written), the oldest row stays the one lead', async () => {
+			const tokens = await Promise.all(Array.from({ length: 10 }, async (_, i) => await login(`oMiss${i}`)));
+			const answers = await Promise.all(
+				tokens.map(async (token, i) => await post(RACE_PATH, action(`oMiss${i}`, { customerName: `同时${i}`, customerPhone: '13600136000' }), token)),
+			);
+			assert.deepEqual(answers.map((a) => a.status), Array(10).fill(200));
+			const leads = (await rows(CUSTOMERS)).filter((row) => row.phone === '13600136000');
+			assert.equal(leads.length, 1, `leads: ${JSON.stringify(leads)}`);
+			assert.equal(answers.filter((a) => (a.body.data as Record<string, any>).customerCreated === true).length, 1);
+			for (const answer of answers) assert.equal((answer.body.data as Record<string, any>).customer._id, String(leads[0].id));
+		});
+	});
+
+	describe('the advisor\'s notification (Subscribe Message → Send against the fake)', { skip: !hasSend && 'the node has no Subscribe Message → Send yet' }, () => {
+		let customerToken: string;
+
+		before(async () => {
+			const token = await login('oAdvisor3');
+			const answer = await post('api/advisor/subscribe', { advisorId: 'advisor_3', openid: 'oAdvisor3', templateId: TEMPLATE_ID, subscribed: true }, token);
+			assert.equal(answer.status, 200);
+			customerToken = await login('oCustomerH');
+		});
+
+		const act = async (phone: string, name: string) =>
+			await post('api/customer/action', { customerId: 'oCustomerH', advisorId: 'advisor_3', actionType: 'book_service', customerName: name, customerPhone: phone }, customerToken);
+
+		it('an acceptance left: the seed\'s text for a new customer is sent, notified true, one acceptance used', async () => {
+			fake.accept('oAdvisor3', TEMPLATE_ID);
+			await pushEvent('subscribe_msg_popup_event', 'oAdvisor3', 'accept');
+			const sentBefore = fake.sent.length;
+			const answer = await act('13500135000', '钱七');
+			assert.equal(answer.status, 200, JSON.stringify(answer.body));
+			const data = answer.body.data as Record<string, any>;
+			assert.equal(data.customerCreated, true);
+			assert.equal(data.action.notified, true);
+			const sent = fake.sent.slice(sentBefore);
+			assert.equal(sent.length, 1);
+			assert.equal(sent[0].touser, 'oAdvisor3');
+			assert.equal(sent[0].template_id, TEMPLATE_ID);
+			assert.equal(sent[0].data.thing1.value, '新客户预约了您的服务');
+			assert.equal(sent[0].data.thing3.value, '13500135000');
+			assert.equal(sent[0].data.thing7.value, '钱七');
+			assert.match(sent[0].data.time2.value, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+			assert.equal(sent[0].miniprogram_state, 'formal');
+			assert.equal((await advisorRow('oAdvisor3'))?.acceptances, 0);
+			assert.equal((await rows(ACTIONS)).find((row) => String(row.id) === data.actionId)?.notified, true);
+		});
+
+		it('none left: nothing is sent and the action says notified false', async () => {
+			const sentBefore = fake.sent.length;
+			const answer = await act('13500135000', '钱七');
+			assert.equal(answer.status, 200);
+			assert.equal((answer.body.data as Record<string, any>).action.notified, false);
+			assert.equal(fake.sent.length, sentBefore);
+		});
+
+		it('the count says one but WeChat answers 43101: the count goes to 0, the action keeps the reason, the customer still gets 200', async () => {
+			await pushEvent('subscribe_msg_popup_event', 'oAdvisor3', 'accept'); // counted here, never accepted on the fake
+			const answer = await act('13500135000', '钱七');
+			assert.equal(answer.status, 200, JSON.stringify(answer.body));
+			const data = answer.body.data as Record<string, any>;
+			assert.equal(data.action.notified, false);
+			assert.equal((await advisorRow('oAdvisor3'))?.acceptances, 0);
+			const recorded = (await rows(ACTIONS)).find((row) => String(row.id) === data.actionId);
+			assert.equal(recorded?.notified, false);
+			assert.match(String(recorded?.notifyError), /43101/);
 		});
 	});
 });
