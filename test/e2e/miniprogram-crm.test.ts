@@ -79,8 +79,10 @@ describe('Mini-program CRM templates (real n8n, fake mini-program API, n8n Data 
 		return String(answer.body.data?.token);
 	}
 
-	async function pushEvent(event: string, openid: string, status: string): Promise<void> {
-		const request = safePush(push, subscribeEvent(event, openid, [{ TemplateId: TEMPLATE_ID, SubscribeStatusString: status, PopupScene: '0' }], 'json'), 'json');
+	/** WeChat's push of a subscribe event, one entry per template (TEMPLATE_ID unless named), and its execution. */
+	async function pushEvent(event: string, openid: string, status: string, templateIds = [TEMPLATE_ID]): Promise<void> {
+		const entries = templateIds.map((TemplateId) => ({ TemplateId, SubscribeStatusString: status, PopupScene: '0' }));
+		const request = safePush(push, subscribeEvent(event, openid, entries, 'json'), 'json');
 		const known = await n8n.executionIds(workflowIds.advisor);
 		const res = await fetch(withQuery(triggerUrl, request.query), { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body });
 		assert.equal(await res.text(), 'success');
@@ -207,6 +209,13 @@ describe('Mini-program CRM templates (real n8n, fake mini-program API, n8n Data 
 			// An accept before the advisor's POST makes the row, which the POST then completes.
 			await pushEvent('subscribe_msg_popup_event', 'oAdvisor2', 'accept');
 			assert.equal((await advisorRow('oAdvisor2'))?.acceptances, 1);
+		});
+
+		it('a popup accepting two templates, neither with a row yet, counts one for each', async () => {
+			await pushEvent('subscribe_msg_popup_event', 'oAdvisor4', 'accept', ['tplOther', TEMPLATE_ID]);
+			await pushEvent('subscribe_msg_popup_event', 'oAdvisor4', 'accept', [TEMPLATE_ID, 'tplOther']);
+			const counts = (await rows(ADVISORS)).filter((row) => row.openid === 'oAdvisor4').map((row) => `${String(row.templateId)} ${String(row.acceptances)}`);
+			assert.deepEqual(counts.sort(), [`${TEMPLATE_ID} 2`, 'tplOther 2']);
 		});
 
 		it('a missing, forged, expired, unsigned or other user\'s token: 401 and no row changed', async () => {
