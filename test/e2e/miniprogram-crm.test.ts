@@ -11,29 +11,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { startFakeMiniProgram, type FakeMiniProgram } from '../fakes/miniprogram';
-import { newPushSecrets, safePush, subscribeEvent } from '../fakes/miniprogram/push';
+import type { FakeMiniProgram } from '../fakes/miniprogram';
+import { safePush, subscribeEvent } from '../fakes/miniprogram/push';
 import { withQuery } from '../fakes/wecom/callback';
-import { createTemplateCredentials, importTemplate, type N8nInstance, readWorkflow, startN8n, type WorkflowJson } from './harness';
-
-const TEMPLATE_ID = 'tplAdvisorNotice01';
-const JWT_SECRET = 'e2e-session-secret-4f1c9a7b2d8e6035';
-const ADVISORS = 'Mini program advisors';
-const CUSTOMERS = 'Mini program customers';
-const ACTIONS = 'Mini program actions';
-
-// The columns as each template's Read Me lists them.
-const TABLES: Record<string, Array<[string, string]>> = {
-	[ADVISORS]: [['advisorId', 'string'], ['openid', 'string'], ['templateId', 'string'], ['subscribed', 'boolean'], ['subscribeTime', 'string'], ['acceptances', 'number']],
-	[CUSTOMERS]: [['name', 'string'], ['phone', 'string'], ['openid', 'string'], ['leadSource', 'string'], ['status', 'string'], ['createdBy', 'string'], ['note', 'string']],
-	[ACTIONS]: [
-		['customerId', 'string'], ['advisorId', 'string'], ['actionType', 'string'], ['actionData', 'string'], ['customerRecordId', 'number'],
-		['customerCreated', 'boolean'], ['customerName', 'string'], ['customerPhone', 'string'], ['notified', 'boolean'], ['notifyError', 'string'],
-	],
-};
-
-type Row = Record<string, unknown> & { id: number };
-type Answer = { status: number; body: { success: boolean; data: Record<string, unknown> | null; message: string; timestamp: number } };
+import type { N8nInstance } from './harness';
+import { ACTIONS, ADVISORS, CUSTOMERS, JWT_SECRET, type MiniProgramCrm, type Row, startMiniProgramCrm, TEMPLATE_ID } from './miniprogram-crm';
 
 function base64url(value: string | Buffer): string {
 	return Buffer.from(value).toString('base64url');
@@ -54,99 +36,49 @@ const hasSend = existsSync(path.join(nodeDescription, 'send.operation.js')) || (
 const RACE_PATH = 'api/customer/action-every-lookup-misses';
 
 describe('Mini-program CRM templates (real n8n, fake mini-program API, n8n Data Tables)', () => {
-	const push = newPushSecrets('wxcrm0123456789abc');
+	let crm: MiniProgramCrm;
 	let fake: FakeMiniProgram;
 	let n8n: N8nInstance;
-	const tableIds: Record<string, string> = {};
-	const workflowIds: Record<string, string> = {};
-	let triggerUrl: string;
-
-	const rows = async (table: string): Promise<Row[]> =>
-		(await n8n.api<{ data: Row[] }>('GET', `/data-tables/${tableIds[table]}/rows?limit=250`)).data;
-
-	async function post(path: string, body: unknown, token?: string): Promise<Answer> {
-		const res = await fetch(`${n8n.baseUrl}/webhook/${path}`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
-			body: JSON.stringify(body),
-		});
-		return { status: res.status, body: (await res.json()) as Answer['body'] };
-	}
-
-	async function login(openid: string): Promise<string> {
-		const answer = await post('api/wechat/openid', { code: fake.loginCode(openid) });
-		assert.equal(answer.status, 200, JSON.stringify(answer.body));
-		return String(answer.body.data?.token);
-	}
+	const rows = async (table: string): Promise<Row[]> => await crm.rows(table);
+	const post: MiniProgramCrm['post'] = async (...args) => await crm.post(...args);
+	const login = async (openid: string) => await crm.login(openid);
 
 	/** WeChat's push of a subscribe event, one entry per template (TEMPLATE_ID unless named), and its execution. */
 	async function pushEvent(event: string, openid: string, status: string, templateIds = [TEMPLATE_ID]): Promise<void> {
 		const entries = templateIds.map((TemplateId) => ({ TemplateId, SubscribeStatusString: status, PopupScene: '0' }));
-		const request = safePush(push, subscribeEvent(event, openid, entries, 'json'), 'json');
-		const known = await n8n.executionIds(workflowIds.advisor);
-		const res = await fetch(withQuery(triggerUrl, request.query), { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body });
+		const request = safePush(crm.push, subscribeEvent(event, openid, entries, 'json'), 'json');
+		const known = await n8n.executionIds(crm.workflowIds.advisor);
+		const res = await fetch(withQuery(crm.triggerUrl, request.query), { method: 'POST', headers: { 'content-type': 'application/json' }, body: request.body });
 		assert.equal(await res.text(), 'success');
-		const runs = await n8n.settledExecutionsSince(workflowIds.advisor, known, 1_000);
+		const runs = await n8n.settledExecutionsSince(crm.workflowIds.advisor, known, 1_000);
 		assert.deepEqual(runs.map((run) => run.status), ['success']);
 	}
 
 	const advisorRow = async (openid: string) => (await rows(ADVISORS)).find((row) => row.openid === openid && row.templateId === TEMPLATE_ID);
 
 	before(async () => {
-		fake = await startFakeMiniProgram({
-			appId: push.appId,
-			templates: [
-				{ priTmplId: TEMPLATE_ID, title: '客户跟进提醒', type: 2, content: '事项:{{thing1.DATA}}\n时间:{{time2.DATA}}\n电话:{{thing3.DATA}}\n客户:{{thing7.DATA}}\n' },
-			],
+		crm = await startMiniProgramCrm({
+			// A copy whose phone lookup never finds the lead, as when actions arrive before any of them wrote it: what
+			// keeps one lead then is the oldest-row-wins step alone.
+			extra: ({ action }) => ({
+				race: {
+					...action,
+					name: `${action.name} (lookup off)`,
+					nodes: action.nodes.map((node) =>
+						node.name === 'Find Customer'
+							? { ...node, disabled: true }
+							: node.type === 'n8n-nodes-base.webhook'
+								? { ...node, webhookId: 'e2e-race', parameters: { ...node.parameters, path: RACE_PATH } }
+								: node,
+					),
+				},
+			}),
 		});
-		n8n = await startN8n();
-		for (const [name, columns] of Object.entries(TABLES)) {
-			({ id: tableIds[name] } = await n8n.api<{ id: string }>('POST', '/data-tables', { name, columns: columns.map(([column, type]) => ({ name: column, type })) }));
-		}
-		const credentials = await createTemplateCredentials(n8n, {
-			secrets: { corpId: 'ww0000000000000000', token: 'unused', encodingAesKey: 'a'.repeat(43) },
-			weComUrl: 'http://127.0.0.1:9',
-			openAiUrl: 'http://127.0.0.1:9/v1',
-			miniProgram: { baseUrl: fake.url, appId: fake.appId, appSecret: fake.appSecret },
-			miniProgramPush: push,
-			jwtSecret: JWT_SECRET,
-		});
-		const templates: Record<string, WorkflowJson> = {
-			login: readWorkflow('miniprogram-login.json'),
-			advisor: readWorkflow('miniprogram-advisor-subscribe.json'),
-			action: readWorkflow('miniprogram-customer-action.json'),
-		};
-		// Step 3 of the customer-action Read Me: the account's template ID in Settings.
-		const settings = templates.action.nodes.find((node) => node.name === 'Settings');
-		assert.ok(settings, 'the customer-action template has no Settings node');
-		const assignments = (settings.parameters.assignments as { assignments: Array<{ name: string; value: string }> }).assignments;
-		const templateField = assignments.find((field) => field.name === 'templateId');
-		assert.ok(templateField);
-		templateField.value = TEMPLATE_ID;
-		// A copy whose phone lookup never finds the lead, as when actions arrive before any of them wrote it: what
-		// keeps one lead then is the oldest-row-wins step alone.
-		templates.race = {
-			...templates.action,
-			name: `${templates.action.name} (lookup off)`,
-			nodes: templates.action.nodes.map((node) =>
-				node.name === 'Find Customer'
-					? { ...node, disabled: true }
-					: node.type === 'n8n-nodes-base.webhook'
-						? { ...node, webhookId: 'e2e-race', parameters: { ...node.parameters, path: RACE_PATH } }
-						: node,
-			),
-		};
-		for (const [key, template] of Object.entries(templates)) {
-			({ id: workflowIds[key] } = await importTemplate(n8n, template, credentials));
-			await n8n.publish(workflowIds[key]);
-		}
-		const trigger = templates.advisor.nodes.find((node) => node.type === 'n8n-nodes-kefu.weChatMiniProgramTrigger');
-		triggerUrl = n8n.webhookUrl(String(trigger?.webhookId), 'webhook');
+		({ fake, n8n } = crm);
 	});
 
 	after(async () => {
-		await n8n?.stop();
-		await fake?.close();
+		await crm?.close();
 	});
 
 	describe('POST /api/wechat/openid', () => {
