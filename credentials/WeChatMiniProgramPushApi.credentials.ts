@@ -11,8 +11,8 @@ export class WeChatMiniProgramPushApi implements ICredentialType {
 	displayName = 'WeChat Mini Program Message Push API';
 
 	icon: Icon = {
-		light: 'file:../nodes/WeChatMiniProgram/miniProgramTrigger.svg',
-		dark: 'file:../nodes/WeChatMiniProgram/miniProgramTrigger.dark.svg',
+		light: 'file:../nodes/WeChatMiniProgram/weChatMiniProgram.svg',
+		dark: 'file:../nodes/WeChatMiniProgram/weChatMiniProgram.dark.svg',
 	};
 
 	documentationUrl = 'https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/message-push.html';

@@ -3,7 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { properties, subtitle } from './actions/node.description';
 import { router } from './actions/router';
-import { getSubscribeTemplates } from './methods/loadOptions';
+import { getSubscribeTemplates, getTemplateKeywords } from './methods/loadOptions';
 
 /** A WeChat mini-program's server API (api.weixin.qq.com): who the user is, their phone, subscribe messages. */
 export class WeChatMiniProgram implements INodeType {
@@ -25,7 +25,7 @@ export class WeChatMiniProgram implements INodeType {
 	};
 
 	methods = {
-		loadOptions: { getSubscribeTemplates },
+		loadOptions: { getSubscribeTemplates, getTemplateKeywords },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -134,7 +134,7 @@ export class WeChatMiniProgramTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'WeChat Mini Program Trigger',
 		name: 'weChatMiniProgramTrigger',
-		icon: { light: 'file:miniProgramTrigger.svg', dark: 'file:miniProgramTrigger.dark.svg' },
+		icon: { light: 'file:weChatMiniProgram.svg', dark: 'file:weChatMiniProgram.dark.svg' },
 		group: ['trigger'],
 		// 1.1, as the WeCom Trigger: version-1 webhook nodes cost one more expression per request.
 		version: 1.1,

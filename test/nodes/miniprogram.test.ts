@@ -108,6 +108,105 @@ describe('WeChat Mini Program node', () => {
 		});
 	});
 
+	describe('Subscribe Message → Send', () => {
+		let templates: typeof import('../../nodes/WeChatMiniProgram/actions/subscribeMessage/templates');
+		before(async () => {
+			templates = await requireBuilt('dist/nodes/WeChatMiniProgram/actions/subscribeMessage/templates.js');
+		});
+		afterEach(() => templates.resetTemplateListCache());
+		const SEND = '/cgi-bin/message/subscribe/send';
+		const send = (touser: string, keywords: Array<{ key: string; value: string }>, extra: IDataObject = {}) =>
+			run({
+				resource: 'subscribeMessage',
+				operation: 'send',
+				templateId: 'TPL_BOOKING',
+				touser,
+				keywords: { keyword: keywords },
+				page: 'pages/booking/detail?booking=7',
+				...extra,
+			} as INodeParameters);
+		const booking = (name = '张三') => [
+			{ key: 'thing1', value: name },
+			{ key: 'time2', value: '2026-12-01 15:00' },
+			{ key: 'phrase3', value: '已确认' },
+		];
+
+		it('sends to a user who accepted the template, once per acceptance; the next one is 43101 with what to do', async () => {
+			fake.loginCode('o_sub_1');
+			fake.accept('o_sub_1', 'TPL_BOOKING', 1);
+			const first = await send('o_sub_1', booking());
+			assert.equal(first.error, undefined);
+			const sent = first.outputs[0][0].json;
+			assert.equal(typeof sent.msgid, 'number');
+			assert.deepEqual(sent.data, { thing1: { value: '张三' }, time2: { value: '2026-12-01 15:00' }, phrase3: { value: '已确认' } });
+			assert.deepEqual(fake.sent.at(-1), {
+				touser: 'o_sub_1',
+				template_id: 'TPL_BOOKING',
+				page: 'pages/booking/detail?booking=7',
+				data: sent.data,
+				miniprogram_state: 'formal',
+				lang: 'zh_CN',
+			});
+			const second = failed(await send('o_sub_1', booking()));
+			assert.match(second.message, /^WeChat error 43101/);
+			assert.match(String(second.description), /requestSubscribeMessage/);
+		});
+
+		it('a value its type does not allow is refused before sending, naming the keyword, its label and the rule', async () => {
+			fake.loginCode('o_sub_2');
+			fake.accept('o_sub_2', 'TPL_BOOKING', 1);
+			const sendsBefore = count(fake, SEND);
+			const error = failed(await send('o_sub_2', [booking()[0], booking()[1], { key: 'phrase3', value: '待定' }]));
+			assert.match(error.message, /phrase3/);
+			assert.match(String(error.description), /not one of this template's values; WeChat takes only 已确认, 已取消.*Nothing was sent\./);
+			const long = failed(await send('o_sub_2', booking('一位名字特别特别特别特别长的客户来自很远很远的地方')));
+			assert.match(String(long.description), /thing1 \(客户姓名\) has 25 characters; WeChat takes at most 20 for a thing/);
+			assert.equal(count(fake, SEND), sendsBefore, 'a refused value reached WeChat');
+			assert.equal(fake.acceptances('o_sub_2', 'TPL_BOOKING'), 1, 'the acceptance was used up by a message that was never sent');
+		});
+
+		it('Shorten Text That Is Too Long cuts a thing to 20 characters and says so', async () => {
+			fake.loginCode('o_sub_3');
+			fake.accept('o_sub_3', 'TPL_BOOKING', 1);
+			const result = await send('o_sub_3', booking('一位名字特别特别特别特别长的客户来自很远很远的地方'), { options: { shortenText: true } });
+			assert.equal(result.error, undefined);
+			const value = String((result.outputs[0][0].json.data as Record<string, { value: string }>).thing1.value);
+			assert.equal([...value].length, 20);
+			assert.ok(value.endsWith('…'));
+			assert.deepEqual(result.outputs[0][0].json.shortened, ['thing1']);
+		});
+
+		it('a keyword the template lacks, or one left out, is named before sending', async () => {
+			const error = failed(await send('o_sub_3', [booking()[0], { key: 'thing9', value: 'x' }, booking()[2]]));
+			assert.match(String(error.description), /thing9 is not a keyword of this template; its keywords are thing1, time2, phrase3/);
+			assert.match(String(error.description), /time2 \(预约时间\) has no row/);
+		});
+
+		it('a template ID the mini-program does not have is named before sending', async () => {
+			const error = failed(await run({ resource: 'subscribeMessage', operation: 'send', templateId: 'TPL_NONE', touser: 'o_sub_3', keywords: { keyword: booking() } }));
+			assert.equal(error.message, "Template TPL_NONE is not one of this mini-program's templates");
+		});
+
+		it('47003 from WeChat names what its type takes; 40003 says the openid is not of this app', async () => {
+			fake.loginCode('o_sub_4');
+			fake.accept('o_sub_4', 'TPL_BOOKING', 2);
+			fake.injectError(SEND, 47003);
+			const refused = failed(await send('o_sub_4', booking()));
+			assert.match(refused.message, /^WeChat error 47003/);
+			assert.match(String(refused.description), /47003.*\(WeChat: /);
+			const stranger = failed(await send('o_not_of_this_app', booking()));
+			assert.match(stranger.message, /^WeChat error 40003/);
+		});
+
+		it('the template list is read once for many sends (5 minutes per credential)', async () => {
+			fake.loginCode('o_sub_5');
+			fake.accept('o_sub_5', 'TPL_BOOKING', 3);
+			const before = count(fake, '/wxaapi/newtmpl/gettemplate');
+			for (let i = 0; i < 3; i++) assert.equal((await send('o_sub_5', booking())).error, undefined);
+			assert.equal(count(fake, '/wxaapi/newtmpl/gettemplate') - before, 1);
+		});
+	});
+
 	it('one token per credential, reused across executions', async () => {
 		const before = { fake: tokenCalls(fake), other: tokenCalls(other) };
 		for (let i = 0; i < 3; i++) {

@@ -38,6 +38,9 @@ const SEARCHES: Record<string, string[]> = {
 	WeCom: ['weCom', 'weComTrigger'],
 	企业微信: ['weCom', 'weComTrigger'],
 	'WeChat Work': ['weCom', 'weComTrigger'],
+	小程序: ['weChatMiniProgram', 'weChatMiniProgramTrigger'],
+	'mini program': ['weChatMiniProgram', 'weChatMiniProgramTrigger'],
+	订阅消息: ['weChatMiniProgram', 'weChatMiniProgramTrigger'],
 };
 
 const nodes = packageJson.n8n.nodes.map((built) => {

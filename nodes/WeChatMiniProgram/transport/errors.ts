@@ -2,6 +2,7 @@ import type { INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import { secretStripper } from '../../common/secretText';
+import { readWeChat47003 } from '../subscribe/keywords';
 
 /**
  * WeChat's errcodes for the mini-program server APIs this package calls, with what a person can do about
@@ -112,11 +113,6 @@ export function ipFromErrmsg(errmsg: string): string | undefined {
 	return /invalid ip\s+([0-9a-fA-F.:]+[0-9a-fA-F])/.exec(errmsg)?.[1];
 }
 
-/** The keyword WeChat refused, from a 47003 errmsg: "argument invalid! data.thing3.value invalid rid: …" → thing3. */
-export function keywordFromErrmsg(errmsg: string): string | undefined {
-	return /data\.([a-z_]+\d+)\.value/.exec(errmsg)?.[1];
-}
-
 /** Query parameters and JSON fields that hold a secret: the token, the App Secret, session keys and codes. */
 const SECRET_NAMES = ['access_token', 'secret', 'appsecret', 'session_key', 'js_code', 'code'];
 
@@ -143,7 +139,7 @@ export function describeMiniProgramError(errcode: number, rawErrmsg: string): De
 	if (ip) {
 		hint = `WeChat saw this call come from ${ip}. Add ${ip} at ${DEVELOPER_SETTINGS} → IP白名单 (or set API Base URL to a fixed-IP proxy whose IP is listed there).`;
 	}
-	const keyword = errcode === 47003 ? keywordFromErrmsg(errmsg) : undefined;
+	const keyword = errcode === 47003 ? readWeChat47003(errmsg) : undefined;
 	if (keyword) hint = `WeChat refused the value of ${keyword}. ${info.hint}`;
 	return { message: `WeChat error ${errcode}: ${info.meaning}`, description: `${hint} (WeChat: ${errmsg})` };
 }

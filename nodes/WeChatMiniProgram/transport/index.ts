@@ -24,6 +24,8 @@ import { miniProgramApiError, miniProgramTransportError } from './errors';
 
 export const DEFAULT_BASE_URL = 'https://api.weixin.qq.com';
 
+export const CREDENTIAL_TYPE = 'weChatMiniProgramApi';
+
 /**
  * Time limits per call (n8n's own default is 300 s). Not frozen: tests shorten them. The token fetch is
  * shared by every caller of the credential, so a stall there stalls them all: it gets the shorter limit.
@@ -176,7 +178,7 @@ async function fetchStableToken(context: MiniProgramContext, credentials: MiniPr
 }
 
 async function getCredentials(context: MiniProgramContext, itemIndex: number | undefined): Promise<MiniProgramCredentials> {
-	const credentials = toMiniProgramCredentials(await context.getCredentials('weChatMiniProgramApi'));
+	const credentials = toMiniProgramCredentials(await context.getCredentials(CREDENTIAL_TYPE));
 	if (!credentials.appId || !credentials.appSecret) {
 		throw new NodeOperationError(context.getNode(), 'The WeChat Mini Program API credential has no App ID or App Secret', {
 			description: 'Open the credential and fill in AppID and AppSecret from mp.weixin.qq.com → 开发管理 → 开发设置.',
@@ -188,6 +190,11 @@ async function getCredentials(context: MiniProgramContext, itemIndex: number | u
 
 export interface MiniProgramRequestOptions {
 	itemIndex?: number;
+	/**
+	 * What to tell the person for an errcode the caller knows more about than the transport (Send names the
+	 * refused keyword with its template's label); undefined keeps the transport's description.
+	 */
+	explain?: (errcode: number, errmsg: string) => string | undefined;
 }
 
 /**
@@ -226,7 +233,10 @@ export async function miniProgramApiRequest(
 			accessTokenCache.invalidate(key, accessToken);
 			continue;
 		}
-		throw miniProgramApiError(this.getNode(), { errcode, errmsg: answer.errmsg }, { endpoint, itemIndex });
+		const error = miniProgramApiError(this.getNode(), { errcode, errmsg: answer.errmsg }, { endpoint, itemIndex });
+		const explained = options.explain?.(errcode, String(error.context.errmsg ?? ''));
+		if (explained) error.description = `${explained} (WeChat: ${String(error.context.errmsg ?? '')})`;
+		throw error;
 	}
 }
 
@@ -271,7 +281,6 @@ export function resetMiniProgramCaches(): void {
 export {
 	describeMiniProgramError,
 	ipFromErrmsg,
-	keywordFromErrmsg,
 	MINIPROGRAM_ERRORS,
 	stripSecrets,
 } from './errors';

@@ -1,37 +1,21 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { miniProgramApiRequest, type MiniProgramContext } from '../../transport';
+import { parseTemplateContent, type KeywordRow } from '../../subscribe/keywords';
+import {
+	accessTokenKey,
+	CREDENTIAL_TYPE,
+	miniProgramApiRequest,
+	toMiniProgramCredentials,
+	type MiniProgramContext,
+} from '../../transport';
 
 /**
  * The account's subscribe-message templates (GET /wxaapi/newtmpl/gettemplate, "我的模板") with their
  * keywords read from `content`. Used by List Templates and by the template pick-list (methods/).
  */
 
-export interface TemplateKeyword {
-	/** As WeChat names it in `data`: thing1, time2, phrase3. */
-	key: string;
-	/** The keyword's type: the key without its number (thing, time, phrase, enum, …). */
-	type: string;
-	/** The text before the keyword in the template, e.g. 客户姓名. */
-	label: string;
-}
-
-/**
- * The keywords of a template's `content`, one per "label:{{key.DATA}}" line, in order. A label may be
- * missing and the colon may be full width (：); an unknown type is kept as written.
- *
- * TODO(issue 11): subscribe/keywords.ts `parseTemplateContent` holds the same rule with the keyword
- * value checks; once both are on one branch, import it here and delete this function.
- */
-export function parseTemplateContent(content: string): TemplateKeyword[] {
-	const keywords: TemplateKeyword[] = [];
-	for (const line of content.split(/\r?\n/)) {
-		for (const match of line.matchAll(/([^{}]*?)\{\{\s*([A-Za-z_]+?)(\d+)\.DATA\s*\}\}/g)) {
-			keywords.push({ key: `${match[2]}${match[3]}`, type: match[2], label: match[1].replace(/[:：]\s*$/, '').trim() });
-		}
-	}
-	return keywords;
-}
+/** A keyword of a template (subscribe/keywords.ts reads them from `content`). */
+export type TemplateKeyword = KeywordRow;
 
 export interface SubscribeTemplate {
 	templateId: string;
@@ -66,4 +50,28 @@ function toTemplate(raw: IDataObject): SubscribeTemplate {
 export async function listSubscribeTemplates(this: MiniProgramContext, itemIndex?: number): Promise<SubscribeTemplate[]> {
 	const answer = await miniProgramApiRequest.call(this, 'GET', '/wxaapi/newtmpl/gettemplate', undefined, { itemIndex });
 	return ((answer.data ?? []) as IDataObject[]).map(toTemplate);
+}
+
+/** How long Send reuses the template list: a template's keywords change only when someone edits it in 我的模板. */
+export const TEMPLATE_LIST_CACHE_MS = 5 * 60_000;
+
+const templateLists = new Map<string, { at: number; list: Promise<SubscribeTemplate[]> }>();
+
+/**
+ * The account's templates, fetched at most once per TEMPLATE_LIST_CACHE_MS per credential in this process,
+ * so Send can check every keyword against its template without a second API call per message.
+ */
+export async function cachedSubscribeTemplates(this: MiniProgramContext, itemIndex?: number): Promise<SubscribeTemplate[]> {
+	const key = accessTokenKey(toMiniProgramCredentials(await this.getCredentials(CREDENTIAL_TYPE, itemIndex)));
+	const cached = templateLists.get(key);
+	if (cached && Date.now() - cached.at < TEMPLATE_LIST_CACHE_MS) return await cached.list;
+	const list = listSubscribeTemplates.call(this, itemIndex);
+	templateLists.set(key, { at: Date.now(), list });
+	// A failed listing is not kept: the next send asks again.
+	list.catch(() => templateLists.delete(key));
+	return await list;
+}
+
+export function resetTemplateListCache(): void {
+	templateLists.clear();
 }
