@@ -7,8 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import type { FakeMiniProgram } from '../fakes/miniprogram';
@@ -30,9 +28,6 @@ function signToken(payload: Record<string, unknown>, secret: string, alg = 'HS25
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-// Subscribe Message → Send is built on its own branch; until the node has it, the notification tests wait.
-const nodeDescription = path.resolve(__dirname, '..', '..', '..', 'dist', 'nodes', 'WeChatMiniProgram', 'actions', 'subscribeMessage');
-const hasSend = existsSync(path.join(nodeDescription, 'send.operation.js')) || (existsSync(path.join(nodeDescription, 'index.js')) && /\bsend: \{/.test(readFileSync(path.join(nodeDescription, 'index.js'), 'utf8')));
 const RACE_PATH = 'api/customer/action-every-lookup-misses';
 
 describe('Mini-program CRM templates (real n8n, fake mini-program API, n8n Data Tables)', () => {
@@ -272,7 +267,7 @@ describe('Mini-program CRM templates (real n8n, fake mini-program API, n8n Data 
 		});
 	});
 
-	describe('the advisor\'s notification (Subscribe Message → Send against the fake)', { skip: !hasSend && 'the node has no Subscribe Message → Send yet' }, () => {
+	describe('the advisor\'s notification (Subscribe Message → Send against the fake)', () => {
 		let customerToken: string;
 
 		before(async () => {
