@@ -14,7 +14,9 @@
 // several times and the first ones of a phone may arrive together. 10 warm-up actions (invalid phone) run first.
 // Counted: wall time from the first request to the last answer, each request's latency (p50, p99, max), answers
 // other than 200, leads in the table for the pool's phones (must equal the distinct phones sent), answers with
-// customerCreated true (the same), answers with the advisor notified and messages the fake received.
+// customerCreated true (the same), answers with the advisor notified and messages the fake received, and the CPU
+// time of the n8n process tree (n8n and its task runner) per action, which moves far less than wall time when
+// other jobs share the machine.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { argv } from 'node:process';
@@ -22,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 
 import { ADVISORS, CUSTOMERS, startMiniProgramCrm, TEMPLATE_ID } from '../test/e2e/miniprogram-crm';
 import { machine, machineLine, median } from './support/measure';
+import { cpuDelta, cpuSnapshot } from './support/proc';
 
 const arg = (name: string, fallback: number) => Number(argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const ACTIONS = arg('actions', 200);
@@ -72,6 +75,8 @@ async function main(): Promise<void> {
 		const latencies: number[] = [];
 		const answers: Array<Awaited<ReturnType<typeof send>>> = [];
 		let next = 0;
+		const pid = crm.n8n.pid as number;
+		const cpuStart = cpuSnapshot(pid);
 		const started = performance.now();
 		await Promise.all(
 			Array.from({ length: CONCURRENCY }, async () => {
@@ -84,6 +89,8 @@ async function main(): Promise<void> {
 			}),
 		);
 		const wallMs = performance.now() - started;
+		const cpu = cpuDelta(cpuStart, cpuSnapshot(pid));
+		const cpuMs = cpu.mainMs + cpu.childrenMs;
 
 		const sent = new Set(phones.filter((p) => p !== '12345'));
 		const leads = (await crm.rows(CUSTOMERS)).filter((row) => sent.has(String(row.phone)));
@@ -101,6 +108,8 @@ async function main(): Promise<void> {
 			messagesSent: crm.fake.sent.length - sentBefore,
 			wallSeconds: Number((wallMs / 1000).toFixed(2)),
 			actionsPerSecond: Number((ACTIONS / (wallMs / 1000)).toFixed(2)),
+			n8nCpuMsPerAction: Math.round(cpuMs / ACTIONS),
+			actionsPerN8nCpuSecond: Number((ACTIONS / (cpuMs / 1000)).toFixed(2)),
 			latencyMs: { p50: Math.round(percentile(sorted, 50)), p99: Math.round(percentile(sorted, 99)), max: Math.round(sorted[sorted.length - 1]), median: Math.round(median(sorted)) },
 		};
 		console.log(JSON.stringify(result, null, 2));
