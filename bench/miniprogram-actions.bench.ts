@@ -3,7 +3,7 @@
 // lead check against the n8n Data Table and the advisor's subscribe message against the fake mini-program API.
 // Build: npm run build && node_modules/.bin/tsc -p tsconfig.test.json
 // Run:   node_modules/.bin/node .test-build/bench/miniprogram-actions.bench.js [--actions=200] [--concurrency=10]
-//          [--phones=50] [--out=file.json]      (or npm run bench -- miniprogram-actions)
+//          [--phones=50] [--n8n-env=KEY=VALUE ...] [--out=file.json]      (or npm run bench -- miniprogram-actions)
 // Writes bench/results/miniprogram-actions.json (or --out).
 //
 // Inputs: 20 customers, each with a session token from the login template (made before the clock starts); one
@@ -31,6 +31,13 @@ const ACTIONS = arg('actions', 200);
 const CONCURRENCY = arg('concurrency', 10);
 const PHONES = arg('phones', 50);
 const outArg = argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+// e.g. --n8n-env=N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true (bench/README.md, trigger-load: what expressions cost)
+const n8nEnv = Object.fromEntries(
+	argv.filter((a) => a.startsWith('--n8n-env=')).map((a) => {
+		const [key, ...value] = a.slice('--n8n-env='.length).split('=');
+		return [key, value.join('=')];
+	}),
+);
 const TYPES = ['view_resume', 'contact_advisor', 'book_service'];
 
 /** A small seeded generator (mulberry32), so every run sends the same order. */
@@ -49,7 +56,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
 	console.log(machineLine());
-	const crm = await startMiniProgramCrm();
+	const crm = await startMiniProgramCrm({ n8n: { env: n8nEnv } });
 	try {
 		await crm.n8n.api('POST', `/data-tables/${crm.tableIds[ADVISORS]}/rows`, {
 			data: [{ advisorId: 'advisor_bench', openid: 'oAdvisorBench', templateId: TEMPLATE_ID, subscribed: true, subscribeTime: new Date().toISOString(), acceptances: ACTIONS + 100 }],
@@ -99,6 +106,7 @@ async function main(): Promise<void> {
 		const result = {
 			actions: ACTIONS,
 			concurrency: CONCURRENCY,
+			n8nEnv,
 			phonePool: PHONES,
 			distinctPhonesSent: sent.size,
 			leadsCreated: leads.length,
