@@ -32,13 +32,14 @@
 // Per run also: CPU of the n8n process tree (utime+stime from /proc), peak RSS, latencies, the machine's load.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { type N8nInstance, n8nPaths, startN8n, waitForWebhook, type WorkflowJson } from '../test/e2e/harness';
+import { CLK_TCK, cpuDelta, cpuSnapshot, processTree } from './support/proc';
 import {
 	type CallbackSecrets,
 	encryptedCallback,
@@ -101,75 +102,6 @@ function parseOptions(argv: string[]): Options {
 }
 
 // ---------------------------------------------------------------------------------------------- /proc
-
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-interface ProcStat {
-	pid: number;
-	ppid: number;
-	comm: string;
-	ticks: number; // utime + stime
-	childTicks: number; // cutime + cstime (children already reaped)
-}
-
-function readStat(pid: number): ProcStat | undefined {
-	try {
-		const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-		const close = text.lastIndexOf(')');
-		const comm = text.slice(text.indexOf('(') + 1, close);
-		const f = text.slice(close + 2).split(' ');
-		return {
-			pid,
-			ppid: Number(f[1]),
-			comm,
-			ticks: Number(f[11]) + Number(f[12]),
-			childTicks: Number(f[13]) + Number(f[14]),
-		};
-	} catch {
-		return undefined;
-	}
-}
-
-/** The process and all its descendants (task runners etc.). */
-function processTree(root: number): ProcStat[] {
-	const all: ProcStat[] = [];
-	for (const name of readdirSync('/proc')) {
-		if (!/^\d+$/.test(name)) continue;
-		const s = readStat(Number(name));
-		if (s) all.push(s);
-	}
-	const byParent = new Map<number, ProcStat[]>();
-	for (const s of all) byParent.set(s.ppid, [...(byParent.get(s.ppid) ?? []), s]);
-	const rootStat = all.find((s) => s.pid === root);
-	if (!rootStat) return [];
-	const out = [rootStat];
-	for (let i = 0; i < out.length; i++) out.push(...(byParent.get(out[i].pid) ?? []));
-	return out;
-}
-
-interface CpuSnapshot {
-	mainTicks: number;
-	reapedChildTicks: number;
-	children: Map<number, number>;
-}
-
-function cpuSnapshot(root: number): CpuSnapshot {
-	const tree = processTree(root);
-	const main = tree[0];
-	return {
-		mainTicks: main?.ticks ?? 0,
-		reapedChildTicks: main?.childTicks ?? 0,
-		children: new Map(tree.slice(1).map((s) => [s.pid, s.ticks])),
-	};
-}
-
-/** CPU milliseconds between two snapshots: the main process, and its descendants (live or reaped). */
-function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): { mainMs: number; childrenMs: number } {
-	let childTicks = b.reapedChildTicks - a.reapedChildTicks;
-	for (const [pid, ticks] of b.children) childTicks += ticks - (a.children.get(pid) ?? 0);
-	const ms = (t: number) => (t * 1000) / CLK_TCK;
-	return { mainMs: ms(b.mainTicks - a.mainTicks), childrenMs: ms(childTicks) };
-}
 
 function rssKb(pid: number): number {
 	try {

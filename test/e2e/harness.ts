@@ -490,6 +490,9 @@ export async function createTemplateCredentials(
 		openAiUrl: string;
 		whatsApp?: { baseUrl: string; apiKey: string; webhookSecret: string };
 		smtp?: { host: string; port: number };
+		miniProgram?: { baseUrl: string; appId: string; appSecret: string };
+		miniProgramPush?: { appId: string; token: string; encodingAesKey: string };
+		jwtSecret?: string;
 	},
 ) {
 	const callback = await n8n.createCredential('weComCallbackApi', 'WeCom Callback', { ...fakes.secrets });
@@ -512,7 +515,23 @@ export async function createTemplateCredentials(
 		clientId: 'fake-client-id',
 		clientSecret: 'fake-client-secret',
 	});
-	return { callback, api, model, whatsApp, smtp, googleSheets };
+	const miniProgram = await n8n.createCredential(
+		'weChatMiniProgramApi',
+		'WeChat Mini Program',
+		fakes.miniProgram ?? { baseUrl: NOWHERE, appId: 'wx0000000000000000', appSecret: 'fake-app-secret' },
+	);
+	const miniProgramPush = await n8n.createCredential(
+		'weChatMiniProgramPushApi',
+		'WeChat Mini Program Message Push',
+		fakes.miniProgramPush ?? { appId: 'wx0000000000000000', token: 'fakePushToken', encodingAesKey: 'a'.repeat(43) },
+	);
+	// The session token the mini-program templates sign and check (n8n's JWT node).
+	const jwt = await n8n.createCredential('jwtAuth', 'Mini-program session', {
+		keyType: 'passphrase',
+		secret: fakes.jwtSecret ?? 'fake-session-secret-0123456789abcdef',
+		algorithm: 'HS256',
+	});
+	return { callback, api, model, whatsApp, smtp, googleSheets, miniProgram, miniProgramPush, jwt };
 }
 
 type TemplateCredentials = Awaited<ReturnType<typeof createTemplateCredentials>>;
@@ -526,6 +545,9 @@ const CREDENTIAL_OF_NODE_TYPE: Record<string, [string, keyof TemplateCredentials
 	'n8n-nodes-kefu.whatsAppWebTrigger': ['whatsAppWebGatewayApi', 'whatsApp'],
 	'n8n-nodes-base.emailSend': ['smtp', 'smtp'],
 	'n8n-nodes-base.googleSheets': ['googleSheetsOAuth2Api', 'googleSheets'],
+	'n8n-nodes-kefu.weChatMiniProgram': ['weChatMiniProgramApi', 'miniProgram'],
+	'n8n-nodes-kefu.weChatMiniProgramTrigger': ['weChatMiniProgramPushApi', 'miniProgramPush'],
+	'n8n-nodes-base.jwt': ['jwtAuth', 'jwt'],
 };
 
 /** Imports a template with each node given the credential its type needs (as an admin would fill them in). */
