@@ -103,6 +103,13 @@ describe('Mini-program CRM templates (real n8n, fake mini-program API, n8n Data 
 				assert.equal(answer.body.data, null);
 			}
 		});
+		it('WeChat failing for another reason (here -1, busy): HTTP 502, not a request for a new code', async () => {
+			fake.injectError('/sns/jscode2session', -1, 1);
+			const answer = await post('api/wechat/openid', { code: fake.loginCode('oCustomerB2') });
+			assert.equal(answer.status, 502);
+			assert.equal(answer.body.success, false);
+			assert.doesNotMatch(answer.body.message, /wx\.login/);
+		});
 	});
 
 	describe('POST /api/advisor/subscribe and the message push', () => {
