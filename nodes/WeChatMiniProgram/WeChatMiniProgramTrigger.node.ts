@@ -1,5 +1,4 @@
 import type {
-	IHookFunctions,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
@@ -12,13 +11,14 @@ import { callbackDedupeKey, weComRetryGate } from '../WeCom/callback/dedupe';
 import {
 	callbackSecretsFrom,
 	DEFAULT_MAX_TIMESTAMP_AGE_SECONDS,
-	MAX_TIMESTAMP_AGE_SECONDS,
+	maxTimestampAgeOption,
 	mayNeedFreshSecrets,
 } from '../WeCom/callback/open';
 import { RefusalLog, refusalAnswer, type RefusalReason } from '../WeCom/callback/refusals';
 import {
 	answerNow,
 	type CallbackResponse,
+	CONSOLE_REGISTERED_WEBHOOK_METHODS,
 	PLAIN_TEXT_RESPONSE,
 	rawBodyOf,
 	refusalSource,
@@ -213,16 +213,9 @@ export class WeChatMiniProgramTrigger implements INodeType {
 						description:
 							'Whether a push that WeChat sends again (it retries up to 3 times when an answer takes over 5 seconds) starts no second execution, so acceptances are not counted twice',
 					},
-					{
-						displayName: 'Max Timestamp Age (Seconds)',
-						name: 'maxClockSkewSeconds',
-						type: 'number',
-						// At most the retry memory: a replay older than that would start a second run.
-						typeOptions: { minValue: 0, maxValue: MAX_TIMESTAMP_AGE_SECONDS },
-						default: DEFAULT_MAX_TIMESTAMP_AGE_SECONDS,
-						description:
-							'Refuse pushes whose signed timestamp is further than this from this server\'s clock, so a captured push cannot be replayed later. 0 turns the check off.',
-					},
+					maxTimestampAgeOption(
+						'Refuse pushes whose signed timestamp is further than this from this server\'s clock, so a captured push cannot be replayed later. 0 turns the check off.',
+					),
 				],
 			},
 		],
@@ -232,20 +225,7 @@ export class WeChatMiniProgramTrigger implements INodeType {
 		credentialTest: { weChatMiniProgramPushApiTest },
 	};
 
-	// The operator pastes the URL in the admin console; n8n asks every webhook node for these.
-	webhookMethods = {
-		default: {
-			async checkExists(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async create(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async delete(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-		},
-	};
+	webhookMethods = CONSOLE_REGISTERED_WEBHOOK_METHODS;
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const res = this.getResponseObject() as unknown as CallbackResponse;

@@ -1,5 +1,4 @@
 import type {
-	IHookFunctions,
 	INodeType,
 	INodeTypeDescription,
 	IWebhookFunctions,
@@ -15,7 +14,7 @@ import { passesFilter } from './callback/filter';
 import {
 	callbackSecretsFrom,
 	DEFAULT_MAX_TIMESTAMP_AGE_SECONDS,
-	MAX_TIMESTAMP_AGE_SECONDS,
+	maxTimestampAgeOption,
 	mayNeedFreshSecrets,
 	openEnvelope,
 	readEnvelope,
@@ -27,6 +26,7 @@ import { RefusalLog, refusalAnswer, type RefusalReason } from './callback/refusa
 import {
 	answerNow,
 	type CallbackResponse,
+	CONSOLE_REGISTERED_WEBHOOK_METHODS,
 	PLAIN_TEXT_RESPONSE,
 	rawBodyOf,
 	refusalSource,
@@ -270,16 +270,9 @@ export class WeComTrigger implements INodeType {
 						description:
 							'Whether a callback that WeCom sends again (it retries up to 3 times when an answer takes over 5 seconds) starts no second execution. Messages are matched by MsgId, events by their whole content.',
 					},
-					{
-						displayName: 'Max Timestamp Age (Seconds)',
-						name: 'maxClockSkewSeconds',
-						type: 'number',
-						// At most the retry memory: a replay older than that would start a second run (docs/callbacks.md).
-						typeOptions: { minValue: 0, maxValue: MAX_TIMESTAMP_AGE_SECONDS },
-						default: DEFAULT_MAX_TIMESTAMP_AGE_SECONDS,
-						description:
-							'Refuse callbacks whose signed timestamp is further than this from this server\'s clock: a captured callback cannot be replayed later. WeCom retries within seconds; the margin is for a server clock a few minutes off (better: keep it synchronised with NTP). 0 turns the check off and lets old callbacks be replayed.',
-					},
+					maxTimestampAgeOption(
+						'Refuse callbacks whose signed timestamp is further than this from this server\'s clock: a captured callback cannot be replayed later. WeCom retries within seconds; the margin is for a server clock a few minutes off (better: keep it synchronised with NTP). 0 turns the check off and lets old callbacks be replayed.',
+					),
 				],
 			},
 		],
@@ -289,21 +282,7 @@ export class WeComTrigger implements INodeType {
 		credentialTest: { weComCallbackApiTest },
 	};
 
-	// WeCom has no API to register a callback URL: the operator pastes it in the admin console. These exist
-	// because n8n asks every webhook node for them.
-	webhookMethods = {
-		default: {
-			async checkExists(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async create(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async delete(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-		},
-	};
+	webhookMethods = CONSOLE_REGISTERED_WEBHOOK_METHODS;
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const res = this.getResponseObject() as unknown as CallbackResponse;

@@ -1,6 +1,6 @@
 // What the platform-callback triggers (WeCom, WeChat Mini Program) share around n8n's webhook request and
 // response: reading the raw body, answering at once, and naming the node a refusal belongs to.
-import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { IHookFunctions, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import type { CallbackAnswer } from './retryGate';
 
@@ -41,3 +41,21 @@ export function answerNow(res: CallbackResponse, status: number, text: string): 
 	res.status(status).type('text/plain').send(text);
 	return { noWebhookResponse: true };
 }
+
+/**
+ * WeCom and WeChat have no API to register a callback URL: the operator pastes it in the admin console. These
+ * exist because n8n asks every webhook node for them on publish and unpublish.
+ */
+export const CONSOLE_REGISTERED_WEBHOOK_METHODS = {
+	default: {
+		async checkExists(this: IHookFunctions): Promise<boolean> {
+			return true;
+		},
+		async create(this: IHookFunctions): Promise<boolean> {
+			return true;
+		},
+		async delete(this: IHookFunctions): Promise<boolean> {
+			return true;
+		},
+	},
+};

@@ -1,6 +1,8 @@
 // Opening a callback: from the request's query and body to a verified, decrypted URL-check echo or message.
-// Pure logic: no n8n imports, so each step is tested on its own. What WeCom sends and why each check is
+// Pure logic: no n8n runtime imports, so each step is tested on its own. What WeCom sends and why each check is
 // here: docs/callbacks.md.
+import type { INodeProperties } from 'n8n-workflow';
+
 import {
 	decodeEncodingAesKey,
 	decryptMessage,
@@ -26,6 +28,19 @@ export const DEFAULT_MAX_TIMESTAMP_AGE_SECONDS = 300;
 
 /** The largest window the option allows: beyond the retry memory, a replay would start a second run. */
 export const MAX_TIMESTAMP_AGE_SECONDS = RETRY_MEMORY_SECONDS;
+
+/** The triggers' "Max Timestamp Age" option; `description` says it in the platform's words. */
+export function maxTimestampAgeOption(description: string): INodeProperties {
+	return {
+		displayName: 'Max Timestamp Age (Seconds)',
+		name: 'maxClockSkewSeconds',
+		type: 'number',
+		// At most the retry memory: a replay older than that would start a second run (docs/callbacks.md).
+		typeOptions: { minValue: 0, maxValue: MAX_TIMESTAMP_AGE_SECONDS },
+		default: DEFAULT_MAX_TIMESTAMP_AGE_SECONDS,
+		description,
+	};
+}
 
 /** The callback credential's values as the trigger keeps them between requests. */
 export interface CallbackSecrets {
