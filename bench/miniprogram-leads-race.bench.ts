@@ -72,6 +72,9 @@ const LEAD = {
 	note: `={{ 'created by ' + ${BODY}.action }}`,
 };
 
+/** Settings → Retry On Fail for a Get that may meet concurrent inserts; n8n turns a wait of 0 into 1000 ms. */
+const RETRY_READ = { retryOnFail: true, maxTries: 3, waitBetweenTries: 100 };
+
 function dataTable(name: string, tableId: string, operation: string, parameters: Record<string, unknown>, extra: Partial<Node> = {}): Node {
 	return {
 		name,
@@ -181,7 +184,8 @@ function workflow(design: Design, tableId: string, webhookPath: string): Workflo
 		case 'find-first-compensate':
 			nodes = [
 				webhook,
-				dataTable('Find Customer', tableId, 'get', { filters: byPhone(), limit: 1, ...LOWEST_ID_FIRST }, { alwaysOutputData: true }),
+				// As in the template: the Get runs again when rows change under it (docs/miniprogram-leads.md).
+				dataTable('Find Customer', tableId, 'get', { filters: byPhone(), limit: 1, ...LOWEST_ID_FIRST }, { alwaysOutputData: true, ...RETRY_READ }),
 				ifNode('Known?', '={{ $json.id }}', exists),
 				respond('Answer Known', 'false', '$json.id'),
 				...compensated(tableId),
