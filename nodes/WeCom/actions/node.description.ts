@@ -1,11 +1,13 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { department } from './department';
 import { kfAccount } from './kfAccount';
 import { kfCustomer } from './kfCustomer';
 import { kfMessage } from './kfMessage';
 import { kfServicer } from './kfServicer';
 import { kfSession } from './kfSession';
 import { media } from './media';
+import { member } from './member';
 import { message } from './message';
 import { passiveReply } from './passiveReply';
 import { nodeProperties, type Resource } from './resource';
@@ -22,6 +24,8 @@ export const resources: readonly Resource[] = [
 	kfCustomer,
 	passiveReply,
 	user,
+	department,
+	member,
 ];
 
 /** The node's fields: resource, then each resource's operations and their fields. */
