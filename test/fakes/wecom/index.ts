@@ -5,6 +5,7 @@
 //   media.ts   media/upload, and which media_ids the message APIs accept
 //   kf/        微信客服: sync_msg and sends (messages.ts), service_state (sessions.ts), accounts, servicers,
 //              customers (accounts.ts), the world the tests play (state.ts), per-customer faults (faults.ts)
+//   directory.ts  通讯录 reads: departments, members, user/list_id; visible range and the 2022 restrictions
 //   server.ts  dispatch, request log, errmsg wording, injectError / stall / injectHttpFault / waitFor
 //   http-faults.ts  what answers instead of WeCom: a gateway's 5xx, a proxy's HTML page, a cut answer, `{}`
 // It never imports the product (nodes/): it implements the platform from its docs, so it can catch the
@@ -39,3 +40,5 @@ export type {
 	FakeKfSessionState,
 } from './kf';
 export type { FakeTimes, FakeWeComApp, JsonObject } from './platform';
+export type { FakeDepartment, FakeDirectoryApi, FakeDirectoryOptions, FakeMember } from './directory';
+export { generateDirectory } from './directory';

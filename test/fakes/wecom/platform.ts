@@ -42,10 +42,13 @@ export interface RequestContext {
 	bodyKept: boolean;
 }
 
-/** One API. All but gettoken need a valid access_token and learn which app it belongs to. */
+/**
+ * One API. All but gettoken need a valid access_token and learn which app it belongs to. A handler may take
+ * its time (the directory's latency and concurrency limit), so it may answer with a promise.
+ */
 export type Route =
 	| { auth: false; handle(ctx: RequestContext): Reply }
-	| { auth: true; handle(ctx: RequestContext, app: FakeWeComApp): Reply };
+	| { auth: true; handle(ctx: RequestContext, app: FakeWeComApp): Reply | Promise<Reply> };
 
 export type Routes = Record<string, Route>;
 

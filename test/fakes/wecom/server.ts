@@ -21,6 +21,7 @@ import { parseJsonBody, readBody, requestTarget, sendJson, serveOnLoopback, slee
 import { multipartBoundary, parseMultipart, type MultipartPart } from '../multipart';
 import { FakeAppMessages, type FakeAppApi, type FakeAppOptions } from './app';
 import { FakeAuth, type FakeAuthApi, type FakeAuthOptions } from './auth';
+import { FakeDirectory, type FakeDirectoryApi, type FakeDirectoryOptions } from './directory';
 import { reachesWeCom, sendHttpFault, type FakeHttpFault } from './http-faults';
 import {
 	FakeKf,
@@ -51,6 +52,8 @@ export interface FakeWeComOptions extends FakeAuthOptions, FakeAppOptions, FakeK
 	now?: () => number;
 	/** Called once a request has been answered, dropped or stalled (the local demo prints each one). */
 	onRequest?: (record: FakeRequestRecord) => void;
+	/** Who reads the directory and what it may see (also settable later with `directory.configure`). */
+	directory?: FakeDirectoryOptions;
 }
 
 /** Summary of one part of a multipart/form-data body (no file contents). */
@@ -110,7 +113,10 @@ export interface FakeWeComServerApi {
 	waitFor(predicate: (api: FakeWeComApi) => boolean, timeoutMs?: number): Promise<void>;
 }
 
-export interface FakeWeComApi extends FakeWeComServerApi, FakeAuthApi, FakeAppApi, FakeMediaApi, FakeKfApi {}
+export interface FakeWeComApi extends FakeWeComServerApi, FakeAuthApi, FakeAppApi, FakeMediaApi, FakeKfApi {
+	/** The directory (通讯录): its data, who reads it, and the calls it got. */
+	readonly directory: FakeDirectoryApi;
+}
 
 export async function startFakeWeComApi(options: FakeWeComOptions = {}): Promise<FakeWeComApi> {
 	const server = new FakeWeComServer(options);
@@ -148,7 +154,16 @@ const ERRMSG: Record<number, string> = {
 	44001: 'empty media data',
 	44004: 'empty content',
 	45008: 'article size out of limit',
+	41009: 'missing userid',
 	45009: 'api freq out of limit',
+	45033: 'api concurrent out of limit',
+	48002: 'api forbidden',
+	48009: 'api forbidden for contact sync new ip',
+	50100: 'invalid cursor',
+	60003: 'department not found',
+	60011: 'no privilege to access/modify contact/party/agent',
+	60030: 'not in app visible range',
+	60111: 'userid not found',
 	60020: 'not allow to access from your ip',
 	81013: 'user & party & tag all invalid',
 	82001: 'All touser & toparty & totag invalid',
@@ -184,6 +199,7 @@ class FakeWeComServer implements FakeWeComServerApi {
 	readonly media: FakeMedia;
 	readonly app: FakeAppMessages;
 	readonly kf: FakeKf;
+	readonly directory: FakeDirectory;
 	private readonly routes: Routes;
 	private readonly now: () => number;
 	private loopback: LoopbackServer | undefined;
@@ -205,7 +221,14 @@ class FakeWeComServer implements FakeWeComServerApi {
 		this.media = new FakeMedia(this.now);
 		this.app = new FakeAppMessages(options, this.now, this.media);
 		this.kf = new FakeKf(options, this.now, this.media);
-		this.routes = { ...this.auth.routes, ...this.media.routes, ...this.app.routes, ...this.kf.routes };
+		this.directory = new FakeDirectory(options.directory);
+		this.routes = {
+			...this.auth.routes,
+			...this.media.routes,
+			...this.app.routes,
+			...this.kf.routes,
+			...this.directory.routes,
+		};
 	}
 
 	async listen(port: number): Promise<void> {
@@ -253,6 +276,17 @@ class FakeWeComServer implements FakeWeComServerApi {
 		});
 		expose<FakeKfMessagesApi>(api, this.kf.messages, { kfSent: true, setKfSyncPaging: true });
 		expose<FakeKfFaultsApi>(api, this.kf.faults, { kfAttempts: true, injectKfFault: true });
+		const directory = {};
+		expose<FakeDirectoryApi>(directory, this.directory, {
+			configure: true,
+			setDepartments: true,
+			setMembers: true,
+			departments: true,
+			members: true,
+			refuse: true,
+			calls: true,
+		});
+		Object.defineProperty(api, 'directory', { value: directory, enumerable: true });
 		// Every member of every part of FakeWeComApi is now on `api` (expose's key records are complete).
 		this.publicApi = api as FakeWeComApi;
 		return this.publicApi;
@@ -281,6 +315,7 @@ class FakeWeComServer implements FakeWeComServerApi {
 		this.media.reset();
 		this.app.reset();
 		this.kf.reset();
+		this.directory.reset();
 	}
 
 	setLatency(ms: number): void {
@@ -362,7 +397,7 @@ class FakeWeComServer implements FakeWeComServerApi {
 			record.httpFault = httpFault;
 			record.status = sendHttpFault(res, httpFault, asked);
 		} else {
-			const reply = this.reply(path, {
+			const reply = await this.reply(path, {
 				query,
 				body: json.kind === 'json' && isObject(json.value) ? json.value : {},
 				multipart: multipart ?? [],
@@ -407,7 +442,7 @@ class FakeWeComServer implements FakeWeComServerApi {
 	}
 
 	/** undefined = unknown path (HTTP 404). */
-	private reply(path: string, ctx: RequestContext): Reply | undefined {
+	private async reply(path: string, ctx: RequestContext): Promise<Reply | undefined> {
 		const injected = this.injected.take(path);
 		if (injected) return { ...injected };
 		const route = this.routes[path];
