@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { directory } from './directory';
 import { kfAccount } from './kfAccount';
 import { kfCustomer } from './kfCustomer';
 import { kfMessage } from './kfMessage';
@@ -22,6 +23,7 @@ export const resources: readonly Resource[] = [
 	kfCustomer,
 	passiveReply,
 	user,
+	directory,
 ];
 
 /** The node's fields: resource, then each resource's operations and their fields. */
