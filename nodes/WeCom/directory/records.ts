@@ -131,6 +131,7 @@ export class WithheldFields {
 
 	observe(member: Answer): void {
 		this.seenAny = true;
+		if (this.missing.size === 0) return;
 		for (const field of this.missing) {
 			if (member[MEMBER_SOURCE_FIELDS[field]] !== undefined) this.missing.delete(field);
 		}
@@ -153,12 +154,12 @@ export function comparedFields(record: DirectoryRecord): Array<[string, string |
  * changed only because WeCom stopped giving this app a field.
  */
 export function fingerprintOf(record: DirectoryRecord, withheld: ReadonlySet<string>): string {
-	const hash = createHash('sha256');
+	let text = '';
 	for (const [name, value] of comparedFields(record)) {
-		if (withheld.has(name)) continue;
-		hash.update(name).update('\u0000').update(String(value)).update('\u0001');
+		if (!withheld.has(name)) text += `${name}\u0000${value}\u0001`;
 	}
-	return hash.digest('hex').slice(0, 32);
+	// One update of the whole text: a hash update per field cost more than the rest of the sync together.
+	return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
 /** A department's path by its id; the id itself for a department the app does not see. */
