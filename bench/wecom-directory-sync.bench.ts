@@ -90,7 +90,13 @@ async function child(baseUrl: string, concurrency: number): Promise<void> {
 	const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, heapUsed())), 10);
 	const rssBefore = process.memoryUsage().rss;
 	const client = await plainClient(baseUrl);
-	const options: SyncOptions = { readWith: 'details', concurrency, includeUnchanged: false, skipMembersWithoutMobile: false };
+	const options: SyncOptions = {
+		readWith: 'details',
+		concurrency,
+		includeUnchanged: false,
+		skipMembersWithoutMobile: false,
+		sleep: async (ms) => await new Promise((resolve) => setTimeout(resolve, ms)),
+	};
 	// The destination's rows: everything a first sync output (read fast; not measured).
 	const first = await syncDirectory(client, [], { ...options, concurrency: 10 });
 	// In place, not a copy: a third copy of the directory would set the child's peak, not the sync.

@@ -94,8 +94,15 @@ class MemoryDirectory implements DirectoryClient {
 }
 
 const pauses: number[] = [];
-const noWait: BackOff = { retries: 4, baseMs: 500, maxMs: 8000, sleep: async (ms) => void pauses.push(ms), random: () => 0.5 };
-const options: SyncOptions = { readWith: 'auto', concurrency: 5, includeUnchanged: false, skipMembersWithoutMobile: false, backOff: noWait };
+const backOff: BackOff = { retries: 4, baseMs: 500, maxMs: 8000, random: () => 0.5 };
+const options: SyncOptions = {
+	readWith: 'auto',
+	concurrency: 5,
+	includeUnchanged: false,
+	skipMembersWithoutMobile: false,
+	sleep: async (ms) => void pauses.push(ms),
+	backOff,
+};
 
 const byKey = (items: SyncItem[]) => new Map(items.map((item) => [String(item.userid ?? `d${item.departmentId}`), item]));
 

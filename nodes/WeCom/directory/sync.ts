@@ -1,4 +1,4 @@
-import { type BackOff, DEFAULT_BACK_OFF, DirectoryCallFailure, DirectoryCaller, type DirectoryClient, mapWithConcurrency } from './calls';
+import { type BackOff, DEFAULT_BACK_OFF, DirectoryCallFailure, DirectoryCaller, type DirectoryClient, mapWithConcurrency, outcomeOf, type Sleep } from './calls';
 import { type DirectoryReading, readDirectory, type ReadWith } from './read';
 import { comparedFields, type DirectoryRecord, fingerprintOf, type MemberRecord, memberRecord, pathLookup } from './records';
 
@@ -23,6 +23,7 @@ export interface SyncOptions {
 	concurrency: number;
 	includeUnchanged: boolean;
 	skipMembersWithoutMobile: boolean;
+	sleep: Sleep;
 	backOff?: BackOff;
 	now?: () => number;
 }
@@ -131,7 +132,7 @@ function membersToSkip(reading: DirectoryReading, skip: boolean, warnings: strin
 export async function syncDirectory(client: DirectoryClient, rows: readonly Row[], options: SyncOptions): Promise<SyncResult> {
 	const now = options.now ?? Date.now;
 	const started = now();
-	const caller = new DirectoryCaller(client, options.backOff ?? DEFAULT_BACK_OFF);
+	const caller = new DirectoryCaller(client, options.sleep, options.backOff ?? DEFAULT_BACK_OFF);
 	const concurrency = Math.max(1, Math.trunc(options.concurrency) || 1);
 	const reading = await readDirectory(caller, options.readWith, concurrency);
 	const existing = indexRows(rows);
@@ -263,13 +264,11 @@ async function confirmMember(
 	userid: string,
 	pathOf: (departmentId: number) => string,
 ): Promise<'removed' | DirectoryCallFailure | MemberRecord> {
-	try {
-		return memberRecord(await caller.get('/cgi-bin/user/get', { userid }), pathOf);
-	} catch (error) {
-		if (!(error instanceof DirectoryCallFailure)) throw error;
-		return error.errcode === NO_SUCH_USER_ERRCODE ? 'removed' : error;
-	}
+	const read = await outcomeOf(caller.get('/cgi-bin/user/get', { userid }));
+	if ('answer' in read) return memberRecord(read.answer, pathOf);
+	if (!(read.error instanceof DirectoryCallFailure)) throw read.error;
+	return read.error.errcode === NO_SUCH_USER_ERRCODE ? 'removed' : read.error;
 }
 
-export { DirectoryCallFailure, type DirectoryClient, type BackOff } from './calls';
+export { DirectoryCallFailure, type DirectoryClient, type BackOff, type Sleep } from './calls';
 export type { ReadWith } from './read';

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeApiError, updateDisplayOptions } from 'n8n-workflow';
+import { NodeApiError, sleep, updateDisplayOptions } from 'n8n-workflow';
 
 import { failedItem } from '../../../common/failedItem';
 import { DirectoryCallFailure, type DirectoryClient, type ReadWith, syncDirectory, type SyncItem } from '../../directory/sync';
@@ -120,6 +120,7 @@ export async function executeForAllItems(this: IExecuteFunctions): Promise<INode
 			concurrency: Number(options.concurrency ?? 5),
 			includeUnchanged: options.includeUnchanged === true,
 			skipMembersWithoutMobile: options.skipMembersWithoutMobile === true,
+			sleep,
 		});
 	} catch (error) {
 		// The node's own error (errcode, hint), not the engine's wrapper; nothing was compared or removed.
