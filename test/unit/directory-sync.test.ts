@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { type BackOff, type DirectoryClient, type SyncItem, type SyncOptions, syncDirectory } from '../../nodes/WeCom/directory/sync';
-import { mapWithConcurrency } from '../../nodes/WeCom/directory/calls';
 
 class Refusal extends Error {
 	constructor(readonly errcode: number) {
@@ -225,16 +224,5 @@ describe('directory sync', () => {
 
 		directory.busy = [45009, 45009, 45009, 45009, 45009];
 		await assert.rejects(syncDirectory(directory, [], options), /45009/);
-	});
-
-	it('runs at most `concurrency` calls at once', async () => {
-		let inFlight = 0;
-		let peak = 0;
-		await mapWithConcurrency([...Array(50).keys()], 5, async () => {
-			peak = Math.max(peak, ++inFlight);
-			await new Promise((resolve) => setImmediate(resolve));
-			inFlight--;
-		});
-		assert.equal(peak, 5);
 	});
 });

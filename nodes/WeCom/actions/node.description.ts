@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { department } from './department';
 import { directory } from './directory';
 import { kfAccount } from './kfAccount';
 import { kfCustomer } from './kfCustomer';
@@ -7,6 +8,7 @@ import { kfMessage } from './kfMessage';
 import { kfServicer } from './kfServicer';
 import { kfSession } from './kfSession';
 import { media } from './media';
+import { member } from './member';
 import { message } from './message';
 import { passiveReply } from './passiveReply';
 import { nodeProperties, type Resource } from './resource';
@@ -23,6 +25,8 @@ export const resources: readonly Resource[] = [
 	kfCustomer,
 	passiveReply,
 	user,
+	department,
+	member,
 	directory,
 ];
 

@@ -85,25 +85,6 @@ export class DirectoryCaller {
 		}
 	}}
 
-/** fn for every item, at most `concurrency` at once; results in the items' order. */
-export async function mapWithConcurrency<T, R>(
-	items: readonly T[],
-	concurrency: number,
-	fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-	const results: R[] = new Array<R>(items.length);
-	let next = 0;
-	const worker = async (): Promise<void> => {
-		while (next < items.length) {
-			const index = next++;
-			results[index] = await fn(items[index]);
-		}
-	};
-	const workers = Math.max(1, Math.min(Math.trunc(concurrency) || 1, items.length));
-	await Promise.all(Array.from({ length: workers }, worker));
-	return results;
-}
-
 /** A promise's answer or its error as a value, so a caller decides what to throw (and n8n's lint sees no rethrow). */
 export async function outcomeOf<T>(promise: Promise<T>): Promise<{ answer: T } | { error: unknown }> {
 	return await promise.then(

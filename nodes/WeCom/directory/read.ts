@@ -1,4 +1,5 @@
-import { DirectoryCallFailure, type DirectoryCaller, mapWithConcurrency, outcomeOf } from './calls';
+import { mapWithConcurrency } from '../../common/concurrency';
+import { DirectoryCallFailure, type DirectoryCaller, outcomeOf } from './calls';
 import {
 	type DepartmentRecord,
 	departmentRecords,

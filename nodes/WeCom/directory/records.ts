@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 
+import { departmentPlaces } from '../actions/department/tree';
+
 /**
  * The flat records a directory sync compares and outputs: one per department and per member, with
  * strings, numbers and booleans only, so a Data Table or a sheet row can hold them as they are. Built from
@@ -73,23 +75,10 @@ function integer(value: unknown): number {
 
 /** department/list or department/simplelist rows → records, with their paths. */
 export function departmentRecords(rows: readonly Answer[]): DepartmentRecord[] {
-	const byId = new Map<number, Answer>();
-	for (const row of rows) byId.set(integer(row.id), row);
-	const paths = new Map<number, string>();
-	const pathOf = (id: number): string => {
-		const known = paths.get(id);
-		if (known !== undefined) return known;
-		const names: string[] = [];
-		// The walk stops at the top of what the app sees (a parent outside its visible range) and at a cycle.
-		const seen = new Set<number>();
-		for (let at = byId.get(id); at && !seen.has(integer(at.id)); at = byId.get(integer(at.parentid))) {
-			seen.add(integer(at.id));
-			names.unshift(text(at.name) || String(integer(at.id)));
-		}
-		const path = names.join('/');
-		paths.set(id, path);
-		return path;
-	};
+	// IDs only (simplelist): the path shows ids, '1/2/5', rather than empty names.
+	const places = departmentPlaces(
+		rows.map((row) => ({ id: integer(row.id), name: text(row.name) || String(integer(row.id)), parentid: integer(row.parentid) })),
+	);
 	return rows.map((row) => ({
 		entity: 'department',
 		departmentId: integer(row.id),
@@ -97,7 +86,7 @@ export function departmentRecords(rows: readonly Answer[]): DepartmentRecord[] {
 		nameEn: text(row.name_en),
 		parentId: integer(row.parentid),
 		order: integer(row.order),
-		path: pathOf(integer(row.id)),
+		path: places.get(integer(row.id))?.path ?? '',
 		leaders: Array.isArray(row.department_leader) ? row.department_leader.map(text).join(',') : '',
 	}));
 }

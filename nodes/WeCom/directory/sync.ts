@@ -1,4 +1,5 @@
-import { type BackOff, DEFAULT_BACK_OFF, DirectoryCallFailure, DirectoryCaller, type DirectoryClient, mapWithConcurrency, outcomeOf, type Sleep } from './calls';
+import { mapWithConcurrency } from '../../common/concurrency';
+import { type BackOff, DEFAULT_BACK_OFF, DirectoryCallFailure, DirectoryCaller, type DirectoryClient, outcomeOf, type Sleep } from './calls';
 import { type DirectoryReading, readDirectory, type ReadWith } from './read';
 import { comparedFields, type DirectoryRecord, fingerprintOf, type MemberRecord, memberRecord, pathLookup } from './records';
 

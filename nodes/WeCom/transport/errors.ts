@@ -145,12 +145,25 @@ export const WECOM_ERRORS: Readonly<Record<number, WeComErrorInfo>> = {
 	},
 	48002: {
 		meaning: 'no permission for this API',
-		hint: "This app's secret may not call this API: sending app messages needs the secret of a self-built app (not the 通讯录同步 secret); check the API permissions of the app.",
+		hint: "This secret may not call this API. Sending app messages needs the secret of a self-built app (not the 通讯录同步 secret); Member → Get IDs (user/list_id) needs the 通讯录同步 secret (管理工具 → 通讯录同步 → Secret) in a WeCom API credential of its own.",
 		failure: CONFIGURATION_INVALID,
+	},
+	48009: {
+		meaning: 'the 通讯录同步 secret may only read IDs from this IP',
+		hint: 'Since 2022-08-15 the 通讯录同步 secret reads departments and members in detail only from IPs it used before that date. Read IDs instead (Department → Get IDs, Member → Get IDs; Read With = IDs in Directory → Sync), or use the secret of a self-built app whose visible range covers the directory.',
+		failure: CONFIGURATION_INVALID,
+	},
+	50100: {
+		meaning: 'invalid or expired cursor',
+		hint: 'The cursor of Member → Get IDs is no longer valid (it expires, and the directory may have changed): clear Cursor and start again from the beginning.',
+	},
+	60003: {
+		meaning: 'department not found',
+		hint: 'Check the Department ID: WeCom shows it under 通讯录 → the department → 部门ID; the root department is 1.',
 	},
 	60011: {
 		meaning: 'no permission for the member, department or tag',
-		hint: "Add them to the app's visible range (应用管理 → your app → 可见范围).",
+		hint: "It is outside the app's visible range: widen it under 应用管理 → your app → 可见范围 (departments there include their sub-departments), or use the 通讯录同步 secret, which sees the whole directory.",
 		failure: CONFIGURATION_INVALID,
 	},
 	60020: {
@@ -165,8 +178,12 @@ export const WECOM_ERRORS: Readonly<Record<number, WeComErrorInfo>> = {
 	},
 	60030: {
 		meaning: "outside the app's visible range",
-		hint: "Widen the app's visible range (可见范围) to cover what this call works on, e.g. the servicers of a customer service account.",
+		hint: "Widen the app's visible range (应用管理 → your app → 可见范围) to cover what this call works on, e.g. the member or department read, or the servicers of a customer service account.",
 		failure: CONFIGURATION_INVALID,
+	},
+	60111: {
+		meaning: 'user ID not found',
+		hint: "No member has this 账号 (UserID): check the spelling (it is the 账号 in 通讯录, not the name), or the member has left the company.",
 	},
 	81013: {
 		meaning: 'all user IDs, department IDs and tag IDs are invalid or not permitted',
