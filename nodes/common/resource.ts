@@ -15,8 +15,10 @@ import { callWithParameters } from './expression';
  * <operation>.operation.ts file and one entry in its resource's index.ts.
  */
 
-/** What every <resource>/<operation>.operation.ts exports. */
-export interface OperationModule {
+/** What every <resource>/<operation>.operation.ts exports: one of the two shapes below. */
+export type OperationModule = ItemOperationModule | AllItemsOperationModule;
+
+export interface ItemOperationModule {
 	/** Its fields, shown for its resource and operation only (updateDisplayOptions). */
 	description: INodeProperties[];
 	/**
@@ -24,6 +26,15 @@ export interface OperationModule {
 	 * whole item with `binary` when the answer is a file.
 	 */
 	execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject | IDataObject[] | INodeExecutionData>;
+}
+
+/**
+ * An operation that runs once for all its input items together, because it reads them as one set (a
+ * directory sync compares WeCom with the rows the items are). Its parameters are read from the first item.
+ */
+export interface AllItemsOperationModule {
+	description: INodeProperties[];
+	executeForAllItems(this: IExecuteFunctions): Promise<INodeExecutionData[]>;
 }
 
 /** An operation's entry in the Operation list (its value is its key in `operations`) and its module. */

@@ -4,7 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { failedItem, reportFailedItems } from './failedItem';
 import type { Resource } from './resource';
 
-/** An action node's execute(): runs the one operation its resources offer for each input item. */
+/** An action node's execute(): runs the one operation its resources offer for each input item (or once for all). */
 export function routerFor(resources: readonly Resource[]): (this: IExecuteFunctions) => Promise<INodeExecutionData[][]> {
 	const operations = new Map(resources.map((resource) => [resource.value, resource.operations]));
 	return async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -16,6 +16,8 @@ export function routerFor(resources: readonly Resource[]): (this: IExecuteFuncti
 		if (!run) {
 			throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not supported`);
 		}
+
+		if ('executeForAllItems' in run) return [await run.executeForAllItems.call(this)];
 
 		const returnData: INodeExecutionData[] = [];
 		const failed: INodeExecutionData[] = [];

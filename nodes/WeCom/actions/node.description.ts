@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { department } from './department';
+import { directory } from './directory';
 import { kfAccount } from './kfAccount';
 import { kfCustomer } from './kfCustomer';
 import { kfMessage } from './kfMessage';
@@ -26,6 +27,7 @@ export const resources: readonly Resource[] = [
 	user,
 	department,
 	member,
+	directory,
 ];
 
 /** The node's fields: resource, then each resource's operations and their fields. */

@@ -1,0 +1,275 @@
+import { mapWithConcurrency } from '../../common/concurrency';
+import { type BackOff, DEFAULT_BACK_OFF, DirectoryCallFailure, DirectoryCaller, type DirectoryClient, outcomeOf, type Sleep } from './calls';
+import { type DirectoryReading, readDirectory, type ReadWith } from './read';
+import { comparedFields, type DirectoryRecord, fingerprintOf, type MemberRecord, memberRecord, pathLookup } from './records';
+
+/**
+ * One directory sync: read what WeCom holds (read.ts), compare it with the rows the destination holds
+ * (the node's input items), and say for each department and member whether it was created, updated,
+ * removed, unchanged or failed, then sum it up. Nothing is written here: the workflow writes the items
+ * where it wants them. Pure, no n8n imports.
+ *
+ * The rules that keep a destination from losing rows it should keep:
+ * - a department or member WeCom refused is `failed`, never `removed`;
+ * - when a department's member list could not be read, the members last seen there are kept (`failed`);
+ * - a member missing from every list is asked for on its own (user/get) before it counts as removed: only
+ *   60111 (no such userid) removes it; a refusal (60011 outside the visible range …) makes it `failed`.
+ */
+
+export type Change = 'created' | 'updated' | 'removed' | 'unchanged' | 'failed';
+export type SyncItem = Record<string, string | number | boolean>;
+
+export interface SyncOptions {
+	readWith: ReadWith;
+	concurrency: number;
+	includeUnchanged: boolean;
+	skipMembersWithoutMobile: boolean;
+	sleep: Sleep;
+	backOff?: BackOff;
+	now?: () => number;
+}
+
+export interface SyncSummary {
+	change: 'summary';
+	total: number;
+	created: number;
+	updated: number;
+	removed: number;
+	unchanged: number;
+	failed: number;
+	skipped: number;
+	departments: number;
+	members: number;
+	readWith: 'details' | 'ids';
+	calls: number;
+	durationMs: number;
+	/** The member fields WeCom gave this app for no member, e.g. 'mobile,email,bizMail,gender'. */
+	withheldFields: string;
+	/** One sentence per warning, separated by new lines. */
+	warnings: string;
+}
+
+export interface SyncResult {
+	/** Departments, then members: every change but unchanged (unless asked for). */
+	items: SyncItem[];
+	summary: SyncSummary;
+}
+
+/** user/get's answer for a userid that does not exist (any more). */
+const NO_SUCH_USER_ERRCODE = 60111;
+
+type Row = Record<string, unknown>;
+
+/** The rows the destination holds, by key; rows with neither key are counted, not compared. */
+interface ExistingRows {
+	departments: Map<number, Row>;
+	members: Map<string, Row>;
+	ignored: number;
+}
+
+function indexRows(rows: readonly Row[]): ExistingRows {
+	const existing: ExistingRows = { departments: new Map(), members: new Map(), ignored: 0 };
+	for (const row of rows) {
+		const userid = row.userid === undefined || row.userid === null ? '' : String(row.userid).trim();
+		const departmentId = row.departmentId === undefined || row.departmentId === null || row.departmentId === '' ? NaN : Number(row.departmentId);
+		if (userid) {
+			if (!existing.members.has(userid)) existing.members.set(userid, row);
+		} else if (Number.isInteger(departmentId)) {
+			if (!existing.departments.has(departmentId)) existing.departments.set(departmentId, row);
+		} else if (Object.keys(row).length > 0) {
+			// An empty item is what "Always Output Data" gives for an empty table: not a row at all.
+			existing.ignored++;
+		}
+	}
+	return existing;
+}
+
+class Tally {
+	readonly counts: Record<Change, number> = { created: 0, updated: 0, removed: 0, unchanged: 0, failed: 0 };
+	readonly items: SyncItem[] = [];
+
+	constructor(private readonly includeUnchanged: boolean) {}
+
+	add(change: Change, item: SyncItem): void {
+		this.counts[change]++;
+		if (change !== 'unchanged' || this.includeUnchanged) this.items.push({ change, ...item });
+	}
+}
+
+/** The record against the row the destination holds for it: created, updated (and which fields) or unchanged. */
+export function compareRecord(
+	record: DirectoryRecord,
+	row: Row | undefined,
+	withheld: ReadonlySet<string>,
+): { change: 'created' | 'updated' | 'unchanged'; item: SyncItem } {
+	const fingerprint = fingerprintOf(record, withheld);
+	const item: SyncItem = { ...record, fingerprint };
+	if (!row) return { change: 'created', item };
+	const changedFields = comparedFields(record)
+		.filter(([name, value]) => !withheld.has(name) && name in row && String(row[name] ?? '') !== String(value))
+		.map(([name]) => name);
+	const changed = typeof row.fingerprint === 'string' && row.fingerprint ? row.fingerprint !== fingerprint : changedFields.length > 0;
+	if (!changed) return { change: 'unchanged', item };
+	return { change: 'updated', item: { ...item, changedFields: changedFields.join(',') } };
+}
+
+function failedItem(key: { departmentId: number } | { userid: string }, entity: string, errcode: number, error: string): SyncItem {
+	return { ...key, entity, errcode, error };
+}
+
+/** Members to leave out under "Skip Members Without Mobile", or a warning when that would leave out everyone. */
+function membersToSkip(reading: DirectoryReading, skip: boolean, warnings: string[]): Set<string> {
+	if (!skip || reading.members.size === 0) return new Set();
+	const withoutMobile = [...reading.members.values()].filter((member) => !member.mobile).map((member) => member.userid);
+	if (withoutMobile.length < reading.members.size) return new Set(withoutMobile);
+	warnings.push(
+		reading.withheld.includes('mobile')
+			? 'Skip Members Without Mobile was not applied: WeCom gives this app no mobile numbers (apps created after 2022-06-20 get none; 通讯录同步 with IDs only neither), so it would have skipped every member. Turn the option off, or read with a secret that gets mobile numbers.'
+			: 'Skip Members Without Mobile was not applied: no member has a mobile number, so it would have skipped every member.',
+	);
+	return new Set();
+}
+
+export async function syncDirectory(client: DirectoryClient, rows: readonly Row[], options: SyncOptions): Promise<SyncResult> {
+	const now = options.now ?? Date.now;
+	const started = now();
+	const caller = new DirectoryCaller(client, options.sleep, options.backOff ?? DEFAULT_BACK_OFF);
+	const concurrency = Math.max(1, Math.trunc(options.concurrency) || 1);
+	const reading = await readDirectory(caller, options.readWith, concurrency);
+	const existing = indexRows(rows);
+	const warnings = [...reading.warnings];
+	if (existing.ignored > 0) {
+		warnings.push(
+			`${existing.ignored} input item(s) had neither userid nor departmentId and were not compared: feed the sync the rows of the members and departments tables only.`,
+		);
+	}
+	const withheld = new Set<string>(reading.withheld);
+	if (reading.readWith === 'ids') for (const field of ['name', 'nameEn', 'leaders']) withheld.add(field);
+	const skipped = membersToSkip(reading, options.skipMembersWithoutMobile, warnings);
+	const tally = new Tally(options.includeUnchanged);
+
+	// Departments.
+	for (const department of reading.departments) {
+		const row = existing.departments.get(department.departmentId);
+		existing.departments.delete(department.departmentId);
+		const failure = reading.failedDepartments.get(department.departmentId);
+		if (failure) {
+			tally.add(
+				'failed',
+				failedItem(
+					{ departmentId: department.departmentId },
+					'department',
+					failure.errcode,
+					`Its member list could not be read, so its members were kept as they are. ${failure.description}`,
+				),
+			);
+			continue;
+		}
+		const { change, item } = compareRecord(department, row, withheld);
+		tally.add(change, item);
+	}
+	for (const departmentId of existing.departments.keys()) tally.add('removed', { departmentId, entity: 'department' });
+
+	// Members WeCom listed.
+	for (const member of reading.members.values()) {
+		if (skipped.has(member.userid)) continue;
+		const row = existing.members.get(member.userid);
+		existing.members.delete(member.userid);
+		const { change, item } = compareRecord(member, row, withheld);
+		tally.add(change, item);
+	}
+	for (const [userid, failure] of reading.refusedMembers) {
+		existing.members.delete(userid);
+		tally.add('failed', failedItem({ userid }, 'member', failure.errcode, failure.description));
+	}
+
+	// Rows of members no list named: kept, removed, or asked for one by one.
+	const toConfirm: string[] = [];
+	for (const [userid, row] of existing.members) {
+		const blocked = blockingDepartment(row, reading.failedDepartments);
+		if (blocked) {
+			const [departmentId, failure] = blocked;
+			tally.add(
+				'failed',
+				failedItem(
+					{ userid },
+					'member',
+					failure.errcode,
+					`Kept as it is: the member list of department ${departmentId} could not be read. ${failure.description}`,
+				),
+			);
+		} else if (skipped.has(userid) || reading.readWith === 'ids') {
+			// user/list_id lists every member of the company: one it does not name is gone.
+			tally.add('removed', { userid, entity: 'member' });
+		} else {
+			toConfirm.push(userid);
+		}
+	}
+	const pathOf = pathLookup(reading.departments);
+	const confirmed = await mapWithConcurrency(toConfirm, concurrency, async (userid) => await confirmMember(caller, userid, pathOf));
+	for (const [index, outcome] of confirmed.entries()) {
+		const userid = toConfirm[index];
+		if (outcome === 'removed') tally.add('removed', { userid, entity: 'member' });
+		else if (outcome instanceof DirectoryCallFailure) tally.add('failed', failedItem({ userid }, 'member', outcome.errcode, outcome.description));
+		else {
+			const { change, item } = compareRecord(outcome, existing.members.get(userid), withheld);
+			tally.add(change, item);
+		}
+	}
+
+	const { counts } = tally;
+	if (reading.withheld.length > 0 && reading.readWith === 'details') {
+		warnings.push(
+			`WeCom gives this app no ${reading.withheld.join(', ')} for any member (self-built apps created after 2022-06-20 get no mobile, email, gender or avatar): these fields are empty in the items and left out of the comparison.`,
+		);
+	}
+	return {
+		items: tally.items,
+		summary: {
+			change: 'summary',
+			total: counts.created + counts.updated + counts.removed + counts.unchanged + counts.failed,
+			...counts,
+			skipped: skipped.size,
+			departments: reading.departments.length,
+			members: reading.members.size,
+			readWith: reading.readWith,
+			calls: caller.calls,
+			durationMs: now() - started,
+			withheldFields: reading.withheld.join(','),
+			warnings: warnings.join('\n'),
+		},
+	};
+}
+
+/** The department whose unread member list the row's member was last seen in (any, when the row does not say). */
+function blockingDepartment(
+	row: Row,
+	failedDepartments: ReadonlyMap<number, DirectoryCallFailure>,
+): [number, DirectoryCallFailure] | undefined {
+	if (failedDepartments.size === 0) return undefined;
+	const lastSeen = String(row.departmentIds ?? '')
+		.split(',')
+		.map((id) => Number(id.trim()))
+		.filter((id) => Number.isInteger(id) && id > 0);
+	if (lastSeen.length === 0) return failedDepartments.entries().next().value;
+	for (const id of lastSeen) {
+		const failure = failedDepartments.get(id);
+		if (failure) return [id, failure];
+	}
+	return undefined;
+}
+
+/** user/get of a member no list named: gone (60111), refused, or there after all (e.g. moved meanwhile). */
+async function confirmMember(
+	caller: DirectoryCaller,
+	userid: string,
+	pathOf: (departmentId: number) => string,
+): Promise<'removed' | DirectoryCallFailure | MemberRecord> {
+	const read = await outcomeOf(caller.get('/cgi-bin/user/get', { userid }));
+	if ('answer' in read) return memberRecord(read.answer, pathOf);
+	if (!(read.error instanceof DirectoryCallFailure)) throw read.error;
+	return read.error.errcode === NO_SUCH_USER_ERRCODE ? 'removed' : read.error;
+}
+
+export { DirectoryCallFailure, type DirectoryClient, type BackOff, type Sleep } from './calls';
+export type { ReadWith } from './read';
