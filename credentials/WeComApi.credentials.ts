@@ -44,10 +44,9 @@ export class WeComApi implements ICredentialType {
 			name: 'agentId',
 			type: 'string',
 			default: '',
-			required: true,
 			placeholder: '1000002',
 			description:
-				'AgentId of the self-built app that sends the messages: 应用管理 → your app. Not checked by "Test": a wrong one fails the first send with 301002.',
+				'AgentId of the self-built app that sends the messages: 应用管理 → your app. Not checked by "Test": a wrong one fails the first send with 301002. Leave it empty for the contacts-sync secret (通讯录同步), which reads the directory only.',
 		},
 		{
 			displayName: 'Secret',

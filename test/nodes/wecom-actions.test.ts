@@ -122,6 +122,13 @@ describe('WeCom node: message', () => {
 		assert.equal(api.requests.length, 0);
 	});
 
+	it('a credential without Agent ID (a contacts-sync secret) refuses to send and says what the field is for', async () => {
+		const { error } = await run(sendText(), { credentials: credentials({ agentId: '' }) });
+		assert.ok(error);
+		assert.match(error.message, /no Agent ID/);
+		assert.equal(api.requests.filter((r) => r.path.includes('/message/send')).length, 0);
+	});
+
 	it('sendText: cuts content over 2048 bytes at a character boundary, or refuses it', async () => {
 		const long = '客服'.repeat(500); // 3000 bytes
 		const { outputs, error } = await run(sendText({ content: long }));

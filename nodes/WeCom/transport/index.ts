@@ -81,8 +81,18 @@ export function toWeComCredentials(data: IDataObject): WeComApiCredentials {
 	};
 }
 
-/** WeCom wants agentid as an integer in JSON bodies; keep anything else as typed. */
-export function agentIdValue(credentials: WeComApiCredentials): number | string {
+/**
+ * WeCom wants agentid as an integer in JSON bodies; keep anything else as typed. The credential may have none:
+ * a contacts-sync secret (通讯录同步) belongs to no app and only reads the directory.
+ */
+export function agentIdValue(this: WeComContext, credentials: WeComApiCredentials, itemIndex?: number): number | string {
+	if (credentials.agentId === '') {
+		throw new NodeOperationError(this.getNode(), 'The WeCom API credential has no Agent ID', {
+			description:
+				"Sending and app pages need the AgentId of a self-built app (应用管理 → your app) in the credential, with that app's Secret. A contacts-sync secret has no app: use it for directory reads only.",
+			itemIndex,
+		});
+	}
 	return /^\d+$/.test(credentials.agentId) ? Number(credentials.agentId) : credentials.agentId;
 }
 

@@ -159,7 +159,7 @@ export async function sendAppMessage(
 	const body: IDataObject = {
 		...recipients,
 		...payload,
-		agentid: agentIdValue(credentials),
+		agentid: agentIdValue.call(this, credentials, itemIndex),
 		...optionsOf.call(this, itemIndex),
 	};
 	// After an answer that never came, a second copy is harmless only when WeCom's duplicate check drops it.

@@ -64,7 +64,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (ticketType === 'agent') {
 		return {
 			corpid: credentials.corpId,
-			agentid: agentIdValue(credentials),
+			agentid: agentIdValue.call(this, credentials, itemIndex),
 			timestamp,
 			nonceStr,
 			signature,
