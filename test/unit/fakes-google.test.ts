@@ -134,7 +134,7 @@ describe('fake Google Sheets API behind its proxy', () => {
 		const refused = await call(fake, 'PUT', sheets(`/values/${far}?valueInputOption=RAW`), { values: [['x']] }, auth);
 		assert.equal(refused.status, 400);
 		assert.match(refused.body.error.message, /exceeds grid limits/);
-		const grown = await call(fake, 'POST', sheets(':batchUpdate'), { requests: [{ appendDimension: { sheetId: 1_000_001, dimension: 'ROWS', length: 1 } }] }, auth);
+		const grown = await call(fake, 'POST', sheets(':batchUpdate'), { requests: [{ appendDimension: { sheetId: '1000001', dimension: 'ROWS', length: 1 } }] }, auth);
 		assert.equal(grown.status, 200);
 		assert.equal((await call(fake, 'PUT', sheets(`/values/${far}?valueInputOption=RAW`), { values: [['x']] }, auth)).status, 200);
 		assert.equal(fake.rows(book, 'Other').length, 1001);

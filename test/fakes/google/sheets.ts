@@ -197,13 +197,14 @@ function batchUpdateSpreadsheet(id: string, book: Sheet[], input: Record<string,
 	const requests = Array.isArray(input.requests) ? (input.requests as Array<Record<string, unknown>>) : [];
 	const replies: unknown[] = [];
 	for (const request of requests) {
-		const grow = request.appendDimension as { sheetId?: number; dimension?: string; length?: number } | undefined;
+		const grow = request.appendDimension as { sheetId?: number | string; dimension?: string; length?: number | string } | undefined;
 		// Any other kind of request: unknown to the fake, so the caller answers 501 and names it.
 		if (!grow) return undefined;
-		const sheet = book.find((s) => s.sheetId === grow.sheetId);
+		// Google reads JSON as protobuf does: an int32 may come as a string ("0"), and n8n sends it so.
+		const sheet = book.find((s) => s.sheetId === Number(grow.sheetId));
 		if (!sheet) return googleError(400, 'INVALID_ARGUMENT', `No grid with id: ${String(grow.sheetId)}`);
-		if (grow.dimension === 'ROWS') sheet.rowCount += grow.length ?? 0;
-		else sheet.columnCount += grow.length ?? 0;
+		if (grow.dimension === 'ROWS') sheet.rowCount += Number(grow.length ?? 0);
+		else sheet.columnCount += Number(grow.length ?? 0);
 		replies.push({});
 	}
 	return { status: 200, body: { spreadsheetId: id, replies } };
