@@ -18,7 +18,7 @@ export class WeCom implements INodeType {
 		version: 1,
 		subtitle,
 		description:
-			'Send WeCom (企业微信) app messages and passive replies, pull and answer WeChat Customer Service (微信客服) messages, manage customer service sessions, upload media, identify users from OAuth codes and sign JS-SDK pages',
+			'Send WeCom (企业微信) app messages and passive replies, pull and answer WeChat Customer Service (微信客服) messages, manage customer service sessions, upload media, identify users from OAuth codes, sign JS-SDK pages, and read and sync the directory (通讯录)',
 		defaults: { name: 'WeCom' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

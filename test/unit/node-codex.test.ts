@@ -28,6 +28,8 @@ interface Codex {
 const SEARCHES: Record<string, string[]> = {
 	客服: ['weCom', 'weComTrigger', 'autoReply', 'whatsAppWeb', 'whatsAppWebTrigger'],
 	微信客服: ['weCom', 'weComTrigger'],
+	通讯录: ['weCom'],
+	directory: ['weCom'],
 	'customer service': ['weCom', 'weComTrigger', 'autoReply', 'whatsAppWeb', 'whatsAppWebTrigger'],
 	'whatsapp web': ['whatsAppWeb', 'whatsAppWebTrigger'],
 	wa: ['whatsAppWeb', 'whatsAppWebTrigger'],
