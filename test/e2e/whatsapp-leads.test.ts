@@ -129,6 +129,10 @@ describe('WhatsApp leads template: real n8n, real gateway with simulated WhatsAp
 		const known = await n8n.executionIds(workflowId);
 		const before = (await rows()).length;
 		await gateway.request('POST', '/simulator/messages', { from: '20000000701@lid', phone: '8613700000701', body: 'hello', senderName: 'Lid With Phone' });
+		// One after the other: n8n's Google Sheets "Append or Update" picks the next free row itself, so two
+		// executions appending at the same moment can write the same row (seen once under load).
+		await until('first stored', async () => (await rows()).length === before + 1);
+		await n8n.settledExecutionsSince(workflowId, known, 2_000, 60_000);
 		await gateway.request('POST', '/simulator/messages', { from: '20000000702@lid', body: 'hello', senderName: 'Lid Only' });
 		await until('both stored', async () => (await rows()).length === before + 2);
 		// The rows are in before the Google Sheets step has run: wait for both executions to end.
