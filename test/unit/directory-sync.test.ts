@@ -27,6 +27,8 @@ class MemoryDirectory implements DirectoryClient {
 	];
 	/** Fields left out of every member answer (an app created after 2022-06-20). */
 	withheld: string[] = [];
+	/** Fields left out of one member's answers only (WeCom withholds per app: never seen, but the sync copes). */
+	withheldFor = new Map<string, string[]>();
 	failList = new Map<number, number>();
 	refusedGet = new Map<string, number>();
 	departmentListErrcode = 0;
@@ -77,7 +79,7 @@ class MemoryDirectory implements DirectoryClient {
 
 	private answer(member: Member): Record<string, unknown> {
 		const full: Record<string, unknown> = { position: '', email: '', biz_mail: '', gender: '1', status: 1, alias: '', telephone: '', open_userid: '', main_department: member.department[0], ...member };
-		for (const field of this.withheld) delete full[field];
+		for (const field of [...this.withheld, ...(this.withheldFor.get(member.userid) ?? [])]) delete full[field];
 		return full;
 	}
 
@@ -194,6 +196,21 @@ describe('directory sync', () => {
 		const { summary } = await syncDirectory(directory, withoutFingerprint, options);
 		assert.equal(summary.updated, 0);
 		assert.equal(summary.unchanged, 6);
+	});
+
+	it('compares every member again when a later answer carries a field no earlier one did', async () => {
+		const directory = new MemoryDirectory();
+		const rows = await firstRun(directory);
+		// 张三 (department 1, the first list to arrive) comes without mobile, 李四 after him with one: the sync
+		// compared 张三 without mobile, which WeCom does give this app, so it reads the members once more.
+		directory.withheldFor.set('zhangsan', ['mobile']);
+		directory.calls = [];
+		const { items, summary } = await syncDirectory(directory, rows, { ...options, concurrency: 1 });
+		assert.equal(byKey(items).get('zhangsan')?.change, 'updated');
+		assert.equal(byKey(items).get('zhangsan')?.changedFields, 'mobile');
+		assert.equal(summary.withheldFields, '');
+		assert.equal(summary.unchanged, 5);
+		assert.equal(directory.calls.filter((path) => path === '/cgi-bin/user/list').length, 6, 'two reads of three lists');
 	});
 
 	it('falls back to IDs on 48009, follows the cursor, and starts over once when it expires (50100)', async () => {

@@ -22,10 +22,22 @@ import {
 
 export type ReadWith = 'auto' | 'details' | 'ids';
 
+/**
+ * Where members go as their answers arrive: the sync compares each at once and keeps only what its output
+ * needs, so the directory is never held whole.
+ */
+export interface MemberSink {
+	/** Once per userid, with the fields to leave out of comparisons (those no member so far carried). */
+	member(record: MemberRecord, withheld: ReadonlySet<string>): void;
+	/** Forget every member so far: the read starts over. */
+	restart(): void;
+}
+
 export interface DirectoryReading {
 	readWith: 'details' | 'ids';
 	departments: DepartmentRecord[];
-	members: Map<string, MemberRecord>;
+	/** Members given to the sink. */
+	memberCount: number;
 	withheld: WithholdableField[];
 	/** Departments whose member list WeCom refused or never answered: their members are not known. */
 	failedDepartments: Map<number, DirectoryCallFailure>;
@@ -50,13 +62,13 @@ function rowsOf(answer: Answer, field: string): Answer[] {
 	return Array.isArray(rows) ? (rows as Answer[]) : [];
 }
 
-export async function readDirectory(caller: DirectoryCaller, readWith: ReadWith, concurrency: number): Promise<DirectoryReading> {
-	if (readWith === 'ids') return await readIds(caller);
+export async function readDirectory(caller: DirectoryCaller, readWith: ReadWith, concurrency: number, sink: MemberSink): Promise<DirectoryReading> {
+	if (readWith === 'ids') return await readIds(caller, sink);
 	const listed = await outcomeOf(caller.get('/cgi-bin/department/list'));
 	if ('error' in listed) {
 		const { error } = listed;
 		if (readWith === 'auto' && error instanceof DirectoryCallFailure && error.errcode === IDS_ONLY_ERRCODE) {
-			const reading = await readIds(caller);
+			const reading = await readIds(caller, sink);
 			reading.warnings.unshift(
 				'WeCom gives this secret IDs only (48009: the contacts-sync secret used from an IP it did not trust before 2022-08-15), so the sync read IDs: names and details stay empty. Set Read With to IDs to skip the first try, or use the secret of a self-built app for names.',
 			);
@@ -64,17 +76,33 @@ export async function readDirectory(caller: DirectoryCaller, readWith: ReadWith,
 		}
 		throw error;
 	}
-	return await readDetails(caller, rowsOf(listed.answer, 'department'), concurrency);
+	const departments = departmentRecords(rowsOf(listed.answer, 'department'));
+	const withheld = new WithheldFields();
+	let reading = await readMembers(caller, departments, concurrency, sink, withheld);
+	if (reading.withheldShrank) {
+		// A member carried a field no earlier member did, so members were compared without a field WeCom does
+		// give: read them again with the final set. WeCom withholds per app (doc 90196), so this should not happen.
+		withheld.freeze();
+		sink.restart();
+		reading = await readMembers(caller, departments, concurrency, sink, withheld);
+	}
+	return { ...reading, readWith: 'details', departments, withheld: withheld.fields(), warnings: [] };
 }
 
-async function readDetails(caller: DirectoryCaller, departmentRows: Answer[], concurrency: number): Promise<DirectoryReading> {
-	const departments = departmentRecords(departmentRows);
+/** user/list of every department, at most `concurrency` at once, each member to the sink as its list arrives. */
+async function readMembers(
+	caller: DirectoryCaller,
+	departments: readonly DepartmentRecord[],
+	concurrency: number,
+	sink: MemberSink,
+	withheld: WithheldFields,
+): Promise<Pick<DirectoryReading, 'memberCount' | 'failedDepartments' | 'refusedMembers'> & { withheldShrank: boolean }> {
 	const pathOf = pathLookup(departments);
-	const members = new Map<string, MemberRecord>();
-	const withheld = new WithheldFields();
+	const seen = new Set<string>();
 	const failedDepartments = new Map<number, DirectoryCallFailure>();
 	const refusedMembers = new Map<string, DirectoryCallFailure>();
 	const path = '/cgi-bin/user/list';
+	let withheldShrank = false;
 
 	await mapWithConcurrency(departments, concurrency, async ({ departmentId }) => {
 		const listed = await outcomeOf(caller.get(path, { department_id: departmentId }));
@@ -86,44 +114,38 @@ async function readDetails(caller: DirectoryCaller, departmentRows: Answer[], co
 		}
 		for (const member of rowsOf(listed.answer, 'userlist')) {
 			const userid = String(member.userid ?? '');
-			if (!userid || members.has(userid) || refusedMembers.has(userid)) continue;
+			// A member of several departments is in each one's list: the first list that names it counts.
+			if (!userid || seen.has(userid)) continue;
+			seen.add(userid);
 			const errcode = Number(member.errcode ?? 0);
 			if (errcode) {
 				const errmsg = String(member.errmsg ?? '');
 				refusedMembers.set(userid, new DirectoryCallFailure(path, errcode, `WeCom error ${errcode}: ${errmsg}`, undefined));
 				continue;
 			}
-			withheld.observe(member);
-			members.set(userid, memberRecord(member, pathOf));
+			if (withheld.observe(member)) withheldShrank = true;
+			sink.member(memberRecord(member, pathOf), withheld.current);
 		}
 	});
-	return {
-		readWith: 'details',
-		departments,
-		members,
-		withheld: withheld.fields(),
-		failedDepartments,
-		refusedMembers,
-		warnings: [],
-	};
+	return { memberCount: seen.size - refusedMembers.size, failedDepartments, refusedMembers, withheldShrank };
 }
 
-async function readIds(caller: DirectoryCaller): Promise<DirectoryReading> {
+async function readIds(caller: DirectoryCaller, sink: MemberSink): Promise<DirectoryReading> {
 	const simpleList = await caller.get('/cgi-bin/department/simplelist');
 	const departments = departmentRecords(rowsOf(simpleList, 'department_id'));
 	const pathOf = pathLookup(departments);
 	const departmentsOf = await listIds(caller);
-	const members = new Map<string, MemberRecord>();
+	// IDs only: every member carries the same two fields, so the set is final after the first.
 	const withheld = new WithheldFields();
 	for (const [userid, department] of departmentsOf) {
 		const answer = { userid, department };
 		withheld.observe(answer);
-		members.set(userid, memberRecord(answer, pathOf));
+		sink.member(memberRecord(answer, pathOf), withheld.current);
 	}
 	return {
 		readWith: 'ids',
 		departments,
-		members,
+		memberCount: departmentsOf.size,
 		withheld: withheld.fields(),
 		failedDepartments: new Map(),
 		refusedMembers: new Map(),

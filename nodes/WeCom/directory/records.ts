@@ -113,28 +113,68 @@ export function memberRecord(member: Answer, pathOf: (departmentId: number) => s
 	};
 }
 
-/** The fields no member's answer carried at all: WeCom withholds them from this app (doc 90196, 2022-06-20). */
+/**
+ * The fields no member's answer carried so far: WeCom withholds them from this app (doc 90196, 2022-06-20).
+ * The set only shrinks as answers arrive; WeCom withholds per app, not per member, so after the first member
+ * it is final in practice, and the sync compares members as their answers arrive with it.
+ */
 export class WithheldFields {
-	private readonly missing = new Set(Object.keys(MEMBER_SOURCE_FIELDS) as WithholdableField[]);
+	private readonly missing = new Set<string>(Object.keys(MEMBER_SOURCE_FIELDS));
 	private seenAny = false;
+	private frozen = false;
 
-	observe(member: Answer): void {
+	/** Notes the fields this member carries; true when that shrank a set members were already compared with. */
+	observe(member: Answer): boolean {
+		const comparedBefore = this.seenAny;
 		this.seenAny = true;
-		if (this.missing.size === 0) return;
+		if (this.frozen || this.missing.size === 0) return false;
+		const before = this.missing.size;
 		for (const field of this.missing) {
-			if (member[MEMBER_SOURCE_FIELDS[field]] !== undefined) this.missing.delete(field);
+			if (member[MEMBER_SOURCE_FIELDS[field as WithholdableField]] !== undefined) this.missing.delete(field);
 		}
+		return comparedBefore && this.missing.size < before;
+	}
+
+	/** Keeps the set as it is now: a second read compares every member with the same set. */
+	freeze(): void {
+		this.frozen = true;
+	}
+
+	/** What to leave out of comparisons now. */
+	get current(): ReadonlySet<string> {
+		return this.missing;
 	}
 
 	/** Empty when there was no member: nothing can be said then. */
 	fields(): WithholdableField[] {
-		return this.seenAny ? [...this.missing] : [];
+		return this.seenAny ? ([...this.missing] as WithholdableField[]) : [];
 	}
 }
 
+/** The compared fields of each record, in the order the records are built (the fingerprint depends on it). */
+const DEPARTMENT_FIELDS = ['departmentId', 'name', 'nameEn', 'parentId', 'order', 'path', 'leaders'] as const satisfies ReadonlyArray<
+	keyof DepartmentRecord
+>;
+const MEMBER_FIELDS = [
+	'userid',
+	'name',
+	'departmentIds',
+	'mainDepartment',
+	'position',
+	'mobile',
+	'email',
+	'bizMail',
+	'gender',
+	'status',
+	'alias',
+	'telephone',
+	'openUserid',
+	'departmentPaths',
+] as const satisfies ReadonlyArray<keyof MemberRecord>;
+
 /** The record's own fields, without entity: what is compared and fingerprinted. */
-export function comparedFields(record: DirectoryRecord): Array<[string, string | number]> {
-	return Object.entries(record).filter(([name]) => name !== 'entity') as Array<[string, string | number]>;
+export function comparedFieldNames(record: DirectoryRecord): readonly string[] {
+	return record.entity === 'member' ? MEMBER_FIELDS : DEPARTMENT_FIELDS;
 }
 
 /**
@@ -143,9 +183,10 @@ export function comparedFields(record: DirectoryRecord): Array<[string, string |
  * changed only because WeCom stopped giving this app a field.
  */
 export function fingerprintOf(record: DirectoryRecord, withheld: ReadonlySet<string>): string {
+	const values = record as unknown as Record<string, string | number>;
 	let text = '';
-	for (const [name, value] of comparedFields(record)) {
-		if (!withheld.has(name)) text += `${name}\u0000${value}\u0001`;
+	for (const name of comparedFieldNames(record)) {
+		if (!withheld.has(name)) text += `${name}\u0000${values[name]}\u0001`;
 	}
 	// One update of the whole text: a hash update per field cost more than the rest of the sync together.
 	return createHash('sha256').update(text).digest('hex').slice(0, 32);

@@ -1,7 +1,7 @@
 import { mapWithConcurrency } from '../../common/concurrency';
 import { type BackOff, DEFAULT_BACK_OFF, DirectoryCallFailure, DirectoryCaller, type DirectoryClient, outcomeOf, type Sleep } from './calls';
-import { type DirectoryReading, readDirectory, type ReadWith } from './read';
-import { comparedFields, type DirectoryRecord, fingerprintOf, type MemberRecord, memberRecord, pathLookup } from './records';
+import { type MemberSink, readDirectory, type ReadWith } from './read';
+import { comparedFieldNames, type DirectoryRecord, fingerprintOf, type MemberRecord, memberRecord, pathLookup } from './records';
 
 /**
  * One directory sync: read what WeCom holds (read.ts), compare it with the rows the destination holds
@@ -92,7 +92,17 @@ class Tally {
 
 	add(change: Change, item: SyncItem): void {
 		this.counts[change]++;
-		if (change !== 'unchanged' || this.includeUnchanged) this.items.push({ change, ...item });
+		this.items.push({ change, ...item });
+	}
+
+	/** A compared record: counted, and made an item only when it is output. */
+	addCompared(record: DirectoryRecord, row: Row | undefined, withheld: ReadonlySet<string>): void {
+		const { change, fingerprint, changedFields } = compareRecord(record, row, withheld);
+		this.counts[change]++;
+		if (change === 'unchanged' && !this.includeUnchanged) return;
+		const item: SyncItem = { change, ...record, fingerprint };
+		if (changedFields !== undefined) item.changedFields = changedFields;
+		this.items.push(item);
 	}
 }
 
@@ -101,33 +111,81 @@ export function compareRecord(
 	record: DirectoryRecord,
 	row: Row | undefined,
 	withheld: ReadonlySet<string>,
-): { change: 'created' | 'updated' | 'unchanged'; item: SyncItem } {
+): { change: 'created' | 'updated' | 'unchanged'; fingerprint: string; changedFields?: string } {
 	const fingerprint = fingerprintOf(record, withheld);
-	const item: SyncItem = { ...record, fingerprint };
-	if (!row) return { change: 'created', item };
-	const changedFields = comparedFields(record)
-		.filter(([name, value]) => !withheld.has(name) && name in row && String(row[name] ?? '') !== String(value))
-		.map(([name]) => name);
-	const changed = typeof row.fingerprint === 'string' && row.fingerprint ? row.fingerprint !== fingerprint : changedFields.length > 0;
-	if (!changed) return { change: 'unchanged', item };
-	return { change: 'updated', item: { ...item, changedFields: changedFields.join(',') } };
+	if (!row) return { change: 'created', fingerprint };
+	const byFingerprint = typeof row.fingerprint === 'string' && row.fingerprint !== '';
+	// The common case of a scheduled sync: the row's fingerprint matches, and no field needs a look.
+	if (byFingerprint && row.fingerprint === fingerprint) return { change: 'unchanged', fingerprint };
+	const values = record as unknown as Record<string, string | number>;
+	const changedFields = comparedFieldNames(record).filter(
+		(name) => !withheld.has(name) && name in row && String(row[name] ?? '') !== String(values[name]),
+	);
+	if (!byFingerprint && changedFields.length === 0) return { change: 'unchanged', fingerprint };
+	return { change: 'updated', fingerprint, changedFields: changedFields.join(',') };
 }
 
 function failedItem(key: { departmentId: number } | { userid: string }, entity: string, errcode: number, error: string): SyncItem {
 	return { ...key, entity, errcode, error };
 }
 
-/** Members to leave out under "Skip Members Without Mobile", or a warning when that would leave out everyone. */
-function membersToSkip(reading: DirectoryReading, skip: boolean, warnings: string[]): Set<string> {
-	if (!skip || reading.members.size === 0) return new Set();
-	const withoutMobile = [...reading.members.values()].filter((member) => !member.mobile).map((member) => member.userid);
-	if (withoutMobile.length < reading.members.size) return new Set(withoutMobile);
-	warnings.push(
-		reading.withheld.includes('mobile')
-			? 'Skip Members Without Mobile was not applied: WeCom gives this app no mobile numbers (apps created after 2022-06-20 get none; 通讯录同步 with IDs only neither), so it would have skipped every member. Turn the option off, or read with a secret that gets mobile numbers.'
-			: 'Skip Members Without Mobile was not applied: no member has a mobile number, so it would have skipped every member.',
-	);
-	return new Set();
+/**
+ * Compares each member as the read gives it and keeps only what the output needs: the items that changed and
+ * the counts. The rows of members no list named stay in `existing.members` for the end of the sync.
+ */
+class MemberComparison implements MemberSink {
+	existing: ExistingRows;
+	tally: Tally;
+	/** Under "Skip Members Without Mobile": those without one, compared only once it is known someone has one. */
+	withoutMobile: Array<{ record: MemberRecord; withheld: ReadonlySet<string> }> = [];
+	anyMobile = false;
+
+	constructor(
+		private readonly rows: readonly Row[],
+		private readonly options: Pick<SyncOptions, 'includeUnchanged' | 'skipMembersWithoutMobile'>,
+	) {
+		this.existing = indexRows(rows);
+		this.tally = new Tally(options.includeUnchanged);
+	}
+
+	member(record: MemberRecord, withheld: ReadonlySet<string>): void {
+		if (this.options.skipMembersWithoutMobile) {
+			if (!record.mobile) {
+				this.withoutMobile.push({ record, withheld });
+				return;
+			}
+			this.anyMobile = true;
+		}
+		this.compare(record, withheld);
+	}
+
+	compare(record: MemberRecord, withheld: ReadonlySet<string>): void {
+		const row = this.existing.members.get(record.userid);
+		this.existing.members.delete(record.userid);
+		this.tally.addCompared(record, row, withheld);
+	}
+
+	restart(): void {
+		this.existing = indexRows(this.rows);
+		this.tally = new Tally(this.options.includeUnchanged);
+		this.withoutMobile = [];
+		this.anyMobile = false;
+	}
+
+	/** The userids skipped for want of a mobile number, or none (and a warning) when that would be everyone. */
+	settleSkipped(withheldFields: readonly string[], warnings: string[]): Set<string> {
+		const pending = this.withoutMobile;
+		this.withoutMobile = [];
+		if (pending.length === 0) return new Set();
+		if (this.anyMobile) return new Set(pending.map(({ record }) => record.userid));
+		warnings.push(
+			withheldFields.includes('mobile')
+				? 'Skip Members Without Mobile was not applied: WeCom gives this app no mobile numbers (apps created after 2022-06-20 get none; 通讯录同步 with IDs only neither), so it would have skipped every member. Turn the option off, or read with a secret that gets mobile numbers.'
+				: 'Skip Members Without Mobile was not applied: no member has a mobile number, so it would have skipped every member.',
+		);
+		for (const { record, withheld } of pending) this.compare(record, withheld);
+		return new Set();
+	}
 }
 
 export async function syncDirectory(client: DirectoryClient, rows: readonly Row[], options: SyncOptions): Promise<SyncResult> {
@@ -135,8 +193,10 @@ export async function syncDirectory(client: DirectoryClient, rows: readonly Row[
 	const started = now();
 	const caller = new DirectoryCaller(client, options.sleep, options.backOff ?? DEFAULT_BACK_OFF);
 	const concurrency = Math.max(1, Math.trunc(options.concurrency) || 1);
-	const reading = await readDirectory(caller, options.readWith, concurrency);
-	const existing = indexRows(rows);
+	const members = new MemberComparison(rows, options);
+	const reading = await readDirectory(caller, options.readWith, concurrency, members);
+	const skipped = members.settleSkipped(reading.withheld, reading.warnings);
+	const { existing, tally } = members;
 	const warnings = [...reading.warnings];
 	if (existing.ignored > 0) {
 		warnings.push(
@@ -145,8 +205,8 @@ export async function syncDirectory(client: DirectoryClient, rows: readonly Row[
 	}
 	const withheld = new Set<string>(reading.withheld);
 	if (reading.readWith === 'ids') for (const field of ['name', 'nameEn', 'leaders']) withheld.add(field);
-	const skipped = membersToSkip(reading, options.skipMembersWithoutMobile, warnings);
-	const tally = new Tally(options.includeUnchanged);
+	// Departments first in the output, as a destination wants them before the members that point to them.
+	const memberItems = tally.items.splice(0);
 
 	// Departments.
 	for (const department of reading.departments) {
@@ -165,19 +225,11 @@ export async function syncDirectory(client: DirectoryClient, rows: readonly Row[
 			);
 			continue;
 		}
-		const { change, item } = compareRecord(department, row, withheld);
-		tally.add(change, item);
+		tally.addCompared(department, row, withheld);
 	}
 	for (const departmentId of existing.departments.keys()) tally.add('removed', { departmentId, entity: 'department' });
+	for (const item of memberItems) tally.items.push(item);
 
-	// Members WeCom listed.
-	for (const member of reading.members.values()) {
-		if (skipped.has(member.userid)) continue;
-		const row = existing.members.get(member.userid);
-		existing.members.delete(member.userid);
-		const { change, item } = compareRecord(member, row, withheld);
-		tally.add(change, item);
-	}
 	for (const [userid, failure] of reading.refusedMembers) {
 		existing.members.delete(userid);
 		tally.add('failed', failedItem({ userid }, 'member', failure.errcode, failure.description));
@@ -211,10 +263,7 @@ export async function syncDirectory(client: DirectoryClient, rows: readonly Row[
 		const userid = toConfirm[index];
 		if (outcome === 'removed') tally.add('removed', { userid, entity: 'member' });
 		else if (outcome instanceof DirectoryCallFailure) tally.add('failed', failedItem({ userid }, 'member', outcome.errcode, outcome.description));
-		else {
-			const { change, item } = compareRecord(outcome, existing.members.get(userid), withheld);
-			tally.add(change, item);
-		}
+		else tally.addCompared(outcome, existing.members.get(userid), withheld);
 	}
 
 	const { counts } = tally;
@@ -231,7 +280,7 @@ export async function syncDirectory(client: DirectoryClient, rows: readonly Row[
 			...counts,
 			skipped: skipped.size,
 			departments: reading.departments.length,
-			members: reading.members.size,
+			members: reading.memberCount,
 			readWith: reading.readWith,
 			calls: caller.calls,
 			durationMs: now() - started,
