@@ -6,12 +6,17 @@
  * schedule fires. The first run fills both tables with what the fake holds; after changes in the fake
  * (updates, removals, new members and departments, a member WeCom refuses with 60011) the second run makes
  * the tables follow, keeps the refused member's row, and messages the admin once, naming it.
+ *
+ * The optional Google Sheets export is switched on as the Read Me says and runs against the fake Google
+ * (test/fakes/google, a loopback proxy: nothing leaves 127.0.0.1), signed in with a service account as in
+ * the customer-export test.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { startFakeGoogleSheets, type FakeGoogleSheets } from '../fakes/google';
 import { generateDirectory, startFakeWeComApi, type FakeDepartment, type FakeMember } from '../fakes/wecom';
-import { createTemplateCredentials, importTemplate, type N8nInstance, readWorkflow, startN8n } from './harness';
+import { type N8nInstance, readWorkflow, startN8n } from './harness';
 
 const template = readWorkflow('wecom-directory-sync.json');
 const TRIGGER = 'Every Day at 02:00';
@@ -19,6 +24,8 @@ const SYNC = 'WeCom Directory Sync';
 const ADMIN = 'it-admin';
 const DEPARTMENTS = 'WeCom departments';
 const MEMBERS = 'WeCom members';
+const EXPORT = ['Get Members for Sheet', 'Export Members to Sheet'];
+const SPREADSHEET = '1kEfUWeCoMDiReCtOrYsYnC00000000000000000000A';
 
 type Row = Record<string, unknown>;
 
@@ -73,6 +80,7 @@ const byKey = (key: string) => (a: Row, b: Row) => String(a[key]).localeCompare(
 describe('WeCom directory sync template: real n8n, n8n Data Tables, fake WeCom directory', () => {
 	let n8n: N8nInstance;
 	let wecom: Awaited<ReturnType<typeof startFakeWeComApi>>;
+	let google: FakeGoogleSheets;
 	let workflowId: string;
 	const tables: Record<string, string> = {};
 	const generated = generateDirectory({ departments: 30, members: 500, seed: 12 });
@@ -101,6 +109,25 @@ describe('WeCom directory sync template: real n8n, n8n Data Tables, fake WeCom d
 		return { items, summary };
 	};
 
+	/** The sheet's member rows by userid, as records keyed by its header row. */
+	const sheetMembers = (): Map<string, Record<string, string>> => {
+		const [header, ...sheetRows] = google.rows(SPREADSHEET, 'Members');
+		const records = sheetRows.map((row) => Object.fromEntries(header.map((column, i) => [column, row[i] ?? ''])));
+		return new Map(records.map((record) => [record.userid, record]));
+	};
+
+	/** Every member row of the table is in the sheet once, with the same fields. */
+	const assertSheetHoldsTheTable = async () => {
+		const sheet = sheetMembers();
+		for (const row of await rows(MEMBERS)) {
+			const inSheet = sheet.get(String(row.userid));
+			assert.ok(inSheet, `${String(row.userid)} is not in the sheet`);
+			assert.deepEqual([inSheet.name, inSheet.position, inSheet.mobile], [row.name, row.position, row.mobile]);
+		}
+		assert.deepEqual(google.unknown, []);
+		assert.deepEqual(google.refused, []);
+	};
+
 	/** Both tables hold what the fake holds now; `kept` are member rows expected as they were. */
 	const assertTablesFollowTheFake = async (kept: Row[] = []) => {
 		const departments = wecom.directory.departments();
@@ -124,26 +151,46 @@ describe('WeCom directory sync template: real n8n, n8n Data Tables, fake WeCom d
 		wecom = await startFakeWeComApi({ corpId: 'ww_fake_corp', apps: [{ agentId: 1000002, secret: 'fake-secret' }] });
 		wecom.directory.setDepartments(generated.departments);
 		wecom.directory.setMembers(generated.members);
-		n8n = await startN8n();
+		google = await startFakeGoogleSheets();
+		const exported = template.nodes.find((node) => node.name === EXPORT[1]);
+		assert.ok(exported, `the template has no node "${EXPORT[1]}"`);
+		const headers = (exported.parameters.columns as { schema: Array<{ id: string }> }).schema.map((column) => column.id);
+		google.createSpreadsheet(SPREADSHEET, { Members: [headers] });
+		n8n = await startN8n({ env: google.env });
 		for (const table of [DEPARTMENTS, MEMBERS]) {
 			tables[table] = (await n8n.api<{ id: string }>('POST', '/data-tables', { name: table, columns: readMeColumns(table) })).id;
 		}
-		const credentials = await createTemplateCredentials(n8n, {
-			secrets: { corpId: 'ww_fake_corp', token: 'unused', encodingAesKey: 'a'.repeat(43) },
-			weComUrl: wecom.url,
-			openAiUrl: 'http://127.0.0.1:9/v1',
+		// Step 1 of the Read Me: the self-built app's secret.
+		const weComApi = await n8n.createCredential('weComApi', 'WeCom API', {
+			corpId: 'ww_fake_corp',
+			agentId: '1000002',
+			secret: 'fake-secret',
+			baseUrl: wecom.url,
 		});
 		// Step 3 of the Read Me: the admin's UserID.
 		const admin = template.nodes.find((node) => node.name === 'Message Admin');
 		assert.ok(admin, 'the template has no node "Message Admin"');
 		assert.equal(admin.parameters.toUser, 'YourAdminUserId');
 		admin.parameters.toUser = ADMIN;
-		({ id: workflowId } = await importTemplate(n8n, template, credentials));
+		// The Read Me's Google Sheets step: both export nodes on, the sheet's URL in Document.
+		for (const node of template.nodes.filter((n) => EXPORT.includes(n.name))) {
+			assert.equal(node.disabled, true, `${node.name} is not off by default`);
+			delete node.disabled;
+		}
+		exported.parameters.authentication = 'serviceAccount';
+		exported.parameters.documentId = { __rl: true, mode: 'url', value: `https://docs.google.com/spreadsheets/d/${SPREADSHEET}/edit` };
+		const serviceAccount = await n8n.createCredential('googleApi', 'Google service account', google.serviceAccount);
+		({ id: workflowId } = await n8n.importWorkflow(template, {
+			[SYNC]: { weComApi },
+			'Message Admin': { weComApi },
+			[EXPORT[1]]: { googleApi: serviceAccount },
+		}));
 	});
 
 	after(async () => {
 		await n8n?.stop();
 		await wecom?.close();
+		await google?.close();
 	});
 
 	it('the first run fills both tables with every department and member, and messages no one', async () => {
@@ -153,6 +200,8 @@ describe('WeCom directory sync template: real n8n, n8n Data Tables, fake WeCom d
 		assert.equal(summary.withheldFields, '');
 		await assertTablesFollowTheFake();
 		assert.deepEqual(wecom.sentMessages, []);
+		await assertSheetHoldsTheTable();
+		assert.equal(sheetMembers().size, 500);
 	});
 
 	it('the second run writes only what changed, keeps a refused member, and tells the admin once', async () => {
@@ -201,6 +250,9 @@ describe('WeCom directory sync template: real n8n, n8n Data Tables, fake WeCom d
 		const [message] = wecom.sentMessages;
 		assert.equal(message.body.touser, ADMIN);
 		assert.match(String(message.content), /失败 1（未删除，保持原样）/);
+		await assertSheetHoldsTheTable();
+		// Appended or updated on userid: the new members are added, the ones who left stay in the sheet.
+		assert.equal(sheetMembers().size, 500 + 15);
 		assert.match(String(message.content), new RegExp(`${refused.userid}: .*60011|${refused.userid}: .*visible range`));
 	});
 });
