@@ -102,7 +102,8 @@ describe('WeCom directory sync template: real n8n, n8n Data Tables, fake WeCom d
 	/** One nightly run; the sync's items as n8n saved them. */
 	const run = async () => {
 		const executionId = await n8n.runManually(workflowId, TRIGGER);
-		assert.equal(await n8n.waitForExecution(executionId), 'success', `execution ${executionId}`);
+		// 500 upserts and the sheet export: a few minutes on a busy 2-core machine.
+		assert.equal(await n8n.waitForExecution(executionId, 300_000), 'success', `execution ${executionId}`);
 		const items = (await n8n.nodeItems(executionId, SYNC)).map(({ json }) => json);
 		const summary = items.find((item) => item.change === 'summary');
 		assert.ok(summary, 'the sync output no summary');
