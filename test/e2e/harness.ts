@@ -232,6 +232,29 @@ export class N8nInstance {
 		await this.api('POST', `/workflows/${workflowId}/activate`);
 	}
 
+	/**
+	 * Runs a saved workflow from `trigger` as the editor's "Execute workflow" button does (a Schedule Trigger
+	 * fires once at once), and returns the execution's id: a scheduled template run exactly when a test wants.
+	 */
+	async runManually(workflowId: string, trigger: string): Promise<string> {
+		await this.ensureApiKey();
+		const answer = await this.rest<{ data: { executionId: string } }>('POST', `/rest/workflows/${workflowId}/run`, {
+			triggerToStartFrom: { name: trigger },
+		});
+		return answer.data.executionId;
+	}
+
+	/** Waits until the execution `id` has finished and returns its status. */
+	async waitForExecution(id: string, timeoutMs = 120_000): Promise<string> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const { status } = await this.api<{ status: string }>('GET', `/executions/${id}`).catch(() => ({ status: 'new' }));
+			if (!['new', 'running', 'waiting'].includes(status)) return status;
+			if (Date.now() > deadline) throw new Error(`execution ${id} still ${status} after ${timeoutMs} ms`);
+			await new Promise((r) => setTimeout(r, 250));
+		}
+	}
+
 	async executions(workflowId: string): Promise<ExecutionSummary[]> {
 		const out: ExecutionSummary[] = [];
 		let cursor: string | undefined;
