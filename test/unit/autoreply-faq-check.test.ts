@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { AutoReply } from '../../nodes/AutoReply/AutoReply.node';
 import {
 	countHeldOutChecks,
 	findExpectedEntry,
@@ -12,6 +13,7 @@ import {
 } from '../../nodes/AutoReply/engine/faqCheck';
 import { FaqIndex, type FaqCandidate, type FaqEntry } from '../../nodes/AutoReply/engine/faqIndex';
 import { faqCandidates } from '../../nodes/AutoReply/engine/route';
+import { fieldsShown, outputsShown, subtitleShown } from '../support/node-description';
 
 /** Candidates for entries by index and score, best first as the index gives them. */
 const candidates = (...pairs: Array<[number, number]>): FaqCandidate[] =>
@@ -208,5 +210,20 @@ describe('Check FAQ: similar questions held out one at a time', () => {
 		const heldOut = faqCandidates(new FaqIndex(first.entries), first.test.message)[0];
 		assert.equal(exact.index, 0);
 		assert.ok(heldOut === undefined || heldOut.score < exact.score, `${heldOut?.score} < ${exact.score}`);
+	});
+});
+
+describe('Check FAQ in the node panel', () => {
+	const node = new AutoReply();
+
+	it('has its own two outputs, and its name as the subtitle', () => {
+		assert.deepEqual(outputsShown(node, { operation: 'checkFaq' }), ['main:Test Results', 'main:Summary']);
+		assert.equal(subtitleShown(node, { operation: 'checkFaq' }), 'Check FAQ');
+	});
+
+	it('shows the test source and Route Message\'s FAQ fields, and nothing about conversations', () => {
+		const names = (parameters: Record<string, string>) => fieldsShown(node, { operation: 'checkFaq', ...parameters }).map(({ name }) => name);
+		assert.deepEqual(names({}), ['operation', 'testSource', 'messageField', 'expectedQuestionField', 'checkFaqNotice', 'faq', 'faqEntries', 'faqThreshold']);
+		assert.deepEqual(names({ testSource: 'heldOut' }), ['operation', 'testSource', 'checkFaqNotice', 'faq', 'faqEntries', 'faqThreshold']);
 	});
 });
