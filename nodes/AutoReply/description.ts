@@ -1,5 +1,6 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
+import { description as checkFaqFields } from './checkFaq.operation';
 import { REGEX_TIME_LIMIT_MS } from './engine/keywordRules';
 import { MATCH_TEXT_LIMIT } from './engine/normalize';
 import { DEFAULT_FAQ_THRESHOLD, ROUTES } from './engine/route';
@@ -11,12 +12,21 @@ const either = (words: readonly string[]) => `${words.slice(0, -1).join(', ')} o
 /** Shown for the given operations only. */
 const forOperations = (...operation: string[]) => ({ displayOptions: { show: { operation } } });
 
+/** The operations that read the FAQ fields: Check FAQ tests what Route Message answers. */
+const FAQ_OPERATIONS = ['route', 'checkFaq'];
+
 export const DEFAULT_HAND_OFF_KEYWORDS = '人工, 客服, 转人工, 人工客服, human, agent';
 export const DEFAULT_HAND_OFF_REPLY = '正在为您转接人工客服，请稍候。';
 export const DEFAULT_OUT_OF_HOURS_REPLY = '您好，现在是非工作时间，我们会在上班后第一时间回复您。';
 
 /** The Operation list. */
 export const OPERATIONS: INodePropertyOptions[] = [
+	{
+		name: 'Check FAQ',
+		value: 'checkFaq',
+		action: 'Check the FAQ against test messages',
+		description: `Show what Route Message would answer from the FAQ for test messages, with what confidence and whether it is right, and suggest a threshold. Results leave by ${OUTPUTS_BY_OPERATION.checkFaq[0]}, the summary by ${OUTPUTS_BY_OPERATION.checkFaq[1]}.`,
+	},
 	{
 		name: 'Hand Off Conversation',
 		value: 'handOff',
@@ -111,7 +121,9 @@ export const properties: INodeProperties[] = [
 			"={{ $json.conversationId ?? [$json.open_kfid ?? $json.AgentID ?? 'chat', $json.external_userid ?? $json.FromUserName ?? $json.from].join(':') }}",
 		description:
 			'What identifies one customer\'s conversation: hand-off pauses and the out-of-hours reply are kept per conversation. The default takes the item\'s conversationId when it has one (the WhatsApp Web Trigger gives the chat, so a reply typed on the phone pauses the same conversation), else fits WeChat Customer Service (open_kfid:external_userid) and WeCom app callbacks (AgentID:FromUserName).',
+		displayOptions: { hide: { operation: ['checkFaq'] } },
 	},
+	...checkFaqFields,
 	{
 		displayName: 'Message Text',
 		name: 'text',
@@ -147,7 +159,7 @@ export const properties: INodeProperties[] = [
 		default: {},
 		typeOptions: { multipleValues: true, sortable: true },
 		description: 'Questions and answers; a message close enough to a question gets its answer (FAQ Answer output)',
-		...forOperations('route'),
+		...forOperations(...FAQ_OPERATIONS),
 		options: [
 			{
 				displayName: 'Entry',
@@ -191,7 +203,7 @@ export const properties: INodeProperties[] = [
 		default: '[]',
 		description:
 			'More FAQ entries as data, e.g. mapped from a Data Table or an earlier node: an array of { question, similarQuestions?, answer } such as [{ "question": "发票怎么开？", "answer": "在订单页点「申请发票」。" }], or the same as a JSON string. Added to the entries above.',
-		...forOperations('route'),
+		...forOperations(...FAQ_OPERATIONS),
 	},
 	{
 		displayName: 'FAQ Confidence Threshold',
@@ -201,7 +213,7 @@ export const properties: INodeProperties[] = [
 		default: DEFAULT_FAQ_THRESHOLD,
 		description:
 			'Lowest score (0 to 1.5; a message that repeats a question scores at least 1) that gets the FAQ answer. Below it the message goes to No Match with the best three entries as candidates. Lower answers more and risks wrong answers.',
-		...forOperations('route'),
+		...forOperations(...FAQ_OPERATIONS),
 	},
 	{
 		displayName: 'Hand-Off Keywords',

@@ -8,7 +8,7 @@ import { fitToLimit, type TextLimit } from '../common/text';
 import { isValidTimezone, parseTimeOfDay, WEEKDAYS, type BusinessHours, type Weekday } from './engine/businessHours';
 import { parseFaqEntries } from './engine/faqEntries';
 import { splitLines } from './engine/normalize';
-import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndex } from './engine/faqIndex';
+import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndex, type FaqIndexOptions } from './engine/faqIndex';
 import {
 	getCompiledRules,
 	quotePattern,
@@ -19,6 +19,7 @@ import {
 	type SkippedRule,
 } from './engine/keywordRules';
 import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, routeMessage, type Route, type RouteDecision } from './engine/route';
+import { execute as checkFaq } from './checkFaq.operation';
 import { OUTPUTS_BY_OPERATION, type Operation } from './outputs';
 import {
 	emptyState,
@@ -191,6 +192,19 @@ function faqOf(context: IExecuteFunctions, itemIndex: number, memo: ExecutionMem
 }
 
 function buildFaq(context: IExecuteFunctions, itemIndex: number): FaqIndex | undefined {
+	const { entries, options } = faqSettingsOf(context, itemIndex);
+	return entries.length > 0 ? getFaqIndex(entries, options) : undefined;
+}
+
+function faqThresholdOf(context: IExecuteFunctions, itemIndex: number): number {
+	return Number(context.getNodeParameter('faqThreshold', itemIndex, DEFAULT_FAQ_THRESHOLD));
+}
+
+/**
+ * The FAQ as Route Message and Check FAQ read it: the FAQ and FAQ Entries (JSON) fields as one list of
+ * entries, and how the index matches them (the defaults so far).
+ */
+function faqSettingsOf(context: IExecuteFunctions, itemIndex: number): { entries: FaqEntry[]; options: FaqIndexOptions } {
 	const inNode = context.getNodeParameter('faq.entry', itemIndex, []) as Array<{
 		question?: string;
 		similarQuestions?: string;
@@ -222,7 +236,7 @@ function buildFaq(context: IExecuteFunctions, itemIndex: number): FaqIndex | und
 		);
 	}
 	entries.push(...parsed.entries);
-	return entries.length > 0 ? getFaqIndex(entries) : undefined;
+	return { entries, options: {} };
 }
 
 function businessHoursOf(context: IExecuteFunctions, itemIndex: number): BusinessHours | undefined {
@@ -317,7 +331,7 @@ function routeItem(
 		businessHours: businessHoursOf(context, itemIndex),
 		keywordRules: rules && reportingSkips(rules, params, skippedRulesOf(memo)),
 		faq: faqOf(context, itemIndex, memo),
-		faqThreshold: Number(context.getNodeParameter('faqThreshold', itemIndex, DEFAULT_FAQ_THRESHOLD)),
+		faqThreshold: faqThresholdOf(context, itemIndex),
 		handOffAfterMisses: Number(context.getNodeParameter('handOffAfterMisses', itemIndex, 0)),
 	});
 	save(state, conversationId, decision.conversation, now);
@@ -389,16 +403,19 @@ function releaseItem(context: IExecuteFunctions, itemIndex: number, state: Conve
 	return { output: 0, autoReply: { route: 'released', wasPaused, conversationId } };
 }
 
-const operations: Record<Operation, typeof routeItem> = { route: routeItem, handOff: handOffItem, release: releaseItem };
+/** The operations that take one item at a time (Check FAQ takes the input as a whole). */
+const operations: Record<Exclude<Operation, 'checkFaq'>, typeof routeItem> = { route: routeItem, handOff: handOffItem, release: releaseItem };
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const operation = this.getNodeParameter('operation', 0, 'route') as string;
+	// Test messages are not conversations: the FAQ (read for the first item) and no state.
+	if (operation === 'checkFaq') return checkFaq(this, faqSettingsOf(this, 0), faqThresholdOf(this, 0));
 	if (!Object.hasOwn(operations, operation)) {
 		throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
 	}
-	const run = operations[operation as Operation];
-	const outputs: INodeExecutionData[][] = OUTPUTS_BY_OPERATION[operation as Operation].map(() => []);
+	const run = operations[operation as keyof typeof operations];
+	const outputs: INodeExecutionData[][] = OUTPUTS_BY_OPERATION[operation as keyof typeof operations].map(() => []);
 	const state: Conversations = {
 		state: openWorkflowState<AutoReplyState>(this, STATE_NAMESPACE, emptyState, reviveState, snapshotState),
 		evicted: { outOfHours: 0, misses: 0, paused: 0 },

@@ -87,6 +87,16 @@ export function release(conversation: ConversationState | undefined, now: number
 	return next;
 }
 
+/** The FAQ entries a message (as `textForMatching` gives it) is closest to, best first: No Match shows them. */
+export function faqCandidates(faq: FaqIndex | undefined, text: string): FaqCandidate[] {
+	return faq && text.trim() !== '' ? faq.search(text, 3) : [];
+}
+
+/** The entry that answers, if the best candidate reaches the threshold. */
+export function faqAnswerOf(candidates: readonly FaqCandidate[], threshold: number): FaqCandidate | undefined {
+	return candidates.length > 0 && candidates[0].score >= threshold ? candidates[0] : undefined;
+}
+
 export function routeMessage(input: RouteInput): RouteDecision {
 	const { now, conversation } = input;
 
@@ -119,10 +129,9 @@ export function routeMessage(input: RouteInput): RouteDecision {
 	const keywordHit = input.keywordRules?.match(text);
 	if (keywordHit) return { route: 'keyword', keywordHit, conversation: answered() };
 
-	const candidates = input.faq && text.trim() !== '' ? input.faq.search(text, 3) : [];
-	if (candidates.length > 0 && candidates[0].score >= input.faqThreshold) {
-		return { route: 'faq', faq: candidates[0], candidates, conversation: answered() };
-	}
+	const candidates = faqCandidates(input.faq, text);
+	const faq = faqAnswerOf(candidates, input.faqThreshold);
+	if (faq) return { route: 'faq', faq, candidates, conversation: answered() };
 
 	if (input.handOffAfterMisses > 0) {
 		const misses = (conversation?.misses ?? 0) + 1;
