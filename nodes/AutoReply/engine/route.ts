@@ -54,7 +54,8 @@ export interface RouteInput {
 	pauseMinutes: number;
 	businessHours?: BusinessHours;
 	keywordRules?: CompiledRules;
-	faq?: FaqIndex;
+	/** The FAQ index, or what stands for it (semantic matching passes its answer this way). */
+	faq?: Pick<FaqIndex, 'entries' | 'search'>;
 	faqThreshold: number;
 	/** Hand off after this many unanswered messages in a row; 0: never. */
 	handOffAfterMisses: number;
