@@ -396,7 +396,7 @@ class FakeOpenAiServer implements FakeOpenAi {
 		return 200;
 	}
 
-	/** OpenAI's embeddings API: `input` a string or an array of strings, `model`, optional `dimensions`. */
+	/** OpenAI's embeddings API: `input` a string or an array of strings, `model`, optional `dimensions` and `encoding_format`. */
 	private embeddings(res: http.ServerResponse, body: unknown): number {
 		const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
 		const invalid = (message: string, param: string) =>
@@ -418,12 +418,20 @@ class FakeOpenAiServer implements FakeOpenAi {
 					: failureFor(failure.status);
 			return this.send(res, failure.status, errorBody(error));
 		}
+		const format = request.encoding_format ?? 'float';
+		if (format !== 'float' && format !== 'base64') return invalid("Invalid value for 'encoding_format': expected 'float' or 'base64'.", 'encoding_format');
+		const base64 = format === 'base64';
 		const texts = input as string[];
 		this.embeddingInputs.push(texts);
 		const tokens = estimateTokens(texts.join(''));
 		return this.send(res, 200, {
 			object: 'list',
-			data: texts.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(text, dimensions) })),
+			data: texts.map((text, index) => {
+				const embedding = fakeEmbedding(text, dimensions);
+				// OpenAI's SDK asks for base64 (little-endian float32) unless told otherwise, as n8n's node does by default.
+				const encoded = base64 ? Buffer.from(Float32Array.from(embedding).buffer).toString('base64') : embedding;
+				return { object: 'embedding', index, embedding: encoded };
+			}),
 			model: request.model,
 			usage: { prompt_tokens: tokens, total_tokens: tokens },
 		});

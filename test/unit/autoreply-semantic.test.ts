@@ -170,7 +170,12 @@ describe('fake OpenAI: POST /v1/embeddings', () => {
 		assert.deepEqual([data[0].object, data[0].index, data[0].embedding.length], ['embedding', 0, 256]);
 		const many = await embed({ model: 'm', input: ['a b', 'c d'], dimensions: 64 });
 		assert.deepEqual((many.json.data as Array<{ embedding: number[] }>).map((item) => item.embedding.length), [64, 64]);
-		assert.deepEqual(fake.embeddingInputs, [['退款多久到账'], ['a b', 'c d']]);
+		const encoded = await embed({ model: 'm', input: 'a b', dimensions: 64, encoding_format: 'base64' });
+		const bytes = Buffer.from((encoded.json.data as Array<{ embedding: string }>)[0].embedding, 'base64');
+		const decoded = [...new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)];
+		const floats = (many.json.data as Array<{ embedding: number[] }>)[0].embedding;
+		assert.deepEqual(decoded.map((value) => value.toFixed(5)), floats.map((value) => value.toFixed(5)));
+		assert.deepEqual(fake.embeddingInputs, [['退款多久到账'], ['a b', 'c d'], ['a b']]);
 	});
 
 	it('puts a paraphrase close and an unrelated question far', async () => {
