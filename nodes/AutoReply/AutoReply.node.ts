@@ -5,6 +5,7 @@ import { callWithParameters } from '../common/expression';
 import { OPERATIONS, properties } from './description';
 import { execute } from './execute';
 import { outputs } from './outputs';
+import { EMBEDDINGS_INPUT } from './semanticRoute';
 
 /**
  * The reply router of a customer-service flow: each message goes to the output that says what to
@@ -29,7 +30,8 @@ export class AutoReply implements INodeType {
 			'Route customer messages to keyword replies, FAQ answers, hand-off to a human, out-of-hours replies or the AI step',
 		defaults: { name: 'Auto Reply' },
 		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
+		// The Embeddings input is optional: Route Message then also matches the FAQ by meaning.
+		inputs: [NodeConnectionTypes.Main, EMBEDDINGS_INPUT],
 		outputs,
 		properties,
 	};

@@ -5,6 +5,7 @@ import { REGEX_TIME_LIMIT_MS } from './engine/keywordRules';
 import { MATCH_TEXT_LIMIT } from './engine/normalize';
 import { DEFAULT_FAQ_THRESHOLD, ROUTES } from './engine/route';
 import { OUTPUTS_BY_OPERATION } from './outputs';
+import { semanticMatchingProperty } from './semanticRoute';
 
 /** "A, B or C". */
 const either = (words: readonly string[]) => `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
@@ -215,6 +216,7 @@ export const properties: INodeProperties[] = [
 			'Lowest score (0 to 1.5; a message that repeats a question scores at least 1) that gets the FAQ answer. Below it the message goes to No Match with the best three entries as candidates. Lower answers more and risks wrong answers.',
 		...forOperations(...FAQ_OPERATIONS),
 	},
+	semanticMatchingProperty,
 	{
 		displayName: 'Hand-Off Keywords',
 		name: 'handOffKeywords',

@@ -18,9 +18,10 @@ import {
 	type MatchType,
 	type SkippedRule,
 } from './engine/keywordRules';
-import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, routeMessage, type Route, type RouteDecision } from './engine/route';
+import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, type Route } from './engine/route';
 import { execute as checkFaq } from './checkFaq.operation';
 import { OUTPUTS_BY_OPERATION, type Operation } from './outputs';
+import { addSemanticFields, routeWithEmbeddings } from './semanticRoute';
 import {
 	emptyState,
 	KINDS,
@@ -311,18 +312,18 @@ function replyFields(context: IExecuteFunctions, itemIndex: number, reply: strin
 	return fitted.truncated ? { reply: fitted.text, truncated: true } : { reply: fitted.text };
 }
 
-function routeItem(
+async function routeItem(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	state: Conversations,
 	memo: ExecutionMemo,
-): Routed {
+): Promise<Routed> {
 	const conversationId = conversationIdOf(context, itemIndex);
 	const text = String(context.getNodeParameter('text', itemIndex, '') ?? '');
 	const keywordRules = keywordRulesOf(context, itemIndex, memo);
 	const { rules, params } = keywordRules;
 	const now = Date.now();
-	const decision: RouteDecision = routeMessage({
+	const routed = await routeWithEmbeddings(context, itemIndex, memo, {
 		text,
 		now,
 		conversation: conversationOf(state, conversationId, now),
@@ -334,6 +335,7 @@ function routeItem(
 		faqThreshold: faqThresholdOf(context, itemIndex),
 		handOffAfterMisses: Number(context.getNodeParameter('handOffAfterMisses', itemIndex, 0)),
 	});
+	const { decision } = routed;
 	save(state, conversationId, decision.conversation, now);
 
 	const autoReply: IDataObject = { route: decision.route };
@@ -373,6 +375,7 @@ function routeItem(
 			if (decision.pausedUntil !== undefined) autoReply.pausedUntil = new Date(decision.pausedUntil).toISOString();
 			break;
 	}
+	addSemanticFields(autoReply, routed);
 	autoReply.conversationId = conversationId;
 	return { output: OUTPUT[decision.route], autoReply };
 }
@@ -404,7 +407,11 @@ function releaseItem(context: IExecuteFunctions, itemIndex: number, state: Conve
 }
 
 /** The operations that take one item at a time (Check FAQ takes the input as a whole). */
-const operations: Record<Exclude<Operation, 'checkFaq'>, typeof routeItem> = { route: routeItem, handOff: handOffItem, release: releaseItem };
+const operations: Record<Exclude<Operation, 'checkFaq'>, (...args: Parameters<typeof routeItem>) => Routed | Promise<Routed>> = {
+	route: routeItem,
+	handOff: handOffItem,
+	release: releaseItem,
+};
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -427,7 +434,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		const item = items[itemIndex];
 		let routed: Routed;
 		try {
-			routed = run(this, itemIndex, state, memo);
+			routed = await run(this, itemIndex, state, memo);
 		} catch (error) {
 			// failedItem throws when the node does not continue on fail: say first what the state lost.
 			if (!this.continueOnFail()) reportEvicted(this, state);

@@ -1,9 +1,10 @@
 // A loopback fake of the OpenAI API: the part that n8n's built-in OpenAI chat model node (LangChain
 // ChatOpenAI, Chat Completions mode) and its credential test call. `POST /v1/chat/completions` (plain and
-// `stream: true` as server-sent events), `GET /v1/models` and `GET /v1/models/{id}`, with OpenAI's error
+// `stream: true` as server-sent events), `POST /v1/embeddings` (n8n's Embeddings OpenAI node),
+// `GET /v1/models` and `GET /v1/models/{id}`, with OpenAI's error
 // shape `{ error: { message, type, param, code } }`. Any model name is accepted, so that a workflow's
 // default model runs unchanged. Listens on 127.0.0.1 only and uses node:http only.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
 
 import { parseJsonBody, readBody, requestTarget, sendJson, serveOnLoopback, sleep, type LoopbackServer } from './loopback';
@@ -65,6 +66,10 @@ export interface FakeOpenAi {
 	 */
 	failNext(times: number, status?: number): void;
 	setLatency(ms: number): void;
+	/** Texts embedded so far by `POST /v1/embeddings`, one array per request, in order. */
+	readonly embeddingInputs: string[][];
+	/** Like failNext, for `POST /v1/embeddings` only (401 answers OpenAI's wrong-key error). */
+	failEmbeddingsNext(times: number, status?: number): void;
 	/** Forget requests and pending failures; reply and latency back to the options. */
 	reset(): void;
 }
@@ -118,6 +123,8 @@ class FakeOpenAiServer implements FakeOpenAi {
 	private reply: string | FakeOpenAiReply;
 	private latencyMs: number;
 	private failure: { status: number; remaining: number } | undefined;
+	private embeddingsFailure: { status: number; remaining: number } | undefined;
+	readonly embeddingInputs: string[][] = [];
 
 	constructor(private readonly options: FakeOpenAiOptions) {
 		this.reply = options.reply ?? defaultReply;
@@ -148,9 +155,15 @@ class FakeOpenAiServer implements FakeOpenAi {
 		this.latencyMs = ms;
 	}
 
+	failEmbeddingsNext(times: number, status = 500): void {
+		this.embeddingsFailure = times > 0 ? { status, remaining: times } : undefined;
+	}
+
 	reset(): void {
 		this.requests.length = 0;
+		this.embeddingInputs.length = 0;
 		this.failure = undefined;
+		this.embeddingsFailure = undefined;
 		this.reply = this.options.reply ?? defaultReply;
 		this.latencyMs = this.options.latencyMs ?? 0;
 	}
@@ -202,6 +215,9 @@ class FakeOpenAiServer implements FakeOpenAi {
 		}
 		if (method === 'POST' && path === '/v1/chat/completions') {
 			return this.chatCompletions(res, body, brokenJson);
+		}
+		if (method === 'POST' && path === '/v1/embeddings') {
+			return this.embeddings(res, body);
 		}
 		return this.send(
 			res,
@@ -380,6 +396,47 @@ class FakeOpenAiServer implements FakeOpenAi {
 		return 200;
 	}
 
+	/** OpenAI's embeddings API: `input` a string or an array of strings, `model`, optional `dimensions` and `encoding_format`. */
+	private embeddings(res: http.ServerResponse, body: unknown): number {
+		const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+		const invalid = (message: string, param: string) =>
+			this.send(res, 400, errorBody({ message, type: 'invalid_request_error', param, code: null }));
+		if (typeof request.model !== 'string' || request.model === '') return invalid('you must provide a model parameter', 'model');
+		const input = typeof request.input === 'string' ? [request.input] : request.input;
+		if (!Array.isArray(input) || input.length === 0 || input.some((text) => typeof text !== 'string' || text === '')) {
+			return invalid("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", 'input');
+		}
+		const dimensions = request.dimensions === undefined ? EMBEDDING_DIMENSIONS : Number(request.dimensions);
+		if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 3072) return invalid('Invalid value for dimensions.', 'dimensions');
+		const failure = this.embeddingsFailure;
+		if (failure) {
+			failure.remaining -= 1;
+			if (failure.remaining <= 0) this.embeddingsFailure = undefined;
+			const error =
+				failure.status === 401
+					? { message: 'Incorrect API key provided: sk-fa***************************5678. You can find your API key at https://platform.openai.com/account/api-keys.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' }
+					: failureFor(failure.status);
+			return this.send(res, failure.status, errorBody(error));
+		}
+		const format = request.encoding_format ?? 'float';
+		if (format !== 'float' && format !== 'base64') return invalid("Invalid value for 'encoding_format': expected 'float' or 'base64'.", 'encoding_format');
+		const base64 = format === 'base64';
+		const texts = input as string[];
+		this.embeddingInputs.push(texts);
+		const tokens = estimateTokens(texts.join(''));
+		return this.send(res, 200, {
+			object: 'list',
+			data: texts.map((text, index) => {
+				const embedding = fakeEmbedding(text, dimensions);
+				// OpenAI's SDK asks for base64 (little-endian float32) unless told otherwise, as n8n's node does by default.
+				const encoded = base64 ? Buffer.from(Float32Array.from(embedding).buffer).toString('base64') : embedding;
+				return { object: 'embedding', index, embedding: encoded };
+			}),
+			model: request.model,
+			usage: { prompt_tokens: tokens, total_tokens: tokens },
+		});
+	}
+
 	private models(): string[] {
 		return this.options.models ?? DEFAULT_MODELS;
 	}
@@ -419,4 +476,43 @@ function textOf(content: unknown): string {
 /** About 4 characters a token: enough for usage figures that add up. */
 function estimateTokens(text: string): number {
 	return Math.max(1, Math.ceil(text.length / 4));
+}
+
+const EMBEDDING_DIMENSIONS = 256;
+
+/**
+ * Words a paraphrase swaps for one another, each group to its first word: the fake's stand-in for
+ * what a real model knows, so tests can show a paraphrase with few characters in common matched.
+ */
+const EMBEDDING_SYNONYMS: string[][] = [
+	['退款', '退钱', '退费', '钱退回'],
+	['多久', '几天', '多长时间', '什么时候'],
+	['到账', '收到', '到卡上'],
+	['发货', '寄出', '发出'],
+	['发票', '开票', '报销凭证'],
+	['refund', 'money back'],
+	['how long', 'when will'],
+];
+
+/** Spaces, punctuation and Chinese filler characters, which carry little meaning. */
+const EMBEDDING_FILLERS = /[\s\p{P}要才能吗呢的了我请问一下]/gu;
+
+/**
+ * A deterministic vector for `text`: synonyms folded, then a bag of character pairs hashed into
+ * `dimensions` buckets and scaled to length 1. Texts sharing many pairs get close vectors.
+ */
+function fakeEmbedding(text: string, dimensions: number): number[] {
+	let folded = text.toLowerCase();
+	for (const [canonical, ...others] of EMBEDDING_SYNONYMS) {
+		for (const other of others) folded = folded.split(other).join(canonical);
+	}
+	const characters = [...folded.replace(EMBEDDING_FILLERS, '')];
+	const vector = new Array<number>(dimensions).fill(0);
+	const pairs = characters.length > 1 ? characters.slice(1).map((character, i) => characters[i] + character) : characters;
+	for (const pair of pairs) {
+		const digest = createHash('sha256').update(pair).digest();
+		vector[digest.readUInt32BE(0) % dimensions] += digest[4] & 1 ? 1 : -1;
+	}
+	const norm = Math.sqrt(vector.reduce((sum, value) => sum + value * value, 0)) || 1;
+	return vector.map((value) => value / norm);
 }

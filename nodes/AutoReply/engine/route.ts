@@ -54,7 +54,8 @@ export interface RouteInput {
 	pauseMinutes: number;
 	businessHours?: BusinessHours;
 	keywordRules?: CompiledRules;
-	faq?: FaqIndex;
+	/** The FAQ index, or what stands for it (semantic matching passes its answer this way). */
+	faq?: Pick<FaqIndex, 'entries' | 'search'>;
 	faqThreshold: number;
 	/** Hand off after this many unanswered messages in a row; 0: never. */
 	handOffAfterMisses: number;
@@ -88,7 +89,7 @@ export function release(conversation: ConversationState | undefined, now: number
 }
 
 /** The FAQ entries a message (as `textForMatching` gives it) is closest to, best first: No Match shows them. */
-export function faqCandidates(faq: FaqIndex | undefined, text: string): FaqCandidate[] {
+export function faqCandidates(faq: Pick<FaqIndex, 'search'> | undefined, text: string): FaqCandidate[] {
 	return faq && text.trim() !== '' ? faq.search(text, 3) : [];
 }
 
