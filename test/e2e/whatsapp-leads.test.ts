@@ -129,10 +129,6 @@ describe('WhatsApp leads template: real n8n, real gateway with simulated WhatsAp
 		const known = await n8n.executionIds(workflowId);
 		const before = (await rows()).length;
 		await gateway.request('POST', '/simulator/messages', { from: '20000000701@lid', phone: '8613700000701', body: 'hello', senderName: 'Lid With Phone' });
-		// One after the other: n8n's Google Sheets "Append or Update" picks the next free row itself, so two
-		// executions appending at the same moment can write the same row (seen once under load).
-		await until('first stored', async () => (await rows()).length === before + 1);
-		await n8n.settledExecutionsSince(workflowId, known, 2_000, 60_000);
 		await gateway.request('POST', '/simulator/messages', { from: '20000000702@lid', body: 'hello', senderName: 'Lid Only' });
 		await until('both stored', async () => (await rows()).length === before + 2);
 		// The rows are in before the Google Sheets step has run: wait for both executions to end.
@@ -143,6 +139,21 @@ describe('WhatsApp leads template: real n8n, real gateway with simulated WhatsAp
 		assert.equal(byName.get('Lid With Phone')?.chatId, '20000000701@lid');
 		assert.equal(byName.get('Lid Only')?.phone, '');
 		assert.equal(byName.get('Lid Only')?.chatId, '20000000702@lid');
+	});
+
+	it('two new contacts whose executions read the sheet at the same moment both get their own row', async () => {
+		const known = await n8n.executionIds(workflowId);
+		// Both executions read the sheet before either writes. Append or Update then puts its new rows after
+		// the last row it read, so without Minimise API Calls (Google's values.append) the second overwrites
+		// the first.
+		google.holdValueReads(2);
+		await gateway.customerSays('8613800000711', 'price list please', 'Sun Mei');
+		await gateway.customerSays('8613800000712', '你们几点关门', '周强');
+		const executions = await n8n.settledExecutionsSince(workflowId, known, 2_000, 120_000);
+		assert.deepEqual(executions.map((e) => e.status), ['success', 'success']);
+		const sheetChats = google.rows(SPREADSHEET, 'Leads').map((row) => row[0]);
+		assert.ok(sheetChats.includes('8613800000711@c.us'), 'the first contact\'s row was overwritten');
+		assert.ok(sheetChats.includes('8613800000712@c.us'), 'the second contact\'s row was overwritten');
 	});
 
 	it('a message in a group writes nothing', async () => {

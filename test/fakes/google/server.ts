@@ -49,6 +49,13 @@ export interface FakeGoogleSheets {
 	serviceAccount: { email: string; privateKey: string };
 	/** An OAuth2 refresh token the token endpoint accepts (for a googleSheetsOAuth2Api credential). */
 	acceptRefreshToken(token: string): void;
+	/**
+	 * Holds the next `count` values reads (GET …/values/…) until all of them have arrived, then answers
+	 * them together: executions that read the sheet before any of them writes, deterministically. Past
+	 * `timeoutMs` the held reads are answered anyway, so a test that expected more reads fails on its
+	 * assertions instead of hanging.
+	 */
+	holdValueReads(count: number, timeoutMs?: number): void;
 	close(): Promise<void>;
 }
 
@@ -62,6 +69,21 @@ export async function startFakeGoogleSheets(): Promise<FakeGoogleSheets> {
 	const unknown: FakeGoogleRequest[] = [];
 	const refused: string[] = [];
 	const sockets = new Set<Socket>();
+	let readBarrier: { waiting: Array<() => void>; count: number; timer: NodeJS.Timeout } | undefined;
+	const releaseReads = () => {
+		if (!readBarrier) return;
+		clearTimeout(readBarrier.timer);
+		for (const release of readBarrier.waiting) release();
+		readBarrier = undefined;
+	};
+	const passReadBarrier = async (): Promise<void> => {
+		const barrier = readBarrier;
+		if (!barrier) return;
+		await new Promise<void>((resolve) => {
+			barrier.waiting.push(resolve);
+			if (barrier.waiting.length >= barrier.count) releaseReads();
+		});
+	};
 
 	const answer = (res: http.ServerResponse, status: number, body: unknown) => {
 		res.writeHead(status, { 'Content-Type': 'application/json; charset=UTF-8' });
@@ -86,6 +108,7 @@ export async function startFakeGoogleSheets(): Promise<FakeGoogleSheets> {
 					const refusal = googleError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
 					return answer(res, refusal.status, refusal.body);
 				}
+				if (record.method === 'GET' && url.pathname.includes('/values/')) await passReadBarrier();
 				const parsed = parseJsonBody(body);
 				if (parsed.kind === 'broken') return answer(res, 400, googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.').body);
 				const result = spreadsheets.handle(record.method, url.pathname, url.searchParams, parsed.kind === 'json' ? parsed.value : undefined);
@@ -145,6 +168,10 @@ export async function startFakeGoogleSheets(): Promise<FakeGoogleSheets> {
 		refused,
 		serviceAccount: oauth.serviceAccount,
 		acceptRefreshToken: (token) => oauth.acceptRefreshToken(token),
+		holdValueReads: (count, timeoutMs = 30_000) => {
+			releaseReads();
+			readBarrier = { waiting: [], count, timer: setTimeout(releaseReads, timeoutMs) };
+		},
 		close: async () => {
 			for (const socket of sockets) socket.destroy();
 			await new Promise<void>((resolve) => proxy.close(() => resolve()));

@@ -174,7 +174,7 @@ function append(id: string, book: Sheet[], range: string, rows: unknown[][], inp
 	if (!('sheet' in found)) return found;
 	const { sheet, a1 } = found;
 	const next = trimmed(sheet.cells.map((row) => row.map((cell) => formatted(cell)))).length;
-	// Append inserts the rows it needs (insertDataOption INSERT_ROWS is the default and grows the grid).
+	// Writing past the end of the grid inserts the rows it needs, with either insertDataOption.
 	sheet.rowCount = Math.max(sheet.rowCount, next + rows.length);
 	const written = write(id, book, formatA1(sheet.title, next, a1.startColumn, 0, 0), rows, inputOption);
 	if (written.status !== 200) return written;
