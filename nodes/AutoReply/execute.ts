@@ -8,7 +8,8 @@ import { fitToLimit, type TextLimit } from '../common/text';
 import { isValidTimezone, parseTimeOfDay, WEEKDAYS, type BusinessHours, type Weekday } from './engine/businessHours';
 import { parseFaqEntries } from './engine/faqEntries';
 import { splitLines } from './engine/normalize';
-import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndex } from './engine/faqIndex';
+import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndex, type FaqIndexOptions } from './engine/faqIndex';
+import { parseSynonymGroups } from './engine/synonyms';
 import {
 	getCompiledRules,
 	quotePattern,
@@ -186,7 +187,8 @@ function handOffWordsOf(context: IExecuteFunctions, itemIndex: number): Compiled
 
 function faqOf(context: IExecuteFunctions, itemIndex: number, memo: ExecutionMemo): FaqIndex | undefined {
 	const { parameters } = context.getNode();
-	const constant = holdsNoExpression(parameters.faq) && holdsNoExpression(parameters.faqEntries);
+	const constant =
+		holdsNoExpression(parameters.faq) && holdsNoExpression(parameters.faqEntries) && holdsNoExpression(parameters.faqSynonyms);
 	return once(memo, 'faq', constant, () => buildFaq(context, itemIndex));
 }
 
@@ -222,7 +224,15 @@ function buildFaq(context: IExecuteFunctions, itemIndex: number): FaqIndex | und
 		);
 	}
 	entries.push(...parsed.entries);
-	return entries.length > 0 ? getFaqIndex(entries) : undefined;
+	return entries.length > 0 ? getFaqIndex(entries, synonymOptionsOf(context, itemIndex)) : undefined;
+}
+
+/** The Synonyms and Use Default Synonyms parameters, as index options. */
+function synonymOptionsOf(context: IExecuteFunctions, itemIndex: number): FaqIndexOptions {
+	return {
+		synonyms: parseSynonymGroups(String(context.getNodeParameter('faqSynonyms', itemIndex, '') ?? '')),
+		useDefaultSynonyms: context.getNodeParameter('faqUseDefaultSynonyms', itemIndex, true) as boolean,
+	};
 }
 
 function businessHoursOf(context: IExecuteFunctions, itemIndex: number): BusinessHours | undefined {
