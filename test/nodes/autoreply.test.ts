@@ -130,7 +130,7 @@ describe('AutoReply node: Route Message', () => {
 	});
 
 	it('gives No Match the top FAQ candidates with scores', async () => {
-		const outputs = await run({ faqEntries: FAQ, faqThreshold: 1.4 }, [kf('退款几天到账')]);
+		const outputs = await run({ faqEntries: FAQ, faqThreshold: 1 }, [kf('退款几天到账')]);
 		const autoReply = outputs[OUT.noMatch][0].json.autoReply as IDataObject;
 		const candidates = autoReply.candidates as IDataObject[];
 		assert.ok(candidates.length >= 1 && candidates.length <= 3);
