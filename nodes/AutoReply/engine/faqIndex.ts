@@ -50,7 +50,7 @@ export interface FaqIndexOptions {
 	useDefaultSynonyms?: boolean;
 }
 
-export const DEFAULT_ANSWER_WEIGHT = 0.5;
+export const DEFAULT_ANSWER_WEIGHT = 1;
 
 /**
  * Knobs of the confidence (file comment), chosen on the first set and the tuning part of the second
@@ -58,9 +58,9 @@ export const DEFAULT_ANSWER_WEIGHT = 0.5;
  */
 const SCORE_TUNING = {
 	/** Weight of a CJK single character against a pair of characters or an English word. */
-	unigramWeight: 1.5,
+	unigramWeight: 3,
 	/** Exponent of the matched question's coverage: 0 ignores it, 1 multiplies it in. */
-	questionCoverageExponent: 1,
+	questionCoverageExponent: 0.75,
 	/** Share of the confidence the runner-up can take away when it is as strong as the best. */
 	marginPenalty: 1,
 	/** Exponent on runner-up / best: above 1 forgives runner-ups that are clearly behind. */
