@@ -2,6 +2,7 @@ import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { REGEX_TIME_LIMIT_MS } from './engine/keywordRules';
 import { MATCH_TEXT_LIMIT } from './engine/normalize';
+import { FAQ_THRESHOLD_V1 } from './engine/faqIndexV1';
 import { DEFAULT_FAQ_THRESHOLD, ROUTES } from './engine/route';
 import { OUTPUTS_BY_OPERATION } from './outputs';
 
@@ -10,6 +11,9 @@ const either = (words: readonly string[]) => `${words.slice(0, -1).join(', ')} o
 
 /** Shown for the given operations only. */
 const forOperations = (...operation: string[]) => ({ displayOptions: { show: { operation } } });
+
+/** Shown for Route Message in the given node versions only (the FAQ score differs between them). */
+const forRouteInVersions = (...version: number[]) => ({ displayOptions: { show: { operation: ['route'], '@version': version } } });
 
 export const DEFAULT_HAND_OFF_KEYWORDS = '人工, 客服, 转人工, 人工客服, human, agent';
 export const DEFAULT_HAND_OFF_REPLY = '正在为您转接人工客服，请稍候。';
@@ -194,6 +198,17 @@ export const properties: INodeProperties[] = [
 		...forOperations('route'),
 	},
 	{
+		// Version 1 nodes keep their score (faqIndexV1.ts), so a saved threshold means what it meant.
+		displayName: 'FAQ Score Threshold',
+		name: 'faqThreshold',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 1.5, numberPreciseValue: true, numberPrecision: 2 },
+		default: FAQ_THRESHOLD_V1,
+		description:
+			'Lowest score (0 to 1.5; a message that repeats a question scores at least 1) that gets the FAQ answer. Below it the message goes to No Match with the best three entries as candidates. Lower answers more and risks wrong answers. A new Auto Reply node has a better FAQ confidence (0 to 1) and synonyms.',
+		...forRouteInVersions(1),
+	},
+	{
 		displayName: 'FAQ Confidence Threshold',
 		name: 'faqThreshold',
 		type: 'number',
@@ -201,7 +216,7 @@ export const properties: INodeProperties[] = [
 		default: DEFAULT_FAQ_THRESHOLD,
 		description:
 			`Lowest confidence (0 to 1; a message that repeats a question scores close to 1) that gets the FAQ answer. Below it the message goes to No Match with the best three entries as candidates. Lower answers more and risks wrong answers; ${DEFAULT_FAQ_THRESHOLD} gave no wrong answer on the package's test sets.`,
-		...forOperations('route'),
+		...forRouteInVersions(2),
 	},
 	{
 		displayName: 'Synonyms',
@@ -212,7 +227,7 @@ export const properties: INodeProperties[] = [
 		placeholder: '退款 = 退钱 = 退费\nparcel, package, 包裹',
 		description:
 			'Words your customers use for the same thing, one group per line, separated by = or commas. FAQ matching reads every word of a group as its first word, in entries and messages alike.',
-		...forOperations('route'),
+		...forRouteInVersions(2),
 	},
 	{
 		displayName: 'Use Default Synonyms',
@@ -221,7 +236,7 @@ export const properties: INodeProperties[] = [
 		default: true,
 		description:
 			'Whether FAQ matching also uses the shipped customer-service synonyms in Chinese and English (退款 = 退钱 = refund, 价格 = 多少钱 = how much, …). Your own groups come first.',
-		...forOperations('route'),
+		...forRouteInVersions(2),
 	},
 	{
 		displayName: 'Hand-Off Keywords',

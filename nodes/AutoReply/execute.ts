@@ -8,7 +8,8 @@ import { fitToLimit, type TextLimit } from '../common/text';
 import { isValidTimezone, parseTimeOfDay, WEEKDAYS, type BusinessHours, type Weekday } from './engine/businessHours';
 import { parseFaqEntries } from './engine/faqEntries';
 import { splitLines } from './engine/normalize';
-import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndex, type FaqIndexOptions } from './engine/faqIndex';
+import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndexOptions } from './engine/faqIndex';
+import { FAQ_THRESHOLD_V1, getFaqIndexV1 } from './engine/faqIndexV1';
 import { parseSynonymGroups } from './engine/synonyms';
 import {
 	getCompiledRules,
@@ -19,7 +20,7 @@ import {
 	type MatchType,
 	type SkippedRule,
 } from './engine/keywordRules';
-import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, routeMessage, type Route, type RouteDecision } from './engine/route';
+import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, routeMessage, type Route, type RouteDecision, type RouteInput } from './engine/route';
 import { OUTPUTS_BY_OPERATION, type Operation } from './outputs';
 import {
 	emptyState,
@@ -185,14 +186,26 @@ function handOffWordsOf(context: IExecuteFunctions, itemIndex: number): Compiled
 	return compiled.rules;
 }
 
-function faqOf(context: IExecuteFunctions, itemIndex: number, memo: ExecutionMemo): FaqIndex | undefined {
+type FaqSearch = RouteInput['faq'];
+
+/** Version 1 nodes keep the FAQ score and threshold they were saved with (faqIndexV1.ts). */
+function usesFaqV1(context: IExecuteFunctions): boolean {
+	return context.getNode().typeVersion === 1;
+}
+
+function faqThresholdOf(context: IExecuteFunctions, itemIndex: number): number {
+	const fallback = usesFaqV1(context) ? FAQ_THRESHOLD_V1 : DEFAULT_FAQ_THRESHOLD;
+	return Number(context.getNodeParameter('faqThreshold', itemIndex, fallback));
+}
+
+function faqOf(context: IExecuteFunctions, itemIndex: number, memo: ExecutionMemo): FaqSearch {
 	const { parameters } = context.getNode();
 	const constant =
 		holdsNoExpression(parameters.faq) && holdsNoExpression(parameters.faqEntries) && holdsNoExpression(parameters.faqSynonyms);
 	return once(memo, 'faq', constant, () => buildFaq(context, itemIndex));
 }
 
-function buildFaq(context: IExecuteFunctions, itemIndex: number): FaqIndex | undefined {
+function buildFaq(context: IExecuteFunctions, itemIndex: number): FaqSearch {
 	const inNode = context.getNodeParameter('faq.entry', itemIndex, []) as Array<{
 		question?: string;
 		similarQuestions?: string;
@@ -224,7 +237,8 @@ function buildFaq(context: IExecuteFunctions, itemIndex: number): FaqIndex | und
 		);
 	}
 	entries.push(...parsed.entries);
-	return entries.length > 0 ? getFaqIndex(entries, synonymOptionsOf(context, itemIndex)) : undefined;
+	if (entries.length === 0) return undefined;
+	return usesFaqV1(context) ? getFaqIndexV1(entries) : getFaqIndex(entries, synonymOptionsOf(context, itemIndex));
 }
 
 /** The Synonyms and Use Default Synonyms parameters, as index options. */
@@ -327,7 +341,7 @@ function routeItem(
 		businessHours: businessHoursOf(context, itemIndex),
 		keywordRules: rules && reportingSkips(rules, params, skippedRulesOf(memo)),
 		faq: faqOf(context, itemIndex, memo),
-		faqThreshold: Number(context.getNodeParameter('faqThreshold', itemIndex, DEFAULT_FAQ_THRESHOLD)),
+		faqThreshold: faqThresholdOf(context, itemIndex),
 		handOffAfterMisses: Number(context.getNodeParameter('handOffAfterMisses', itemIndex, 0)),
 	});
 	save(state, conversationId, decision.conversation, now);

@@ -67,9 +67,9 @@ const SCORE_TUNING = {
 	marginExponent: 2,
 };
 
-/** Weight of a function word against a content term. */
-const FUNCTION_WORD_WEIGHT = 0.2;
-const FUNCTION_WORDS = new Set([
+/** Weight of a function word against a content term (also in faqIndexV1.ts). */
+export const FUNCTION_WORD_WEIGHT = 0.2;
+export const FUNCTION_WORDS: ReadonlySet<string> = new Set([
 	...'的了吗呢吧啊呀哦嘛我你您他她们这那个是就都也还和与请问一下能可以会要想么怎什',
 	...'a an the i me my you your it its this that is are was be do does did can could will would to for of in on with and or how what when where please pls any there have has get'.split(' '),
 ]);
@@ -291,18 +291,7 @@ export class FaqIndex {
 		if (terms.size === 0 || !this.entryStrengths(terms)) return [];
 		const scores = this.entryScores;
 		// One more than asked: the runner-up of the last one asked for.
-		const wanted = Math.max(limit, 2);
-		const best: number[] = [];
-		for (let entry = 0; entry < scores.length; entry++) {
-			if (scores[entry] <= 0) continue;
-			if (best.length === wanted && scores[entry] <= scores[best[wanted - 1]]) continue;
-			let position = Math.min(best.length, wanted - 1);
-			best[position] = entry;
-			while (position > 0 && scores[best[position - 1]] < scores[entry]) {
-				best[position] = best[position - 1];
-				best[--position] = entry;
-			}
-		}
+		const best = bestEntries(scores, Math.max(limit, 2));
 		return best.slice(0, limit).map((index, rank) => {
 			const strength = scores[index];
 			// The strongest other entry: the runner-up for the best, the best for every other.
@@ -315,6 +304,22 @@ export class FaqIndex {
 			};
 		});
 	}
+}
+
+/** The entries with the `count` highest scores above 0, best first. */
+export function bestEntries(scores: Float64Array, count: number): number[] {
+	const best: number[] = [];
+	for (let entry = 0; entry < scores.length; entry++) {
+		if (scores[entry] <= 0) continue;
+		if (best.length === count && scores[entry] <= scores[best[count - 1]]) continue;
+		let position = Math.min(best.length, count - 1);
+		best[position] = entry;
+		while (position > 0 && scores[best[position - 1]] < scores[entry]) {
+			best[position] = best[position - 1];
+			best[--position] = entry;
+		}
+	}
+	return best;
 }
 
 /**

@@ -55,7 +55,8 @@ export interface RouteInput {
 	pauseMinutes: number;
 	businessHours?: BusinessHours;
 	keywordRules?: CompiledRules;
-	faq?: FaqIndex;
+	/** The FAQ index of the node's version (faqIndex.ts, or faqIndexV1.ts for version 1 nodes). */
+	faq?: Pick<FaqIndex, 'search'>;
 	faqThreshold: number;
 	/** Hand off after this many unanswered messages in a row; 0: never. */
 	handOffAfterMisses: number;
