@@ -35,9 +35,10 @@ export const ROUTES = [
 export type Route = (typeof ROUTES)[number]['route'];
 
 /**
- * Default FAQ threshold on the confidence of faqIndex.ts (0 to 1). On the first evaluation set and
+ * Default FAQ threshold on the confidence of faqIndex.ts (0 to 1; AutoReply version 2: version 1
+ * nodes keep FAQ_THRESHOLD_V1 on their own score). On the first evaluation set and
  * the tuning part of the second (docs/faq-evaluation.md) the highest confidence of a wrong answer or
- * of an off-topic message is 0.343; 0.4 leaves a margin for FAQs the sets do not know. Below it,
+ * of an off-topic message is 0.381; 0.4 leaves a margin for FAQs the sets do not know. Below it,
  * the message goes to No Match (the AI step).
  */
 export const DEFAULT_FAQ_THRESHOLD = 0.4;
