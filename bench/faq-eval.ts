@@ -1,9 +1,12 @@
-// FAQ matching quality of the AutoReply node on test/fixtures/faq-eval.json (or the set given as
-// the first argument): top-1 / top-3 accuracy, and at each threshold how many queries get the right
-// canned answer, how many get a wrong one and how many off-topic messages get one.
+// FAQ matching quality of the AutoReply node on the project's evaluation sets (docs/faq-evaluation.md):
+// the first set (test/fixtures/faq-eval.json) and both parts of the second (faq-eval-tune.json,
+// faq-eval-holdout.json), or only the set given as the first argument: top-1 / top-3 accuracy, and at
+// each threshold how many queries get the right canned answer, how many get a wrong one and how many
+// off-topic messages get one.
 // Build: node_modules/.bin/tsc -p tsconfig.test.json
-// Run:   node_modules/.bin/node .test-build/bench/faq-eval.js [path/to/set.json]
-// Writes bench/results/faq-eval.json (only for the project's own set).
+// Run:   node_modules/.bin/node .test-build/bench/faq-eval.js [path/to/set.json] [--out-suffix=-before] [--no-default-synonyms]
+// Writes bench/results/faq-eval.json, faq-eval-tune.json and faq-eval-holdout.json (the project's sets
+// only; --out-suffix names them faq-eval<suffix>.json and so on).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { argv } from 'node:process';
@@ -46,6 +49,12 @@ export interface EvalReport {
 
 export const projectRoot = path.resolve(__dirname, '..', '..');
 export const DEFAULT_SET = path.join(projectRoot, 'test', 'fixtures', 'faq-eval.json');
+/** The project's sets, each with the name of its results file. */
+export const PROJECT_SETS = [
+	{ file: DEFAULT_SET, results: 'faq-eval' },
+	{ file: path.join(projectRoot, 'test', 'fixtures', 'faq-eval-tune.json'), results: 'faq-eval-tune' },
+	{ file: path.join(projectRoot, 'test', 'fixtures', 'faq-eval-holdout.json'), results: 'faq-eval-holdout' },
+];
 
 export function loadEvalSet(file = DEFAULT_SET): EvalSet {
 	return JSON.parse(readFileSync(file, 'utf8')) as EvalSet;
@@ -97,9 +106,8 @@ function percent(value: number): string {
 	return `${(value * 100).toFixed(1)} %`;
 }
 
-function main(): void {
-	const file = argv[2] ? path.resolve(argv[2]) : DEFAULT_SET;
-	const report = evaluate(loadEvalSet(file));
+function report(file: string, options: FaqIndexOptions, resultsName: string | undefined): void {
+	const report = evaluate(loadEvalSet(file), DEFAULT_FAQ_THRESHOLD, options);
 	console.log(`set: ${path.relative(projectRoot, file)}: ${report.entries} entries, ${report.queries} queries, ${report.offTopic} off-topic`);
 	console.log(`top-1 ${percent(report.top1)}   top-3 ${percent(report.top3)}`);
 	console.log(`highest wrong top-1 score ${report.wrongMax}; highest off-topic score ${report.offTopicMax.score} ("${report.offTopicMax.text}" → ${report.offTopicMax.got})`);
@@ -115,11 +123,22 @@ function main(): void {
 	}
 	console.log('\ntop-1 misses (query → got, score; expected):');
 	for (const miss of report.misses) console.log(`  ${miss.text} → ${miss.got} ${miss.score}; expected ${miss.expected}`);
-	if (file === DEFAULT_SET) {
-		const out = path.join(projectRoot, 'bench', 'results', 'faq-eval.json');
-		writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), threshold: d.threshold, ...report }, null, '\t')}\n`);
+	if (resultsName !== undefined) {
+		const out = path.join(projectRoot, 'bench', 'results', `${resultsName}.json`);
+		writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), threshold: d.threshold, options, ...report }, null, '\t')}\n`);
 		console.log(`\nwrote ${path.relative(projectRoot, out)}`);
 	}
+	console.log('');
+}
+
+function main(): void {
+	const args = argv.slice(2);
+	const suffix = args.find((a) => a.startsWith('--out-suffix='))?.slice('--out-suffix='.length) ?? '';
+	// --no-default-synonyms: what the shipped synonym set adds (docs/faq-evaluation.md).
+	const options: FaqIndexOptions = args.includes('--no-default-synonyms') ? { useDefaultSynonyms: false } : {};
+	const given = args.find((a) => !a.startsWith('--'));
+	const sets = given ? [{ file: path.resolve(given), results: undefined }] : PROJECT_SETS;
+	for (const set of sets) report(set.file, options, set.results === undefined ? undefined : `${set.results}${suffix}`);
 }
 
 if (require.main === module) main();

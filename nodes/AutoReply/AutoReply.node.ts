@@ -18,7 +18,9 @@ export class AutoReply implements INodeType {
 		name: 'autoReply',
 		icon: { light: 'file:autoReply.svg', dark: 'file:autoReply.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 2: the FAQ confidence (0 to 1) with synonyms; 1 keeps the older FAQ score for saved workflows.
+		version: [1, 2],
+		defaultVersion: 2,
 		// The operation's name ("Route Message"), not its stored value.
 		subtitle: callWithParameters(
 			function (parameters, names: Record<string, string>) {

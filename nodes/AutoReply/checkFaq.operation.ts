@@ -10,7 +10,7 @@ import {
 	summarizeFaqCheck,
 	type FaqTestResult,
 } from './engine/faqCheck';
-import { FaqIndex, getFaqIndex, type FaqEntry, type FaqIndexOptions } from './engine/faqIndex';
+import type { FaqEntry, FaqIndex } from './engine/faqIndex';
 import { textForMatching } from './engine/normalize';
 import { faqCandidates } from './engine/route';
 import { OUTPUTS_BY_OPERATION } from './outputs';
@@ -119,11 +119,21 @@ function fail(context: IExecuteFunctions, message: string, description: string, 
 	return new NodeOperationError(context.getNode(), message, { itemIndex, description });
 }
 
+/** What Check FAQ searches: any index of the node's version (version 1 nodes keep their old score). */
+type FaqSearch = Pick<FaqIndex, 'entries' | 'search'>;
+
+/** The FAQ as the node reads it (execute.ts), and how this node's version builds an index of some entries. */
+export interface FaqSettings {
+	entries: readonly FaqEntry[];
+	/** `cached`: the node's index, kept between executions; otherwise a one-off (a held-out build). */
+	build(entries: readonly FaqEntry[], cached: boolean): FaqSearch;
+}
+
 /** Test Messages: each input item a test, searched as Route Message searches. */
 function checkTestMessages(
 	context: IExecuteFunctions,
 	entries: readonly FaqEntry[],
-	index: FaqIndex,
+	index: FaqSearch,
 	threshold: number,
 	outputs: INodeExecutionData[][],
 ): FaqTestResult[] {
@@ -173,7 +183,7 @@ function checkTestMessages(
 function checkHeldOut(
 	context: IExecuteFunctions,
 	entries: readonly FaqEntry[],
-	options: FaqIndexOptions,
+	build: FaqSettings['build'],
 	threshold: number,
 	outputs: INodeExecutionData[][],
 ): FaqTestResult[] {
@@ -194,7 +204,7 @@ function checkHeldOut(
 	}
 	const results: FaqTestResult[] = [];
 	for (const check of heldOutChecks(entries)) {
-		const index = new FaqIndex(check.entries, options);
+		const index = build(check.entries, false);
 		const result = judgeFaqTest(check.test, faqCandidates(index, textForMatching(check.test.message)), threshold);
 		results.push(result);
 		outputs[RESULTS_OUTPUT].push({ json: resultJson(entries, result), pairedItem: { item: 0 } });
@@ -205,7 +215,7 @@ function checkHeldOut(
 /** Runs Check FAQ once for the whole input; execute.ts reads the FAQ as Route Message reads it. */
 export function execute(
 	context: IExecuteFunctions,
-	{ entries, options }: { entries: readonly FaqEntry[]; options: FaqIndexOptions },
+	{ entries, build }: FaqSettings,
 	threshold: number,
 ): INodeExecutionData[][] {
 	if (entries.length === 0) {
@@ -215,8 +225,8 @@ export function execute(
 	const testSource = String(context.getNodeParameter('testSource', 0, 'testMessages'));
 	const results =
 		testSource === 'heldOut'
-			? checkHeldOut(context, entries, options, threshold, outputs)
-			: checkTestMessages(context, entries, getFaqIndex(entries, options), threshold, outputs);
+			? checkHeldOut(context, entries, build, threshold, outputs)
+			: checkTestMessages(context, entries, build(entries, true), threshold, outputs);
 	const summary = summaryJson(testSource, results, threshold);
 	context.addExecutionHints({ type: 'info', location: 'outputPane', message: `Check FAQ: ${String(summary.advice)}` });
 	const inputs = context.getInputData();

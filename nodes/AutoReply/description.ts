@@ -3,6 +3,7 @@ import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import { description as checkFaqFields } from './checkFaq.operation';
 import { REGEX_TIME_LIMIT_MS } from './engine/keywordRules';
 import { MATCH_TEXT_LIMIT } from './engine/normalize';
+import { FAQ_THRESHOLD_V1 } from './engine/faqIndexV1';
 import { DEFAULT_FAQ_THRESHOLD, ROUTES } from './engine/route';
 import { OUTPUTS_BY_OPERATION } from './outputs';
 import { semanticMatchingProperty } from './semanticRoute';
@@ -15,6 +16,9 @@ const forOperations = (...operation: string[]) => ({ displayOptions: { show: { o
 
 /** The operations that read the FAQ fields: Check FAQ tests what Route Message answers. */
 const FAQ_OPERATIONS = ['route', 'checkFaq'];
+
+/** Shown for the FAQ operations in the given node versions only (the FAQ score differs between them). */
+const forFaqInVersions = (...version: number[]) => ({ displayOptions: { show: { operation: FAQ_OPERATIONS, '@version': version } } });
 
 export const DEFAULT_HAND_OFF_KEYWORDS = '人工, 客服, 转人工, 人工客服, human, agent';
 export const DEFAULT_HAND_OFF_REPLY = '正在为您转接人工客服，请稍候。';
@@ -207,14 +211,45 @@ export const properties: INodeProperties[] = [
 		...forOperations(...FAQ_OPERATIONS),
 	},
 	{
-		displayName: 'FAQ Confidence Threshold',
+		// Version 1 nodes keep their score (faqIndexV1.ts), so a saved threshold means what it meant.
+		displayName: 'FAQ Score Threshold',
 		name: 'faqThreshold',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 1.5, numberPreciseValue: true, numberPrecision: 2 },
+		default: FAQ_THRESHOLD_V1,
+		description:
+			'Lowest score (0 to 1.5; a message that repeats a question scores at least 1) that gets the FAQ answer. Below it the message goes to No Match with the best three entries as candidates. Lower answers more and risks wrong answers. A new Auto Reply node has a better FAQ confidence (0 to 1) and synonyms.',
+		...forFaqInVersions(1),
+	},
+	{
+		displayName: 'FAQ Confidence Threshold',
+		name: 'faqThreshold',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: 1, numberPreciseValue: true, numberPrecision: 2 },
 		default: DEFAULT_FAQ_THRESHOLD,
 		description:
-			'Lowest score (0 to 1.5; a message that repeats a question scores at least 1) that gets the FAQ answer. Below it the message goes to No Match with the best three entries as candidates. Lower answers more and risks wrong answers.',
-		...forOperations(...FAQ_OPERATIONS),
+			`Lowest confidence (0 to 1; a message that repeats a question scores close to 1) that gets the FAQ answer. Below it the message goes to No Match with the best three entries as candidates. Lower answers more and risks wrong answers; ${DEFAULT_FAQ_THRESHOLD} gave no wrong answer on the package's test sets.`,
+		...forFaqInVersions(2),
+	},
+	{
+		displayName: 'Synonyms',
+		name: 'faqSynonyms',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		placeholder: '退款 = 退钱 = 退费\nparcel, package, 包裹',
+		description:
+			'Words your customers use for the same thing, one group per line, separated by = or commas. FAQ matching reads every word of a group as its first word, in entries and messages alike.',
+		...forFaqInVersions(2),
+	},
+	{
+		displayName: 'Use Default Synonyms',
+		name: 'faqUseDefaultSynonyms',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether FAQ matching also uses the shipped customer-service synonyms in Chinese and English (退款 = 退钱 = refund, 价格 = 多少钱 = how much, …). Your own groups come first.',
+		...forFaqInVersions(2),
 	},
 	semanticMatchingProperty,
 	{

@@ -8,7 +8,9 @@ import { fitToLimit, type TextLimit } from '../common/text';
 import { isValidTimezone, parseTimeOfDay, WEEKDAYS, type BusinessHours, type Weekday } from './engine/businessHours';
 import { parseFaqEntries } from './engine/faqEntries';
 import { splitLines } from './engine/normalize';
-import { getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndex, type FaqIndexOptions } from './engine/faqIndex';
+import { FaqIndex, getFaqIndex, type FaqCandidate, type FaqEntry, type FaqIndexOptions } from './engine/faqIndex';
+import { FAQ_THRESHOLD_V1, FaqIndexV1, getFaqIndexV1 } from './engine/faqIndexV1';
+import { parseSynonymGroups } from './engine/synonyms';
 import {
 	getCompiledRules,
 	quotePattern,
@@ -18,8 +20,8 @@ import {
 	type MatchType,
 	type SkippedRule,
 } from './engine/keywordRules';
-import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, type Route } from './engine/route';
-import { execute as checkFaq } from './checkFaq.operation';
+import { DEFAULT_FAQ_THRESHOLD, handOff, release, ROUTES, type Route, type RouteInput } from './engine/route';
+import { execute as checkFaq, type FaqSettings } from './checkFaq.operation';
 import { OUTPUTS_BY_OPERATION, type Operation } from './outputs';
 import { addSemanticFields, routeWithEmbeddings } from './semanticRoute';
 import {
@@ -186,26 +188,36 @@ function handOffWordsOf(context: IExecuteFunctions, itemIndex: number): Compiled
 	return compiled.rules;
 }
 
-function faqOf(context: IExecuteFunctions, itemIndex: number, memo: ExecutionMemo): FaqIndex | undefined {
-	const { parameters } = context.getNode();
-	const constant = holdsNoExpression(parameters.faq) && holdsNoExpression(parameters.faqEntries);
-	return once(memo, 'faq', constant, () => buildFaq(context, itemIndex));
-}
+type FaqSearch = RouteInput['faq'];
 
-function buildFaq(context: IExecuteFunctions, itemIndex: number): FaqIndex | undefined {
-	const { entries, options } = faqSettingsOf(context, itemIndex);
-	return entries.length > 0 ? getFaqIndex(entries, options) : undefined;
+/** Version 1 nodes keep the FAQ score and threshold they were saved with (faqIndexV1.ts). */
+function usesFaqV1(context: IExecuteFunctions): boolean {
+	return context.getNode().typeVersion === 1;
 }
 
 function faqThresholdOf(context: IExecuteFunctions, itemIndex: number): number {
-	return Number(context.getNodeParameter('faqThreshold', itemIndex, DEFAULT_FAQ_THRESHOLD));
+	const fallback = usesFaqV1(context) ? FAQ_THRESHOLD_V1 : DEFAULT_FAQ_THRESHOLD;
+	return Number(context.getNodeParameter('faqThreshold', itemIndex, fallback));
+}
+
+function faqOf(context: IExecuteFunctions, itemIndex: number, memo: ExecutionMemo): FaqSearch {
+	const { parameters } = context.getNode();
+	const constant =
+		holdsNoExpression(parameters.faq) && holdsNoExpression(parameters.faqEntries) && holdsNoExpression(parameters.faqSynonyms);
+	return once(memo, 'faq', constant, () => buildFaq(context, itemIndex));
+}
+
+function buildFaq(context: IExecuteFunctions, itemIndex: number): FaqSearch {
+	const { entries, build } = faqSettingsOf(context, itemIndex);
+	return entries.length > 0 ? build(entries, true) : undefined;
 }
 
 /**
  * The FAQ as Route Message and Check FAQ read it: the FAQ and FAQ Entries (JSON) fields as one list of
- * entries, and how the index matches them (the defaults so far).
+ * entries, and how this node's version builds an index of entries (cached, or a one-off for Check FAQ's
+ * held-out builds, which would only crowd the cache).
  */
-function faqSettingsOf(context: IExecuteFunctions, itemIndex: number): { entries: FaqEntry[]; options: FaqIndexOptions } {
+function faqSettingsOf(context: IExecuteFunctions, itemIndex: number): FaqSettings {
 	const inNode = context.getNodeParameter('faq.entry', itemIndex, []) as Array<{
 		question?: string;
 		similarQuestions?: string;
@@ -237,7 +249,17 @@ function faqSettingsOf(context: IExecuteFunctions, itemIndex: number): { entries
 		);
 	}
 	entries.push(...parsed.entries);
-	return { entries, options: {} };
+	if (usesFaqV1(context)) return { entries, build: (list, cached) => (cached ? getFaqIndexV1(list) : new FaqIndexV1(list)) };
+	const options = synonymOptionsOf(context, itemIndex);
+	return { entries, build: (list, cached) => (cached ? getFaqIndex(list, options) : new FaqIndex(list, options)) };
+}
+
+/** The Synonyms and Use Default Synonyms parameters, as index options. */
+function synonymOptionsOf(context: IExecuteFunctions, itemIndex: number): FaqIndexOptions {
+	return {
+		synonyms: parseSynonymGroups(String(context.getNodeParameter('faqSynonyms', itemIndex, '') ?? '')),
+		useDefaultSynonyms: context.getNodeParameter('faqUseDefaultSynonyms', itemIndex, true) as boolean,
+	};
 }
 
 function businessHoursOf(context: IExecuteFunctions, itemIndex: number): BusinessHours | undefined {

@@ -38,7 +38,7 @@ describe('AutoReply node: Check FAQ with test messages', () => {
 		const { results, items } = await checked({ faqThreshold: 0.5 }, [
 			{ message: '退款多久能到账', expectedQuestion: '退款多久能到账？' },
 			{ message: '包邮吗', expectedQuestion: '怎么开发票？' },
-			{ message: '订单', expectedQuestion: '怎么开发票？' },
+			{ message: '票', expectedQuestion: '怎么开发票？' },
 			{ message: '今天天气怎么样' },
 			{ message: '运费怎么算', expectedQuestion: '' },
 		]);
@@ -67,22 +67,27 @@ describe('AutoReply node: Check FAQ with test messages', () => {
 		);
 	});
 
-	it('answers exactly as Route Message does for the same FAQ, threshold and messages', async () => {
-		const messages = ['退款多久能到账', '包邮吗', '开发票', '钱啥时候退回来', '运费'];
-		const { results } = await checked({}, messages.map((message) => ({ message })));
-		const routed = await runNode({
-			nodeType: 'autoReply',
-			parameters: { operation: 'route', faq: FAQ, handOffKeywords: '' },
-			items: messages.map((text, index) => ({ text, conversationId: `c${index}` })),
+	for (const typeVersion of [1, 2]) {
+		it(`answers exactly as Route Message does for the same FAQ, threshold and messages (node version ${typeVersion})`, async () => {
+			const messages = ['退款多久能到账', '包邮吗', '开发票', '钱啥时候退回来', '运费', '票', '今天天气怎么样'];
+			const checkedRun = await check({}, messages.map((message) => ({ message })), { typeVersion });
+			assert.equal(checkedRun.error, undefined, checkedRun.error?.message);
+			const results = checkedRun.outputs[0].map((item) => item.json);
+			const routed = await runNode({
+				nodeType: 'autoReply',
+				typeVersion,
+				parameters: { operation: 'route', faq: FAQ, handOffKeywords: '' },
+				items: messages.map((text, index) => ({ text, conversationId: `c${index}` })),
+			});
+			assert.equal(routed.error, undefined);
+			const answers: Array<string | null> = messages.map(() => null);
+			for (const item of routed.outputs[1]) {
+				answers[(item.pairedItem as { item: number }).item] = ((item.json.autoReply as IDataObject).faq as IDataObject).question as string;
+			}
+			assert.ok(answers.some((answer) => answer !== null) && answers.some((answer) => answer === null), JSON.stringify(answers));
+			assert.deepEqual(results.map((result) => result.answeredQuestion), answers);
 		});
-		assert.equal(routed.error, undefined);
-		const answers: Array<string | null> = messages.map(() => null);
-		for (const item of routed.outputs[1]) {
-			answers[(item.pairedItem as { item: number }).item] = ((item.json.autoReply as IDataObject).faq as IDataObject).question as string;
-		}
-		assert.ok(answers.some((answer) => answer !== null) && answers.some((answer) => answer === null), JSON.stringify(answers));
-		assert.deepEqual(results.map((result) => result.answeredQuestion), answers);
-	});
+	}
 
 	it('sums up the verdicts and suggests the lowest threshold with no wrong answer and no off-topic answer', async () => {
 		const { summary, results } = await checked({ faqThreshold: 0.2 }, [

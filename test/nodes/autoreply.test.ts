@@ -129,8 +129,30 @@ describe('AutoReply node: Route Message', () => {
 		assert.equal((got[6].json.autoReply as IDataObject).conversationId, 'chat:8613800000000@c.us');
 	});
 
+	it('keeps the FAQ score of version 1 nodes and their 0.7 default; version 2 nodes use the confidence', async () => {
+		// 开票 scored 0.648 before version 2 (0 to 1.5, default threshold 0.7): No Match. A saved
+		// version 1 node must keep that; a new node (version 2) answers it on the 0-1 confidence.
+		const v1 = await run({ faqEntries: FAQ }, [kf('开票')], { typeVersion: 1 });
+		const noMatch = v1[OUT.noMatch][0].json.autoReply as IDataObject;
+		const [best] = noMatch.candidates as IDataObject[];
+		assert.equal(best.question, FAQ[1].question);
+		assert.equal(best.score, 0.648);
+		const v1Repeat = await run({ faqEntries: FAQ }, [kf('退款多久能到账？')], { typeVersion: 1 });
+		const repeated = (v1Repeat[OUT.faq][0].json.autoReply as IDataObject).faq as IDataObject;
+		assert.equal(repeated.score, 1.198);
+
+		const v2 = await run({ faqEntries: FAQ }, [kf('开票')], { typeVersion: 2 });
+		assert.equal(v2[OUT.faq].length, 1);
+		const answered = v2[OUT.faq][0].json.autoReply as IDataObject;
+		assert.equal(answered.reply, FAQ[1].answer);
+		const confidence = (answered.faq as IDataObject).score as number;
+		assert.ok(confidence >= 0.4 && confidence <= 1, `${confidence}`);
+		// Without a version, the harness takes the newest, as the editor does for a new node.
+		assert.equal((await run({ faqEntries: FAQ }, [kf('开票')]))[OUT.faq].length, 1);
+	});
+
 	it('gives No Match the top FAQ candidates with scores', async () => {
-		const outputs = await run({ faqEntries: FAQ, faqThreshold: 1.4 }, [kf('退款几天到账')]);
+		const outputs = await run({ faqEntries: FAQ, faqThreshold: 1 }, [kf('退款几天到账')]);
 		const autoReply = outputs[OUT.noMatch][0].json.autoReply as IDataObject;
 		const candidates = autoReply.candidates as IDataObject[];
 		assert.ok(candidates.length >= 1 && candidates.length <= 3);

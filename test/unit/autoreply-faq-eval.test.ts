@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { evaluate, loadEvalSet } from '../../bench/faq-eval';
+import { evaluate, loadEvalSet, PROJECT_SETS } from '../../bench/faq-eval';
 import { DEFAULT_FAQ_THRESHOLD } from '../../nodes/AutoReply/engine/route';
 
 /**
@@ -29,5 +29,15 @@ describe('FAQ evaluation set', () => {
 
 	it('answers at least 30 queries at the default threshold (the rest go to the AI step)', () => {
 		assert.ok(report.atDefault.correct >= 30, `correct ${report.atDefault.correct}`);
+	});
+});
+
+/** The tuning part of the second set (the held-out part is for reports only: docs/faq-evaluation.md). */
+describe('FAQ evaluation set, second set, tuning part', () => {
+	const report = evaluate(loadEvalSet(PROJECT_SETS[1].file));
+
+	it('gives no wrong answer and accepts no off-topic message at the default threshold', () => {
+		assert.equal(report.atDefault.wrong, 0, JSON.stringify(report.misses));
+		assert.equal(report.atDefault.offTopicAccepted, 0, JSON.stringify(report.offTopicMax));
 	});
 });
