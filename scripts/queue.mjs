@@ -130,6 +130,8 @@ export function queueEnv(plan, secrets, baseEnv, proc) {
 		// the API and test webhooks, and never runs a production execution itself.
 		N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true',
 		WEBHOOK_URL: baseEnv.WEBHOOK_URL ?? `http://127.0.0.1:${plan.ports.balancer}/`,
+		// Without it n8n takes the editor's address from WEBHOOK_URL, the load balancer, which serves no editor.
+		N8N_EDITOR_BASE_URL: baseEnv.N8N_EDITOR_BASE_URL ?? `http://127.0.0.1:${plan.ports.main}/`,
 		QUEUE_HEALTH_CHECK_ACTIVE: 'false',
 	};
 	if (proc.port !== undefined) env.N8N_PORT = String(proc.port);
@@ -144,9 +146,15 @@ function pidFile(plan, name) {
 	return path.join(plan.runDir, `${name}.pid`);
 }
 
-function cmdlineOf(pid) {
+/**
+ * A process's start time in clock ticks since boot (/proc/<pid>/stat, field 22): with the pid it names one
+ * process for good, where a pid alone may be another program's by now and a command line may change (Redis
+ * rewrites its own title).
+ */
+function startTimeOf(pid) {
 	try {
-		return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
 	} catch {
 		return undefined;
 	}
@@ -163,7 +171,7 @@ export function alive(pid) {
 
 function writePidFile(plan, name, pid) {
 	mkdirSync(plan.runDir, { recursive: true });
-	writeFileSync(pidFile(plan, name), JSON.stringify({ pid, cmdline: cmdlineOf(pid) ?? '' }));
+	writeFileSync(pidFile(plan, name), JSON.stringify({ pid, startTime: startTimeOf(pid) ?? '' }));
 }
 
 async function waitGone(pid, ms) {
@@ -173,12 +181,15 @@ async function waitGone(pid, ms) {
 }
 
 /**
- * Ends the processes named in pid files that still run the command they were started with (a pid alone may
- * belong to another program by now), with their process groups (n8n's task runners), and removes the files.
+ * Ends the processes named in pid files that are still the processes started then (same pid, same start time),
+ * with their process groups (n8n's task runners), and removes the files. n8n first, Redis last: n8n processes
+ * that lose Redis under them only log errors until they stop.
  */
 export async function cleanStale(plan, log = () => {}) {
 	if (!existsSync(plan.runDir)) return;
-	for (const file of readdirSync(plan.runDir).filter((f) => f.endsWith('.pid'))) {
+	const files = readdirSync(plan.runDir).filter((f) => f.endsWith('.pid'));
+	files.sort((a, b) => Number(a === 'redis.pid') - Number(b === 'redis.pid'));
+	for (const file of files) {
 		const full = path.join(plan.runDir, file);
 		let entry;
 		try {
@@ -186,7 +197,7 @@ export async function cleanStale(plan, log = () => {}) {
 		} catch {
 			entry = undefined;
 		}
-		if (entry && entry.cmdline && cmdlineOf(entry.pid) === entry.cmdline) {
+		if (entry && entry.startTime && startTimeOf(entry.pid) === entry.startTime) {
 			log(`ending ${file.replace(/\.pid$/, '')} (pid ${entry.pid}) left running by an earlier start`);
 			killGroup(entry.pid, 'SIGTERM');
 			if (!(await waitGone(entry.pid, 15_000))) killGroup(entry.pid, 'SIGKILL');
