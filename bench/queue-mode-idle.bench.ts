@@ -25,6 +25,19 @@ function rssKb(pid: number): number {
 	}
 }
 
+/**
+ * Proportional set size: shared pages counted once across the processes that share them. Postgres's backends
+ * all map its shared buffers, so their RSS summed counts those many times over.
+ */
+function pssKb(pid: number): number {
+	try {
+		const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+		return match ? Number(match[1]) : 0;
+	} catch {
+		return 0;
+	}
+}
+
 async function main(): Promise<void> {
 	console.log(machineLine());
 	const idleS = Number(process.env.KEFU_BENCH_IDLE_S ?? 20);
@@ -33,21 +46,29 @@ async function main(): Promise<void> {
 	const startMs = Date.now() - t0;
 	console.log(`set started in ${(startMs / 1000).toFixed(1)} s; idling ${idleS} s`);
 	await new Promise((r) => setTimeout(r, idleS * 1000));
-	const memory: Record<string, { ownMb: number; withChildrenMb: number; processes: number }> = {};
+	const memory: Record<string, { ownMb: number; withChildrenMb: number; withChildrenPssMb: number; processes: number }> = {};
 	for (const [name, pid] of Object.entries(n8n.pids())) {
 		const tree = processTree(pid);
 		const total = tree.reduce((sum, p) => sum + rssKb(p.pid), 0);
-		memory[name] = { ownMb: Math.round(rssKb(pid) / 1024), withChildrenMb: Math.round(total / 1024), processes: tree.length };
+		const pss = tree.reduce((sum, p) => sum + pssKb(p.pid), 0);
+		memory[name] = {
+			ownMb: Math.round(rssKb(pid) / 1024),
+			withChildrenMb: Math.round(total / 1024),
+			withChildrenPssMb: Math.round(pss / 1024),
+			processes: tree.length,
+		};
 	}
 	const t1 = Date.now();
 	await n8n.stop();
 	const stopMs = Date.now() - t1;
-	console.log('process      own RSS   with children (processes)');
+	console.log('process      own RSS   with children: RSS, PSS (processes)');
 	for (const [name, m] of Object.entries(memory)) {
-		console.log(`${name.padEnd(12)} ${String(m.ownMb).padStart(5)} MB ${String(m.withChildrenMb).padStart(6)} MB (${m.processes})`);
+		console.log(
+			`${name.padEnd(12)} ${String(m.ownMb).padStart(5)} MB ${String(m.withChildrenMb).padStart(6)} MB ${String(m.withChildrenPssMb).padStart(6)} MB (${m.processes})`,
+		);
 	}
-	const totalMb = Object.values(memory).reduce((sum, m) => sum + m.withChildrenMb, 0);
-	console.log(`total ${totalMb} MB; stop took ${(stopMs / 1000).toFixed(1)} s`);
+	const totalMb = Object.values(memory).reduce((sum, m) => sum + m.withChildrenPssMb, 0);
+	console.log(`total (PSS) ${totalMb} MB; stop took ${(stopMs / 1000).toFixed(1)} s`);
 	writeFileSync(
 		path.join(projectRoot, 'bench', 'results', 'queue-mode-idle.json'),
 		`${JSON.stringify({ machine: machine(), idleS, startMs, stopMs, memory, totalMb }, null, 2)}\n`,
