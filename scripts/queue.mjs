@@ -487,9 +487,9 @@ export async function startBalancer({ port, upstreams, maxBody = 16 * 1024 * 102
 /**
  * Starts the whole set. `beforeN8n(env)` runs once Postgres and Redis are up and before any n8n process, with
  * main's environment: where `npm run start:queue` imports the templates through n8n's CLI. On a failure, what
- * was started is stopped again before the error is thrown.
+ * was started is stopped again before the error is thrown. `onCreate(set)` gets the set before anything starts.
  */
-export async function startQueueSet(plan, { deps, baseEnv, beforeN8n, log = () => {}, readyTimeoutMs = 180_000 }) {
+export async function startQueueSet(plan, { deps, baseEnv, beforeN8n, onCreate, log = () => {}, readyTimeoutMs = 180_000 }) {
 	const secrets = queueSecrets(plan);
 	const set = { plan, secrets, postgres: undefined, redis: undefined, n8n: [], balancer: undefined, deps };
 	set.stop = async () => await stopQueueSet(set);
@@ -500,6 +500,8 @@ export async function startQueueSet(plan, { deps, baseEnv, beforeN8n, log = () =
 	});
 	set.process = (name) => set.n8n.find((p) => p.name === name);
 	set.envOf = (name) => queueEnv(plan, secrets, baseEnv, plan.processes.find((p) => p.name === name));
+	// The caller holds the set from here on, so a Ctrl-C in the middle of the start stops what has started.
+	onCreate?.(set);
 	try {
 		await cleanStale(plan, log);
 		set.postgres = await startPostgres(plan, deps, secrets, log);

@@ -68,10 +68,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => v
 
 try {
 	say(`starting in ${plan.dir}`);
-	set = await startQueueSet(plan, {
+	await startQueueSet(plan, {
 		deps,
 		baseEnv,
 		log: say,
+		onCreate: (created) => (set = created),
 		// The ledger of imported templates lives in the cluster's data directory: a cluster made anew (the
 		// folder removed) gets the templates again, as a removed database.sqlite does for `npm start`.
 		beforeN8n: (env) =>
