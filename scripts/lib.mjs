@@ -1,6 +1,6 @@
 // Paths and helpers shared by the project's scripts (start, test, e2e, bench).
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -93,4 +93,16 @@ export function startEnv() {
 		N8N_VERSION_NOTIFICATIONS_ENABLED: process.env.N8N_VERSION_NOTIFICATIONS_ENABLED ?? 'false',
 	});
 	return { env, userFolder, port };
+}
+
+/**
+ * As n8n installs a community package: package.json and dist/ under <user folder>/.n8n/nodes/node_modules,
+ * so node types are n8n-nodes-kefu.* (the templates' names), not CUSTOM.*.
+ */
+export function installPackage(userFolder) {
+	const target = path.join(userFolder, '.n8n', 'nodes', 'node_modules', 'n8n-nodes-kefu');
+	rmSync(target, { recursive: true, force: true });
+	mkdirSync(target, { recursive: true });
+	cpSync(path.join(root, 'package.json'), path.join(target, 'package.json'));
+	cpSync(path.join(root, 'dist'), path.join(target, 'dist'), { recursive: true });
 }

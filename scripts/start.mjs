@@ -3,11 +3,10 @@
 // have yet, and start n8n on http://127.0.0.1:5678 with its default SQLite database (kept in .n8n-local/).
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureN8n } from './ensure-n8n.mjs';
-import { n8nBin, node24Bin, root, startEnv } from './lib.mjs';
-import { importOnce, readTemplates } from './workflows.mjs';
+import { installPackage, n8nBin, node24Bin, root, startEnv } from './lib.mjs';
+import { importTemplates } from './workflows.mjs';
 
 const { env, userFolder, port } = startEnv();
 
@@ -19,27 +18,8 @@ function run(cmd, args, opts = {}) {
 run('npm', ['run', '--silent', 'build']);
 ensureN8n();
 
-// As n8n installs a community package: package.json and dist/ under <user folder>/.n8n/nodes/node_modules,
-// so node types are n8n-nodes-kefu.* (the templates' names), not CUSTOM.*.
-const target = path.join(userFolder, '.n8n', 'nodes', 'node_modules', 'n8n-nodes-kefu');
-rmSync(target, { recursive: true, force: true });
-mkdirSync(target, { recursive: true });
-cpSync(path.join(root, 'package.json'), path.join(target, 'package.json'));
-cpSync(path.join(root, 'dist'), path.join(target, 'dist'), { recursive: true });
-
-// Templates go in only when this n8n has never had them: an operator's copy (rules, FAQ, pinned data, chosen
-// credentials, published state) is never replaced or unpublished (scripts/workflows.mjs).
-const templates = readTemplates();
-if (templates.length > 0) {
-	console.log(`[start] templates from workflows/ (imported only when n8n does not have them yet):`);
-	const lines = importOnce({
-		env,
-		userFolder,
-		workflows: templates.map((t) => ({ json: t.json, source: `workflows/${t.file}`, sha256: t.sha256, publish: false })),
-		freshCopyHint: (w) => `\`npm run template -- ${path.basename(w.source, '.json')}\``,
-	});
-	for (const line of lines) console.log(`[start]   ${line}`);
-}
+installPackage(userFolder);
+importTemplates({ env, userFolder, prefix: '[start]' });
 
 // The sandbox (docs/sandbox.md): fakes, "Sandbox …" credentials, published "[Sandbox] …" copies of the
 // templates and the customer simulator, all on 127.0.0.1. KEFU_SANDBOX=off leaves it out.

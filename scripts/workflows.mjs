@@ -91,15 +91,23 @@ export function copyOfWorkflow(workflow, { id, name, webhookIds = 'random' }) {
 	return copy;
 }
 
-function ledgerFile(userFolder) {
-	return path.join(userFolder, '.n8n', 'kefu-imported.json');
+/**
+ * Where the ledger of imported templates is kept, and the file whose presence says the database it describes is
+ * still there: by default beside n8n's SQLite database. Queue mode keeps it inside its Postgres cluster's data
+ * directory instead (scripts/start-queue.mjs), so a cluster made anew never inherits an old ledger.
+ */
+function ledgerPaths(userFolder, ledger) {
+	return ledger ?? {
+		file: path.join(userFolder, '.n8n', 'kefu-imported.json'),
+		database: path.join(userFolder, '.n8n', 'database.sqlite'),
+	};
 }
 
-function readLedger(userFolder) {
+function readLedger(paths) {
 	// A ledger without the database it describes (the operator removed database.sqlite) means nothing.
-	if (!existsSync(path.join(userFolder, '.n8n', 'database.sqlite'))) return {};
+	if (!existsSync(paths.database)) return {};
 	try {
-		return JSON.parse(readFileSync(ledgerFile(userFolder), 'utf8'));
+		return JSON.parse(readFileSync(paths.file, 'utf8'));
 	} catch {
 		return {};
 	}
@@ -108,10 +116,11 @@ function readLedger(userFolder) {
 /**
  * Imports each of `workflows` ({ json, source, sha256, publish }) that this n8n does not have and never had,
  * publishes the new ones marked `publish`, and leaves every other workflow as it is. Returns one line per
- * workflow saying what happened, for the start output.
+ * workflow saying what happened, for the start output. `ledger` ({ file, database }) moves the ledger.
  */
-export function importOnce({ env, userFolder, workflows, freshCopyHint }) {
-	const ledger = readLedger(userFolder);
+export function importOnce({ env, userFolder, workflows, freshCopyHint, ledger: ledgerAt }) {
+	const paths = ledgerPaths(userFolder, ledgerAt);
+	const ledger = readLedger(paths);
 	const existing = listWorkflows(env);
 	const lines = [];
 	const toImport = [];
@@ -149,7 +158,26 @@ export function importOnce({ env, userFolder, workflows, freshCopyHint }) {
 			if (w.publish) n8nCli(env, ['publish:workflow', `--id=${w.json.id}`]);
 			lines.push(`imported: "${w.json.name}" (${w.json.id}${w.publish ? ', published' : ''}) from ${w.source}`);
 		}
-		writeFileSync(ledgerFile(userFolder), `${JSON.stringify(ledger, null, 2)}\n`);
+		writeFileSync(paths.file, `${JSON.stringify(ledger, null, 2)}\n`);
 	}
 	return lines;
+}
+
+/**
+ * What `npm start` and `npm run start:queue` do with workflows/: templates go in only when this n8n has never
+ * had them, unpublished; an operator's copy (rules, FAQ, pinned data, chosen credentials, published state) is
+ * never replaced or unpublished. Prints one line per template.
+ */
+export function importTemplates({ env, userFolder, prefix, ledger }) {
+	const templates = readTemplates();
+	if (templates.length === 0) return;
+	console.log(`${prefix} templates from workflows/ (imported only when n8n does not have them yet):`);
+	const lines = importOnce({
+		env,
+		userFolder,
+		ledger,
+		workflows: templates.map((t) => ({ json: t.json, source: `workflows/${t.file}`, sha256: t.sha256, publish: false })),
+		freshCopyHint: (w) => `\`npm run template -- ${path.basename(w.source, '.json')}\``,
+	});
+	for (const line of lines) console.log(`${prefix}   ${line}`);
 }
