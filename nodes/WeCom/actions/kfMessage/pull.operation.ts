@@ -4,6 +4,7 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError, updateDisplayOpt
 import { runExclusive } from '../../../common/keyedQueue';
 import { openWorkflowState, type WorkflowState } from '../../../common/workflowState';
 import { getWeComCredentials, weComApiRequest } from '../../transport';
+import { claimOf, flightPrefix, messageIdOf, readInFlight } from './claims';
 import {
 	emptySyncState,
 	forgetExecution,
@@ -118,6 +119,46 @@ const properties: INodeProperties[] = [
 		],
 		default: ['customer', 'event'],
 		description: 'Which messages become items. The others are skipped but still counted as read.',
+	},
+	{
+		displayName: 'Shared State',
+		name: 'sharedState',
+		type: 'options',
+		options: [
+			{
+				name: 'This N8n Process',
+				value: 'process',
+				description: 'One n8n process (regular mode): the node itself remembers what it handed out',
+			},
+			{
+				name: 'Claimed in the Workflow (Queue Mode)',
+				value: 'workflow',
+				description:
+					'Several n8n workers (EXECUTIONS_MODE=queue): every message comes out with its claim keys, and Redis nodes after this one claim it, as in the template "WeChat Customer Service bot (queue mode)"',
+			},
+		],
+		default: 'process',
+		description:
+			'Who makes sure each message is answered once. Change it only when n8n runs in queue mode: there each worker has its own memory, and only a claim in Redis (the queue\'s) stops two workers from answering the same message.',
+	},
+	{
+		displayName: 'In-Flight Messages',
+		name: 'inFlightMessages',
+		type: 'json',
+		default: '={{ $json }}',
+		displayOptions: { show: { sharedState: ['workflow'] } },
+		description:
+			'The messages still being answered, as listed by a Redis node (Keys, with values) on the in-flight keys of this account just before this node. One whose lease is over (its execution died) is handed out again, marked redelivered.',
+	},
+	{
+		displayName: 'Claim Lease (Seconds)',
+		name: 'claimLeaseSeconds',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 600,
+		displayOptions: { show: { sharedState: ['workflow'] } },
+		description:
+			'How long a claimed message belongs to the execution that claimed it. After that it is handed out again, so it must be longer than any execution of this workflow: set the workflow\'s timeout (Settings) below it.',
 	},
 	{
 		displayName: 'Options',
@@ -327,6 +368,18 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const { corpId } = await getWeComCredentials.call(this);
 	const accountKey = `${corpId}:${openKfId}`;
 	const workflowId = this.getWorkflow().id ?? '';
+	if (this.getNodeParameter('sharedState', itemIndex, 'process') === 'workflow') {
+		return await pullClaimed.call(this, itemIndex, {
+			corpId,
+			openKfId,
+			token,
+			origins,
+			maxAgeMinutes,
+			voiceFormat,
+			peekOnly,
+			lockKey: `${workflowId}\u0000${accountKey}`,
+		});
+	}
 	const executionId = String(this.getExecutionId() ?? '');
 	let ending = endingByWorkflow.get(workflowId);
 	if (!ending) endingByWorkflow.set(workflowId, (ending = new Set()));
@@ -408,6 +461,106 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 				dropped: tracked ? dropped : [...dropped, ...orphans],
 			}),
 		);
+		return items;
+	});
+}
+
+/** The process's cursor per account in claimed mode: a hint only, so no in-flight or msgid memory. */
+const CLAIMED_NAMESPACE = 'kefuKfCursor';
+interface CursorState {
+	cursors: Record<string, string>;
+}
+function reviveCursorState(stored: unknown): CursorState | undefined {
+	const cursors = (stored as Partial<CursorState> | undefined)?.cursors;
+	if (!cursors || typeof cursors !== 'object') return undefined;
+	const kept: Record<string, string> = {};
+	for (const [key, value] of Object.entries(cursors)) if (typeof value === 'string') kept[key] = value;
+	return { cursors: kept };
+}
+
+/**
+ * Pull Messages in "Claimed in the Workflow" mode (claims.ts says why). Exactly once rests on the claims
+ * the workflow makes in Redis, not on this process: every message read is handed out with its claim,
+ * already-seen ones included (their claim answers more than 1), and so are messages whose lease in
+ * flight is over. The cursor is kept as before but only saves re-reading: a cursor another worker moved
+ * further, or one that went back when two workers saved theirs, costs a longer pull, never a message.
+ */
+async function pullClaimed(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	pull: {
+		corpId: string;
+		openKfId: string;
+		token: string;
+		origins: Set<string>;
+		maxAgeMinutes: number;
+		voiceFormat: number;
+		peekOnly: boolean;
+		lockKey: string;
+	},
+): Promise<IDataObject[]> {
+	const leaseMs = Math.max(1, Number(this.getNodeParameter('claimLeaseSeconds', itemIndex, 600))) * 1000;
+	const inFlightInput = this.getNodeParameter('inFlightMessages', itemIndex, {}) as unknown;
+	const accountKey = `${pull.corpId}:${pull.openKfId}`;
+	return await runExclusive(pull.lockKey, async () => {
+		const state = openWorkflowState<CursorState>(this, CLAIMED_NAMESPACE, () => ({ cursors: {} }), reviveCursorState);
+		const cursor = state.read().cursors[accountKey];
+		const now = Date.now();
+		const inFlight = readInFlight(inFlightInput, flightPrefix(pull.corpId, pull.openKfId), now, leaseMs);
+		const pulled = await pullPages.call(this, itemIndex, {
+			openKfId: pull.openKfId,
+			token: pull.token,
+			voiceFormat: pull.voiceFormat,
+			cursor,
+			inFlight: inFlight.active.size,
+		});
+
+		const items: IDataObject[] = [];
+		const out = new Set<string>();
+		const redelivered: HandOut['handedOut'] = [];
+		for (const message of inFlight.expired) {
+			const item = kfMessageItem(message);
+			if (!pull.origins.has(String(item.origin))) continue;
+			out.add(messageIdOf(message));
+			items.push({ ...item, redelivered: true, claim: claimOf(pull.corpId, pull.openKfId, message, now, { leaseMs }) });
+			redelivered.push({ message, orphan: { message, executionId: '', handedOutAt: now } });
+		}
+		const firstPull = cursor === undefined || pulled.restarted;
+		const oldest = firstPull && pull.maxAgeMinutes > 0 ? now / 1000 - pull.maxAgeMinutes * 60 : undefined;
+		let skippedOld = 0;
+		for (const message of pulled.received) {
+			const id = messageIdOf(message);
+			// Being answered, or taken back above: its claim is made.
+			if (out.has(id) || inFlight.active.has(id)) continue;
+			if (oldest !== undefined && Number(message.send_time) < oldest) {
+				skippedOld++;
+				continue;
+			}
+			const item = kfMessageItem(message);
+			if (!pull.origins.has(String(item.origin))) continue;
+			out.add(id);
+			items.push({ ...item, claim: claimOf(pull.corpId, pull.openKfId, message, now) });
+		}
+		hintPull.call(this, {
+			openKfId: pull.openKfId,
+			maxAgeMinutes: pull.maxAgeMinutes,
+			skippedOld,
+			restarted: pulled.restarted,
+			orphans: redelivered,
+		});
+		if (pull.peekOnly) {
+			this.addExecutionHints({
+				message: `Test run: ${items.length} message(s) shown, not marked as read. The published workflow still receives and answers them; sends you run from here reach real customers.`,
+				type: 'info',
+				location: 'outputPane',
+			});
+			return items;
+		}
+		if (pulled.cursor !== undefined && pulled.cursor !== cursor) {
+			state.update((draft) => {
+				draft.cursors[accountKey] = pulled.cursor as string;
+			});
+		}
 		return items;
 	});
 }
