@@ -137,9 +137,9 @@ export const properties: INodeProperties[] = [
 		default: 'process',
 		options: [
 			{
-				name: 'This n8n Process',
+				name: 'This Process',
 				value: 'process',
-				description: 'Kept by this node in the workflow\'s data. Right for n8n as one process (the usual setup).',
+				description: 'Kept by this node in this n8n process and the workflow\'s data. Right for n8n as one process (the usual setup).',
 			},
 			{
 				name: 'From the Item (Queue Mode)',
