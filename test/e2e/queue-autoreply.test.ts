@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { startFakeOpenAi } from '../fakes/openai';
 import { startFakeWeComApi } from '../fakes/wecom';
 import { encryptedCallback, newSecrets, textMessageXml, urlVerification, withQuery } from '../fakes/wecom/callback';
-import { AUTO_REPLY_OUTPUT, createTemplateCredentials, readTemplate, waitForWebhook, type ExecutionSummary } from './harness';
+import { AUTO_REPLY_OUTPUT, createTemplateCredentials, importTemplate, readTemplate, waitForWebhook, type ExecutionSummary } from './harness';
 import { type QueueN8nInstance, startN8nQueue } from './harness-queue';
 
 const { template, webhookId } = readTemplate('wecom-app-ai-assistant-queue.json');
@@ -33,22 +33,14 @@ describe('queue mode: a hand-off made on one worker holds on the other', () => {
 		openai = await startFakeOpenAi();
 		// One job at a time per worker: a second execution while the first runs must go to the other worker.
 		n8n = await startN8nQueue({ workers: 2, webhooks: 1, env: { N8N_CONCURRENCY_PRODUCTION_LIMIT: '1' } });
-		const credentials = await createTemplateCredentials(n8n, { secrets, weComUrl: wecom.url, openAiUrl: openai.url });
 		// The one credential the queue-mode template adds: the queue's own Redis.
-		const redis = await n8n.createCredential('redis', 'Queue Redis', {
+		const redis = {
 			host: '127.0.0.1',
 			port: n8n.set.plan.ports.redis,
 			password: readFileSync(path.join(n8n.folder, 'redis-password'), 'utf8').trim(),
-			database: 0,
-		});
-		const byType: Record<string, Record<string, { id: string; name: string }>> = {
-			'n8n-nodes-kefu.weComTrigger': { weComCallbackApi: credentials.callback },
-			'n8n-nodes-kefu.weCom': { weComApi: credentials.api },
-			'@n8n/n8n-nodes-langchain.lmChatOpenAi': { openAiApi: credentials.model },
-			'n8n-nodes-base.redis': { redis },
 		};
-		const byNode = Object.fromEntries(template.nodes.filter((node) => byType[node.type]).map((node) => [node.name, byType[node.type]]));
-		({ id: workflowId } = await n8n.importWorkflow(template, byNode));
+		const credentials = await createTemplateCredentials(n8n, { secrets, weComUrl: wecom.url, openAiUrl: openai.url, redis });
+		({ id: workflowId } = await importTemplate(n8n, template, credentials));
 		await n8n.publish(workflowId);
 		await waitForWebhook(withQuery(n8n.webhookUrl(webhookId), urlVerification(secrets, 'ready')));
 	});
