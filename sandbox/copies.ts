@@ -41,6 +41,8 @@ export const NODES_THE_SANDBOX_CANNOT_SERVE: Record<string, string> = {
 	'n8n-nodes-base.googleSheets': 'a Google account',
 	'n8n-nodes-base.dataTable': 'a Data Table made in n8n',
 	'n8n-nodes-base.emailSend': 'an SMTP server',
+	// The queue-mode templates keep their state in the Redis of n8n's queue; the sandbox runs n8n as one process.
+	'n8n-nodes-base.redis': 'the Redis of n8n in queue mode',
 };
 
 export const SANDBOX_NAME_PREFIX = '[Sandbox] ';

@@ -4,6 +4,7 @@ import { description as checkFaqFields } from './checkFaq.operation';
 import { REGEX_TIME_LIMIT_MS } from './engine/keywordRules';
 import { MATCH_TEXT_LIMIT } from './engine/normalize';
 import { FAQ_THRESHOLD_V1 } from './engine/faqIndexV1';
+import { ITEM_STATE_FIELD, ITEM_STATE_PREFIX } from './engine/itemState';
 import { DEFAULT_FAQ_THRESHOLD, ROUTES } from './engine/route';
 import { OUTPUTS_BY_OPERATION } from './outputs';
 import { semanticMatchingProperty } from './semanticRoute';
@@ -127,6 +128,34 @@ export const properties: INodeProperties[] = [
 		description:
 			'What identifies one customer\'s conversation: hand-off pauses and the out-of-hours reply are kept per conversation. The default takes the item\'s conversationId when it has one (the WhatsApp Web Trigger gives the chat, so a reply typed on the phone pauses the same conversation), else fits WeChat Customer Service (open_kfid:external_userid) and WeCom app callbacks (AgentID:FromUserName).',
 		displayOptions: { hide: { operation: ['checkFaq'] } },
+	},
+	{
+		displayName: 'Conversation State',
+		name: 'conversationState',
+		type: 'options',
+		noDataExpression: true,
+		default: 'process',
+		options: [
+			{
+				name: 'This Process',
+				value: 'process',
+				description: 'Kept by this node in this n8n process and the workflow\'s data. Right for n8n as one process (the usual setup).',
+			},
+			{
+				name: 'From the Item (Queue Mode)',
+				value: 'item',
+				description: `For n8n with several workers: Redis Get steps before this node put the state in the item's ${ITEM_STATE_FIELD}, and Redis steps after it write autoReply.stateWrites`,
+			},
+		],
+		description: 'Where hand-off pauses, unanswered counts and out-of-hours marks are kept',
+		displayOptions: { hide: { operation: ['checkFaq'] } },
+	},
+	{
+		displayName: `Route Message reads ${ITEM_STATE_FIELD}.pause (and ${ITEM_STATE_FIELD}.unanswered with Hand Off After Unanswered Messages, ${ITEM_STATE_FIELD}.outOfHoursDay with Use Business Hours) from Redis keys ${ITEM_STATE_PREFIX}pause:, ${ITEM_STATE_PREFIX}unanswered:, ${ITEM_STATE_PREFIX}ooh: followed by the Conversation ID. Each output item carries autoReply.stateWrites (Set, Delete, Increment, with key and TTL) for the Redis steps after this node. The queue-mode templates have these steps.`,
+		name: 'itemStateNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { conversationState: ['item'] }, hide: { operation: ['checkFaq'] } },
 	},
 	...checkFaqFields,
 	{

@@ -37,6 +37,16 @@ import {
 	type ConversationState,
 	type Evicted,
 } from './engine/state';
+import {
+	handOffWrites,
+	ITEM_STATE_FIELD,
+	ITEM_STATE_PREFIX,
+	readItemState,
+	releaseWrites,
+	stateWrites,
+	type StatePart,
+	type StateWrite,
+} from './engine/itemState';
 
 /** By the value of Reply Length Limit. */
 const LIMITS: Record<string, TextLimit | undefined> = { none: undefined, ...TEXT_LIMITS };
@@ -287,30 +297,74 @@ function candidateJson(candidate: FaqCandidate): IDataObject {
 	return { question: candidate.question, answer: candidate.answer, score: Math.round(candidate.score * 1000) / 1000 };
 }
 
-/** The conversation state and what this execution's writes evicted that still mattered. */
-interface Conversations {
-	state: WorkflowState<AutoReplyState>;
-	evicted: Evicted;
+/**
+ * Where the conversations are (Conversation State): this process's copy of the workflow's static data,
+ * with what this execution's writes evicted that still mattered; or nothing kept at all, the state
+ * coming with each item and the writes going out with it (engine/itemState.ts).
+ */
+type Conversations = { fromItem: false; state: WorkflowState<AutoReplyState>; evicted: Evicted } | { fromItem: true };
+
+function openConversations(context: IExecuteFunctions): Conversations {
+	if (context.getNodeParameter('conversationState', 0, 'process') === 'item') return { fromItem: true };
+	return {
+		fromItem: false,
+		state: openWorkflowState<AutoReplyState>(context, STATE_NAMESPACE, emptyState, reviveState, snapshotState),
+		evicted: { outOfHours: 0, misses: 0, paused: 0 },
+	};
 }
 
-function conversationOf({ state }: Conversations, conversationId: string, now: number): ConversationState | undefined {
-	return state.read().get(conversationId, now);
+/**
+ * The conversation as it stands. From the item, `needed` are the parts this routing reads: a part the
+ * item lacks means a Redis Get step is missing, and the item fails rather than being taken as "not paused".
+ */
+function conversationOf(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	conversations: Conversations,
+	conversationId: string,
+	now: number,
+	needed: readonly StatePart[] = [],
+): ConversationState | undefined {
+	if (!conversations.fromItem) return conversations.state.read().get(conversationId, now);
+	const read = readItemState(context.getInputData()[itemIndex].json[ITEM_STATE_FIELD], now, needed);
+	if (!read.ok) {
+		throw fail(
+			context,
+			itemIndex,
+			`Conversation State is From the Item, but ${read.problem}`,
+			`Put a Redis Get step before this node for each part, with Property Name ${ITEM_STATE_FIELD}.pause (key ${ITEM_STATE_PREFIX}pause:<Conversation ID>), ${ITEM_STATE_FIELD}.unanswered (${ITEM_STATE_PREFIX}unanswered:…, with Hand Off After Unanswered Messages) or ${ITEM_STATE_FIELD}.outOfHoursDay (${ITEM_STATE_PREFIX}ooh:…, with Use Business Hours), or set Conversation State to This n8n Process.`,
+		);
+	}
+	return read.conversation;
 }
 
-/** Saves the conversation's new state when there is one. */
-function save(conversations: Conversations, conversationId: string, next: ConversationState | undefined, now: number) {
-	if (!next) return;
+/**
+ * Saves the conversation's new state when there is one; from the item, returns the writes that do it
+ * for the steps after the node (an empty list when nothing changed, so they always find the field).
+ */
+function save(
+	conversations: Conversations,
+	conversationId: string,
+	before: ConversationState | undefined,
+	next: ConversationState | undefined,
+	now: number,
+): StateWrite[] | undefined {
+	if (conversations.fromItem) return stateWrites(conversationId, before, next, now);
+	if (!next) return undefined;
 	conversations.state.update((draft) => {
 		const evicted = draft.set(conversationId, next, now);
 		for (const kind of KINDS) conversations.evicted[kind] += evicted[kind];
 	});
+	return undefined;
 }
 
 /**
  * Says (warning on the output, n8n's log) when the caps made the node forget something that still
  * mattered: operators must know when a customer may be answered while with a human.
  */
-function reportEvicted(context: IExecuteFunctions, { evicted }: Conversations): void {
+function reportEvicted(context: IExecuteFunctions, conversations: Conversations): void {
+	if (conversations.fromItem) return;
+	const { evicted } = conversations;
 	if (evicted.paused > 0) {
 		const message = `AutoReply forgot the hand-off pause of ${evicted.paused} conversation(s): more than ${MAX_PAUSED_CONVERSATIONS} conversations are with a human at once, and the bot may answer them again. Release conversations when agents close them, or shorten Pause Minutes.`;
 		context.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
@@ -345,20 +399,26 @@ async function routeItem(
 	const keywordRules = keywordRulesOf(context, itemIndex, memo);
 	const { rules, params } = keywordRules;
 	const now = Date.now();
+	const businessHours = businessHoursOf(context, itemIndex);
+	const handOffAfterMisses = Number(context.getNodeParameter('handOffAfterMisses', itemIndex, 0));
+	const needed: StatePart[] = ['pause'];
+	if (handOffAfterMisses > 0) needed.push('unanswered');
+	if (businessHours) needed.push('outOfHoursDay');
+	const conversation = conversationOf(context, itemIndex, state, conversationId, now, needed);
 	const routed = await routeWithEmbeddings(context, itemIndex, memo, {
 		text,
 		now,
-		conversation: conversationOf(state, conversationId, now),
+		conversation,
 		handOffWords: handOffWordsOf(context, itemIndex),
 		pauseMinutes: Number(context.getNodeParameter('pauseMinutes', itemIndex, 240)),
-		businessHours: businessHoursOf(context, itemIndex),
+		businessHours,
 		keywordRules: rules && reportingSkips(rules, params, skippedRulesOf(memo)),
 		faq: faqOf(context, itemIndex, memo),
 		faqThreshold: faqThresholdOf(context, itemIndex),
-		handOffAfterMisses: Number(context.getNodeParameter('handOffAfterMisses', itemIndex, 0)),
+		handOffAfterMisses,
 	});
 	const { decision } = routed;
-	save(state, conversationId, decision.conversation, now);
+	const writes = save(state, conversationId, conversation, decision.conversation, now);
 
 	const autoReply: IDataObject = { route: decision.route };
 	switch (decision.route) {
@@ -399,14 +459,17 @@ async function routeItem(
 	}
 	addSemanticFields(autoReply, routed);
 	autoReply.conversationId = conversationId;
+	if (writes) autoReply.stateWrites = writes;
 	return { output: OUTPUT[decision.route], autoReply };
 }
 
 function handOffItem(context: IExecuteFunctions, itemIndex: number, state: Conversations): Routed {
 	const conversationId = conversationIdOf(context, itemIndex);
 	const now = Date.now();
-	const next = handOff(conversationOf(state, conversationId, now), now, Number(context.getNodeParameter('pauseMinutes', itemIndex, 240)));
-	save(state, conversationId, next, now);
+	const pauseMinutes = Number(context.getNodeParameter('pauseMinutes', itemIndex, 240));
+	const next = handOff(conversationOf(context, itemIndex, state, conversationId, now), now, pauseMinutes);
+	// From the item the pause is written whatever the item says: an agent's flow need not read it first.
+	const writes = state.fromItem ? handOffWrites(conversationId, next.pausedUntil!, now) : save(state, conversationId, undefined, next, now);
 	return {
 		output: 0,
 		autoReply: {
@@ -415,6 +478,7 @@ function handOffItem(context: IExecuteFunctions, itemIndex: number, state: Conve
 			reason: 'operation',
 			pausedUntil: new Date(next.pausedUntil!).toISOString(),
 			conversationId,
+			...(writes ? { stateWrites: writes } : {}),
 		},
 	};
 }
@@ -422,9 +486,17 @@ function handOffItem(context: IExecuteFunctions, itemIndex: number, state: Conve
 function releaseItem(context: IExecuteFunctions, itemIndex: number, state: Conversations): Routed {
 	const conversationId = conversationIdOf(context, itemIndex);
 	const now = Date.now();
-	const conversation = conversationOf(state, conversationId, now);
+	const conversation = conversationOf(context, itemIndex, state, conversationId, now);
 	const wasPaused = pausedUntil(conversation, now) !== undefined;
-	if (conversation) save(state, conversationId, release(conversation, now), now);
+	if (state.fromItem) {
+		// Known only when a Get step read the pause; the Delete is written either way.
+		const known = Object.hasOwn((context.getInputData()[itemIndex].json[ITEM_STATE_FIELD] as IDataObject | undefined) ?? {}, 'pause');
+		return {
+			output: 0,
+			autoReply: { route: 'released', ...(known ? { wasPaused } : {}), conversationId, stateWrites: releaseWrites(conversationId) },
+		};
+	}
+	if (conversation) save(state, conversationId, conversation, release(conversation, now), now);
 	return { output: 0, autoReply: { route: 'released', wasPaused, conversationId } };
 }
 
@@ -445,10 +517,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	}
 	const run = operations[operation as keyof typeof operations];
 	const outputs: INodeExecutionData[][] = OUTPUTS_BY_OPERATION[operation as keyof typeof operations].map(() => []);
-	const state: Conversations = {
-		state: openWorkflowState<AutoReplyState>(this, STATE_NAMESPACE, emptyState, reviveState, snapshotState),
-		evicted: { outOfHours: 0, misses: 0, paused: 0 },
-	};
+	const state = openConversations(this);
 	const memo: ExecutionMemo = new Map();
 	const failed: INodeExecutionData[] = [];
 

@@ -516,6 +516,8 @@ export async function createTemplateCredentials(
 		miniProgram?: { baseUrl: string; appId: string; appSecret: string };
 		miniProgramPush?: { appId: string; token: string; encodingAesKey: string };
 		jwtSecret?: string;
+		/** The queue's Redis, for the queue-mode templates' Redis steps (default: a port where nothing listens). */
+		redis?: { host: string; port: number; password: string };
 	},
 ) {
 	const callback = await n8n.createCredential('weComCallbackApi', 'WeCom Callback', { ...fakes.secrets });
@@ -554,7 +556,8 @@ export async function createTemplateCredentials(
 		secret: fakes.jwtSecret ?? 'fake-session-secret-0123456789abcdef',
 		algorithm: 'HS256',
 	});
-	return { callback, api, model, whatsApp, smtp, googleSheets, miniProgram, miniProgramPush, jwt };
+	const redis = await n8n.createCredential('redis', 'Queue Redis', { ...(fakes.redis ?? { host: '127.0.0.1', port: 9, password: 'fake-password' }), database: 0 });
+	return { callback, api, model, whatsApp, smtp, googleSheets, miniProgram, miniProgramPush, jwt, redis };
 }
 
 type TemplateCredentials = Awaited<ReturnType<typeof createTemplateCredentials>>;
@@ -571,6 +574,7 @@ const CREDENTIAL_OF_NODE_TYPE: Record<string, [string, keyof TemplateCredentials
 	'n8n-nodes-kefu.weChatMiniProgram': ['weChatMiniProgramApi', 'miniProgram'],
 	'n8n-nodes-kefu.weChatMiniProgramTrigger': ['weChatMiniProgramPushApi', 'miniProgramPush'],
 	'n8n-nodes-base.jwt': ['jwtAuth', 'jwt'],
+	'n8n-nodes-base.redis': ['redis', 'redis'],
 };
 
 /** Imports a template with each node given the credential its type needs (as an admin would fill them in). */
