@@ -169,6 +169,45 @@ export function alive(pid) {
 	}
 }
 
+/** The state letter and process group of a pid from /proc (undefined when it is gone). */
+function procStat(pid) {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		// "pid (comm) S ppid pgrp …": comm may hold spaces and parentheses, so read after the last ")".
+		const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		return { state, pgrp: Number(pgrp) };
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * Pids of the process group `pgid` that still run. A zombie (state Z) has ended and only waits to be reaped,
+ * which an orphan's new parent may do late: it does not count.
+ */
+export function liveGroupMembers(pgid) {
+	const live = [];
+	for (const name of readdirSync('/proc')) {
+		if (!/^\d+$/.test(name)) continue;
+		const stat = procStat(Number(name));
+		if (stat && stat.pgrp === pgid && stat.state !== 'Z') live.push(Number(name));
+	}
+	return live;
+}
+
+/** Whether `pid` runs and has not ended (a zombie has). */
+export function runs(pid) {
+	const stat = procStat(pid);
+	return stat !== undefined && stat.state !== 'Z';
+}
+
+/** Waits until nothing of the group `pgid` runs (SIGKILL is delivered asynchronously); false past `ms`. */
+export async function waitGroupGone(pgid, ms) {
+	const deadline = Date.now() + ms;
+	while (liveGroupMembers(pgid).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+	return liveGroupMembers(pgid).length === 0;
+}
+
 function writePidFile(plan, name, pid) {
 	mkdirSync(plan.runDir, { recursive: true });
 	writeFileSync(pidFile(plan, name), JSON.stringify({ pid, startTime: startTimeOf(pid) ?? '' }));
@@ -407,6 +446,7 @@ async function stopChild(plan, proc, timeoutMs = 30_000) {
 	}
 	// n8n's task runners are children in the same group: none may outlive the set.
 	killGroup(child.pid, 'SIGKILL');
+	await waitGroupGone(child.pid, 10_000);
 	rmSync(pidFile(plan, proc.name), { force: true });
 }
 

@@ -39,6 +39,8 @@ interface QueueModule {
 	}): { processes: Array<{ name: string; userFolder: string }> };
 	startQueueSet(plan: unknown, options: { deps: unknown; baseEnv: Record<string, string | undefined> }): Promise<QueueSet>;
 	alive(pid: number): boolean;
+	runs(pid: number): boolean;
+	liveGroupMembers(pgid: number): number[];
 }
 
 function scriptModule<T>(file: string): T {
@@ -130,7 +132,12 @@ export async function startN8nQueue(options: QueueStartOptions = {}): Promise<Qu
 	return new QueueN8nInstance(set, folder, set.n8n[0]);
 }
 
-/** Whether a pid still runs (for "no process left behind"). */
+/** Whether a pid still runs (for "no process left behind"); a zombie waiting to be reaped has ended. */
 export function stillRunning(pid: number): boolean {
-	return scriptModule<QueueModule>('queue.mjs').alive(pid);
+	return scriptModule<QueueModule>('queue.mjs').runs(pid);
+}
+
+/** Pids of the process group `pgid` that still run (zombies excluded). */
+export function liveGroupMembers(pgid: number): number[] {
+	return scriptModule<QueueModule>('queue.mjs').liveGroupMembers(pgid);
 }
