@@ -26,7 +26,7 @@ const CUSTOMERS = 24;
 /** Short, so that the killed worker's message comes back within the test. */
 const LEASE_SECONDS = 15;
 /** How long the fake WeCom takes to answer the hand-off's session move (well inside the lease). */
-const SLOW_TRANSFER_MS = 8_000;
+const SLOW_TRANSFER_MS = 12_000;
 
 describe('queue mode: kf messages answered exactly once across workers', { timeout: 8 * 60_000 }, () => {
 	const secrets = newSecrets('ww_queue_kf_corp');
