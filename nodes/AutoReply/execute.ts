@@ -302,10 +302,24 @@ function candidateJson(candidate: FaqCandidate): IDataObject {
  * with what this execution's writes evicted that still mattered; or nothing kept at all, the state
  * coming with each item and the writes going out with it (engine/itemState.ts).
  */
-type Conversations = { fromItem: false; state: WorkflowState<AutoReplyState>; evicted: Evicted } | { fromItem: true };
+type Conversations =
+	| { fromItem: false; state: WorkflowState<AutoReplyState>; evicted: Evicted }
+	| { fromItem: true; earlier: Map<string, EarlierInRun> };
+
+/**
+ * From the item: what an earlier item of this run decided for the same conversation, and the state that
+ * item carried. Items of one conversation in one run (a kf pull brings a customer's messages together)
+ * were read from Redis at the same moment, before any of their writes ran: a later one that carries the
+ * same state as an earlier one must see what that one decided ("人工" then a question: the question stays
+ * with the human). An item that carries other state was read at another time and is taken as it says.
+ */
+interface EarlierInRun {
+	carried: string;
+	after: ConversationState | undefined;
+}
 
 function openConversations(context: IExecuteFunctions): Conversations {
-	if (context.getNodeParameter('conversationState', 0, 'process') === 'item') return { fromItem: true };
+	if (context.getNodeParameter('conversationState', 0, 'process') === 'item') return { fromItem: true, earlier: new Map() };
 	return {
 		fromItem: false,
 		state: openWorkflowState<AutoReplyState>(context, STATE_NAMESPACE, emptyState, reviveState, snapshotState),
@@ -326,7 +340,8 @@ function conversationOf(
 	needed: readonly StatePart[] = [],
 ): ConversationState | undefined {
 	if (!conversations.fromItem) return conversations.state.read().get(conversationId, now);
-	const read = readItemState(context.getInputData()[itemIndex].json[ITEM_STATE_FIELD], now, needed);
+	const carried = context.getInputData()[itemIndex].json[ITEM_STATE_FIELD];
+	const read = readItemState(carried, now, needed);
 	if (!read.ok) {
 		throw fail(
 			context,
@@ -335,7 +350,23 @@ function conversationOf(
 			`Put a Redis Get step before this node for each part, with Property Name ${ITEM_STATE_FIELD}.pause (key ${ITEM_STATE_PREFIX}pause:<Conversation ID>), ${ITEM_STATE_FIELD}.unanswered (${ITEM_STATE_PREFIX}unanswered:…, with Hand Off After Unanswered Messages) or ${ITEM_STATE_FIELD}.outOfHoursDay (${ITEM_STATE_PREFIX}ooh:…, with Use Business Hours), or set Conversation State to This n8n Process.`,
 		);
 	}
-	return read.conversation;
+	const earlier = conversations.earlier.get(conversationId);
+	return earlier !== undefined && earlier.carried === carriedKey(carried) ? earlier.after : read.conversation;
+}
+
+const carriedKey = (carried: unknown) => JSON.stringify(carried ?? null);
+
+/** From the item: keeps what this item decided for later items of the run that carry the same state. */
+function remember(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	conversations: Conversations,
+	conversationId: string,
+	after: ConversationState | undefined,
+): void {
+	if (!conversations.fromItem) return;
+	const carried = carriedKey(context.getInputData()[itemIndex].json[ITEM_STATE_FIELD]);
+	conversations.earlier.set(conversationId, { carried, after });
 }
 
 /**
@@ -418,7 +449,10 @@ async function routeItem(
 		handOffAfterMisses,
 	});
 	const { decision } = routed;
+	// The writes are what changed from `conversation`, which for a later item of the run is what the
+	// earlier one decided: the store gets each change once.
 	const writes = save(state, conversationId, conversation, decision.conversation, now);
+	remember(context, itemIndex, state, conversationId, decision.conversation ?? conversation);
 
 	const autoReply: IDataObject = { route: decision.route };
 	switch (decision.route) {

@@ -15,8 +15,8 @@ after(() => cleanupHarness());
 const OUT = { keyword: 0, faq: 1, handoff: 2, noMatch: 3, outOfHours: 4, silent: 5 } as const;
 const RULES = { rule: [{ name: 'price', keywords: '价格', matchType: 'contains', reply: '请看商品页', priority: 0 }] };
 
-function message(text: string, kefuState?: IDataObject): IDataObject {
-	return { AgentID: 1000002, FromUserName: 'zhangsan', Content: text, ...(kefuState ? { kefuState } : {}) };
+function message(text: string, kefuState?: IDataObject, user = 'zhangsan'): IDataObject {
+	return { AgentID: 1000002, FromUserName: user, Content: text, ...(kefuState ? { kefuState } : {}) };
 }
 
 async function runFromItem(parameters: INodeParameters, items: IDataObject[], typeVersion: number, staticData: IDataObject = {}) {
@@ -47,8 +47,10 @@ for (const typeVersion of [1, 2]) {
 					message('转人工', { pause: null, unanswered: null }),
 					message('价格', { pause: '2099-01-01T00:00:00.000Z', unanswered: null }),
 					message('价格', { pause: null, unanswered: '1' }),
-					message('嗯？', { pause: null, unanswered: null }),
-					message('嗯？', { pause: null, unanswered: '1' }),
+					// Other customers: an item of zhangsan's carrying the same state as an earlier one sees what
+					// that one decided (the next test).
+					message('嗯？', { pause: null, unanswered: null }, 'lisi'),
+					message('嗯？', { pause: null, unanswered: '1' }, 'wangwu'),
 				],
 				typeVersion,
 				staticData,
@@ -70,10 +72,47 @@ for (const typeVersion of [1, 2]) {
 			assert.deepEqual(silent, []);
 			assert.equal(got[1][1].pausedUntil, '2099-01-01T00:00:00.000Z');
 			assert.deepEqual(answered, [{ operation: 'delete', key: countKey }]);
-			assert.deepEqual(unanswered, [{ operation: 'increment', key: countKey, ttl: 86_400 }]);
+			assert.deepEqual(unanswered, [{ operation: 'increment', key: 'kefu:ar:unanswered:1000002:lisi', ttl: 86_400 }]);
 			assert.equal(got[4][1].reason, 'unanswered');
-			assert.deepEqual(handedAfterTwo.map(({ operation, key }) => [operation, key]), [['set', pauseKey], ['delete', countKey]]);
+			assert.deepEqual(handedAfterTwo.map(({ operation, key }) => [operation, key]), [
+				['set', 'kefu:ar:pause:1000002:wangwu'],
+				['delete', 'kefu:ar:unanswered:1000002:wangwu'],
+			]);
 			assert.deepEqual(staticData, {}, 'nothing kept in static data');
+		});
+
+		it('a later item of the same customer that carries the same state sees what an earlier one decided', async () => {
+			// One kf pull brings a customer's messages together, read from Redis at the same moment.
+			const same = { pause: null, unanswered: null };
+			const { outputs, error } = await runFromItem(
+				{ keywordRules: RULES, handOffAfterMisses: 2 },
+				[
+					message('转人工', same),
+					message('价格', same),
+					message('嗯？', same, 'lisi'),
+					message('嗯？', same, 'lisi'),
+					message('价格', same, 'lisi'),
+				],
+				typeVersion,
+			);
+			assert.equal(error, undefined, error?.message);
+			const got = routed(outputs);
+			assert.deepEqual(
+				got.map(([output, autoReply]) => [output, autoReply.reason ?? null]),
+				[[OUT.handoff, 'keyword'], [OUT.silent, 'withHuman'], [OUT.noMatch, null], [OUT.handoff, 'unanswered'], [OUT.silent, 'withHuman']],
+			);
+			// Each change is written once: the pause by the first, nothing by the silent one; lisi's count
+			// once, then its hand-off.
+			assert.deepEqual(
+				got.map(([, autoReply]) => (autoReply.stateWrites as IDataObject[]).map(({ operation, key }) => `${operation} ${key}`)),
+				[
+					['set kefu:ar:pause:1000002:zhangsan'],
+					[],
+					['increment kefu:ar:unanswered:1000002:lisi'],
+					['set kefu:ar:pause:1000002:lisi', 'delete kefu:ar:unanswered:1000002:lisi'],
+					[],
+				],
+			);
 		});
 
 		it('fails an item without the state it needs, saying which Redis Get is missing', async () => {
