@@ -805,6 +805,8 @@ interface RunResult {
 		idleMsOfSet: number;
 		msPerMsgIdWithoutIdle: number;
 		lastStopAfterSnapshotMs: number;
+		/** CPU ms of each root with its children (n8n, or main, webhook-N, worker-N, postgres, redis). */
+		perRootMs: Record<string, number>;
 	};
 	/** Peak RSS: `main` = n8n, or the set's main, alone, `tree` = every root with its children, summed. */
 	peakRssMb: { main: number; tree: number; perRoot: Record<string, number> };
@@ -962,6 +964,12 @@ async function runOne(
 			idleMsOfSet: Math.round(idleMs),
 			msPerMsgIdWithoutIdle: r1((d.mainMs + d.childrenMs - idleMs) / Math.max(1, client.deliveries.length)),
 			lastStopAfterSnapshotMs: Number.isFinite(lastStop) ? Math.max(0, lastStop - snapshotMs) : 0,
+			perRootMs: Object.fromEntries(
+				Object.keys(roots).map((name, i) => {
+					const one = cpuDelta(cpu0[i], cpu1[i]);
+					return [name, Math.round(one.mainMs + one.childrenMs)];
+				}),
+			),
 		},
 		peakRssMb: {
 			main: Math.round(peakMain / 1024),
@@ -1145,7 +1153,9 @@ async function main(): Promise<void> {
 			if (mode === 'queue' && needsBenchPackage(phase.workflows)) {
 				throw new Error(`--mode=queue runs A and B only (the bench copies are installed into one user folder): ${phase.workflows.join(',')}`);
 			}
-			const env: Record<string, string> = { EXECUTIONS_DATA_PRUNE: 'false', ...phase.env };
+			// n8n's own default for lazy acquisition unless the phase says otherwise: the project's start scripts (and
+			// so the queue-mode set) turn it on when the environment does not set it.
+			const env: Record<string, string> = { EXECUTIONS_DATA_PRUNE: 'false', N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'false', ...phase.env };
 			const engine = env.N8N_EXPRESSION_ENGINE ?? 'vm (default)';
 			const phaseName = opts.modes.length > 1 ? `${phase.name} [${mode}]` : phase.name;
 			let userFolder: string | undefined;
