@@ -2,16 +2,12 @@
 // with apt-get when missing (the same way scripts/ensure-chromium.mjs brings Chromium). Only the binaries
 // are wanted: the project starts its own servers on loopback ports with data directories of its own, so
 // the services the packages enable are left as Debian sets them and no file in /etc is changed.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
-const PACKAGES = ['postgresql', 'redis-server'];
+import { ensureDebianPackages } from './lib.mjs';
 
-function installed(pkg) {
-	const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
-	return r.status === 0 && r.stdout.includes('install ok installed');
-}
+const PACKAGES = ['postgresql', 'redis-server'];
 
 /** Debian puts the server binaries of Postgres under /usr/lib/postgresql/<major>/bin, not on the PATH. */
 function postgresBinDir() {
@@ -31,27 +27,7 @@ export function ensureQueueDeps() {
 				'redis-server yourself.',
 		);
 	}
-	const missing = PACKAGES.filter((pkg) => !installed(pkg));
-	if (missing.length > 0) {
-		const asRoot = process.getuid?.() === 0;
-		const sudo = asRoot ? [] : ['sudo', '-n'];
-		console.log(`[queue-deps] installing ${missing.join(' ')} with apt-get`);
-		for (const args of [['update', '-q'], ['install', '-y', '-q', '--no-install-recommends', ...missing]]) {
-			const cmd = [...sudo, 'apt-get', ...args];
-			const r = spawnSync(cmd[0], cmd.slice(1), {
-				stdio: 'inherit',
-				// policy-rc.d is not touched: in a container without an init system the packages' own
-				// service start fails harmlessly, and on a server the operator's services stay theirs.
-				env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-			});
-			if (r.status !== 0) {
-				throw new Error(
-					`\`${cmd.join(' ')}\` failed (exit ${r.status ?? r.signal}). Install them yourself: ` +
-						`sudo apt-get install ${missing.join(' ')}`,
-				);
-			}
-		}
-	}
+	ensureDebianPackages(PACKAGES, 'queue-deps');
 	const pgBin = postgresBinDir();
 	const redisServer = '/usr/bin/redis-server';
 	if (!pgBin) throw new Error('postgresql is installed but no /usr/lib/postgresql/<major>/bin/initdb was found.');

@@ -1,4 +1,5 @@
 // Paths and helpers shared by the project's scripts (start, test, e2e, bench).
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -117,4 +118,32 @@ export function installPackage(userFolder) {
 	mkdirSync(target, { recursive: true });
 	cpSync(path.join(root, 'package.json'), path.join(target, 'package.json'));
 	cpSync(path.join(root, 'dist'), path.join(target, 'dist'), { recursive: true });
+}
+
+function debianPackageInstalled(pkg) {
+	const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+	return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+/**
+ * Installs those of Debian's `packages` that are missing, with apt-get (as root, or through `sudo -n`),
+ * so that a fresh machine needs nothing installed by hand; `label` prefixes what it prints. Throws with the
+ * command to run by hand when apt-get fails. The services the packages enable are left as Debian sets them
+ * (policy-rc.d is not touched): in a container without an init system their start fails harmlessly, and
+ * on a server the operator's services stay theirs.
+ */
+export function ensureDebianPackages(packages, label) {
+	const missing = packages.filter((pkg) => !debianPackageInstalled(pkg));
+	if (missing.length === 0) return;
+	const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+	console.log(`[${label}] installing ${missing.join(' ')} with apt-get`);
+	for (const args of [['update', '-q'], ['install', '-y', '-q', '--no-install-recommends', ...missing]]) {
+		const cmd = [...sudo, 'apt-get', ...args];
+		const r = spawnSync(cmd[0], cmd.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+		if (r.status !== 0) {
+			throw new Error(
+				`\`${cmd.join(' ')}\` failed (exit ${r.status ?? r.signal}). Install them yourself: sudo apt-get install ${missing.join(' ')}`,
+			);
+		}
+	}
 }

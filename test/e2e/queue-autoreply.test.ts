@@ -4,6 +4,8 @@
  * run on both). A customer asks for a human; while that execution is still telling the colleague (the fake
  * WeCom answers slowly), the customer's next message runs on the other worker and must stay silent: the
  * pause was written to the queue's Redis before the slow step, and the other worker read it there.
+ * And WeCom's retry of a callback that lands on the other webhook process (each process remembers only the
+ * retries it saw itself): the template's first step claims the callback in Redis, so the user gets one reply.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -27,12 +29,15 @@ describe('queue mode: a hand-off made on one worker holds on the other', () => {
 	let wecom: Awaited<ReturnType<typeof startFakeWeComApi>>;
 	let openai: Awaited<ReturnType<typeof startFakeOpenAi>>;
 	let workflowId: string;
+	/** Each webhook process's own address for the trigger (not the balancer). */
+	let direct: string[];
 
 	before(async () => {
 		wecom = await startFakeWeComApi({ corpId: secrets.corpId, apps: [{ agentId: 1000002, secret: 'fake-secret' }] });
 		openai = await startFakeOpenAi();
 		// One job at a time per worker: a second execution while the first runs must go to the other worker.
-		n8n = await startN8nQueue({ workers: 2, webhooks: 1, env: { N8N_CONCURRENCY_PRODUCTION_LIMIT: '1' } });
+		// Two webhook processes: a retry can reach the one that did not see the first delivery.
+		n8n = await startN8nQueue({ workers: 2, webhooks: 2, env: { N8N_CONCURRENCY_PRODUCTION_LIMIT: '1' } });
 		// The one credential the queue-mode template adds: the queue's own Redis.
 		const redis = {
 			host: '127.0.0.1',
@@ -42,7 +47,11 @@ describe('queue mode: a hand-off made on one worker holds on the other', () => {
 		const credentials = await createTemplateCredentials(n8n, { secrets, weComUrl: wecom.url, openAiUrl: openai.url, redis });
 		({ id: workflowId } = await importTemplate(n8n, template, credentials));
 		await n8n.publish(workflowId);
-		await waitForWebhook(withQuery(n8n.webhookUrl(webhookId), urlVerification(secrets, 'ready')));
+		direct = n8n.set.n8n
+			.filter((p) => p.spec.role === 'webhook')
+			.map((p) => `http://127.0.0.1:${p.spec.port}/webhook/${webhookId}/webhook`);
+		assert.equal(direct.length, 2);
+		for (const url of direct) await waitForWebhook(withQuery(url, urlVerification(secrets, 'ready')));
 	});
 
 	after(async () => {
@@ -51,16 +60,21 @@ describe('queue mode: a hand-off made on one worker holds on the other', () => {
 		await openai?.close();
 	});
 
-	async function send(content: string, msgId: string): Promise<void> {
-		const xml = textMessageXml({ corpId: secrets.corpId, fromUser: 'lisi', content, msgId });
+	/** One callback from `fromUser`, delivered to each of `urls` (the balancer by default) at the same time. */
+	async function send(content: string, msgId: string, options: { fromUser?: string; urls?: string[] } = {}): Promise<void> {
+		const xml = textMessageXml({ corpId: secrets.corpId, fromUser: options.fromUser ?? 'lisi', content, msgId });
 		const signed = encryptedCallback(secrets, xml, { agentId: '1000002' });
-		const res = await fetch(withQuery(n8n!.webhookUrl(webhookId), signed.query), {
-			method: 'POST',
-			headers: { 'content-type': 'text/xml' },
-			body: signed.body,
-		});
-		assert.equal(res.status, 200);
-		assert.equal(await res.text(), 'success');
+		const answers = await Promise.all(
+			(options.urls ?? [n8n!.webhookUrl(webhookId)]).map(async (url) => {
+				const res = await fetch(withQuery(url, signed.query), {
+					method: 'POST',
+					headers: { 'content-type': 'text/xml' },
+					body: signed.body,
+				});
+				return `${res.status} ${await res.text()}`;
+			}),
+		);
+		for (const answer of answers) assert.equal(answer, '200 success');
 	}
 
 	async function routeOf(execution: ExecutionSummary): Promise<{ output: number; autoReply: Record<string, unknown> }> {
@@ -103,6 +117,22 @@ describe('queue mode: a hand-off made on one worker holds on the other', () => {
 		assert.deepEqual(
 			toCustomer.map((m) => (m.body.text as { content?: string } | undefined)?.content),
 			['好的，已通知同事，他们会尽快在企业微信里联系您。'],
+		);
+	});
+
+	it('a callback delivered to both webhook processes (a retry on the other one) gets one reply', async () => {
+		const known = await n8n!.executionIds(workflowId);
+		await send('报销怎么弄？', '7400000000000000201', { fromUser: 'wangwu', urls: direct });
+		// Both deliveries were taken: each webhook process started an execution of its own.
+		await n8n!.waitForExecutions(workflowId, known.size + 2, 120_000);
+		const executions = await n8n!.settledExecutionsSince(workflowId, known);
+		assert.equal(executions.length, 2);
+		for (const execution of executions) assert.equal(execution.status, 'success', `execution ${execution.id} ended ${execution.status}`);
+		const toUser = wecom.sentMessages.filter((m) => m.body.touser === 'wangwu');
+		assert.deepEqual(
+			toUser.map((m) => (m.body.text as { content?: string } | undefined)?.content),
+			['报销流程：在 工作台 → 审批 → 报销 提交申请，附上发票照片；财务每周三、周五处理。'],
+			'the user got the reply once',
 		);
 	});
 });

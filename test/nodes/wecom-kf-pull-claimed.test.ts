@@ -6,80 +6,14 @@
  * Needs `npm run build` first (the harness loads dist/ as n8n does).
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { startFakeWeComApi, type FakeRequestRecord, type FakeWeComApi } from '../fakes/wecom';
-import { cleanupHarness, runNode } from './harness';
+import { CORP_ID, KF, useKfPullFixture } from './kf-pull-fixture';
 
-const CORP_ID = 'ww_kf_pull_corp';
-const KF = 'wkFAKEKF0001';
-const SECRET = 'kf-pull-secret';
-
-let api: FakeWeComApi;
-/** The fake's clock: the node reads the real one, so it only moves back for "old" messages. */
-let clockOffsetMs = 0;
-let workflowCounter = 0;
-/** Called after the fake answered a request (a test can arm a failure for the next one). */
-let onAnswered: ((record: FakeRequestRecord) => void) | undefined;
-
-before(async () => {
-	api = await startFakeWeComApi({
-		corpId: CORP_ID,
-		apps: [{ agentId: 1000002, secret: SECRET }],
-		now: () => Date.now() + clockOffsetMs,
-		onRequest: (record) => onAnswered?.(record),
-	});
-});
-
-beforeEach(() => {
-	api.reset();
-	api.setKfSyncPaging({});
-	clockOffsetMs = 0;
-	onAnswered = undefined;
-});
-
-after(async () => {
-	await api.close();
-	cleanupHarness();
-});
-
-/** One workflow: its id and the static data n8n keeps in its database. */
-function newWorkflow(): { workflowId: string; staticData: IDataObject } {
-	return { workflowId: `kf-pull-wf-${++workflowCounter}`, staticData: {} };
-}
-
-/** One execution of Pull Messages: its items, and the hints it put on its output. */
-async function pullRun(
-	wf: { workflowId: string; staticData: IDataObject },
-	token: string,
-	parameters: INodeParameters = {},
-	mode: 'webhook' | 'manual' = 'webhook',
-) {
-	const result = await runNode({
-		nodeType: 'weCom',
-		parameters: { resource: 'kfMessage', operation: 'pull', ...parameters },
-		credentials: { weComApi: { corpId: CORP_ID, agentId: '1000002', secret: SECRET, baseUrl: api.url } },
-		items: [{ ToUserName: CORP_ID, MsgType: 'event', Event: 'kf_msg_or_event', Token: token, OpenKfId: KF }],
-		mode,
-		workflowId: wf.workflowId,
-		staticData: wf.staticData,
-	});
-	if (result.error) throw result.error;
-	const task = result.run?.data.resultData.runData['Node Under Test']?.[0];
-	return {
-		items: (result.outputs[0] ?? []).map((item) => item.json),
-		hints: (task?.hints ?? []).map((hint) => hint.message),
-	};
-}
-
-async function pull(wf: { workflowId: string; staticData: IDataObject }, token: string, parameters: INodeParameters = {}) {
-	return (await pullRun(wf, token, parameters)).items;
-}
-
-const says = (customer: string, content: string) =>
-	api.kfCustomerSends(KF, customer, { msgtype: 'text', text: { content } });
+const fixture = useKfPullFixture();
+const { newWorkflow, pull, says } = fixture;
 
 const claimed = (inFlightMessages: unknown = {}, claimLeaseSeconds = 60): INodeParameters => ({
 	sharedState: 'workflow',

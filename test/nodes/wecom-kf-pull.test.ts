@@ -6,81 +6,23 @@
  * Needs `npm run build` first (the harness loads dist/ as n8n does).
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
-import { startFakeWeComApi, type FakeRequestRecord, type FakeWeComApi } from '../fakes/wecom';
-import { cleanupHarness, requireBuilt, runNode } from './harness';
+import { requireBuilt } from './harness';
+import { CORP_ID, KF, useKfPullFixture } from './kf-pull-fixture';
 
 type State = typeof import('../../nodes/common/workflowState');
 
-const CORP_ID = 'ww_kf_pull_corp';
-const KF = 'wkFAKEKF0001';
-const SECRET = 'kf-pull-secret';
-
-let api: FakeWeComApi;
+const fixture = useKfPullFixture();
+const { newWorkflow, pullRun, pull, says } = fixture;
+const api = () => fixture.api;
 let state: State;
-/** The fake's clock: the node reads the real one, so it only moves back for "old" messages. */
-let clockOffsetMs = 0;
-let workflowCounter = 0;
-/** Called after the fake answered a request (a test can arm a failure for the next one). */
-let onAnswered: ((record: FakeRequestRecord) => void) | undefined;
 
 before(async () => {
-	api = await startFakeWeComApi({
-		corpId: CORP_ID,
-		apps: [{ agentId: 1000002, secret: SECRET }],
-		now: () => Date.now() + clockOffsetMs,
-		onRequest: (record) => onAnswered?.(record),
-	});
 	state = await requireBuilt<State>('dist/nodes/common/workflowState.js');
 });
-
-beforeEach(() => {
-	api.reset();
-	api.setKfSyncPaging({});
-	clockOffsetMs = 0;
-	onAnswered = undefined;
-});
-
-after(async () => {
-	await api.close();
-	cleanupHarness();
-});
-
-/** One workflow: its id and the static data n8n keeps in its database. */
-function newWorkflow(): { workflowId: string; staticData: IDataObject } {
-	return { workflowId: `kf-pull-wf-${++workflowCounter}`, staticData: {} };
-}
-
-/** One execution of Pull Messages: its items, and the hints it put on its output. */
-async function pullRun(
-	wf: { workflowId: string; staticData: IDataObject },
-	token: string,
-	parameters: INodeParameters = {},
-	mode: 'webhook' | 'manual' = 'webhook',
-) {
-	const result = await runNode({
-		nodeType: 'weCom',
-		parameters: { resource: 'kfMessage', operation: 'pull', ...parameters },
-		credentials: { weComApi: { corpId: CORP_ID, agentId: '1000002', secret: SECRET, baseUrl: api.url } },
-		items: [{ ToUserName: CORP_ID, MsgType: 'event', Event: 'kf_msg_or_event', Token: token, OpenKfId: KF }],
-		mode,
-		workflowId: wf.workflowId,
-		staticData: wf.staticData,
-	});
-	if (result.error) throw result.error;
-	const task = result.run?.data.resultData.runData['Node Under Test']?.[0];
-	return {
-		items: (result.outputs[0] ?? []).map((item) => item.json),
-		hints: (task?.hints ?? []).map((hint) => hint.message),
-	};
-}
-
-async function pull(wf: { workflowId: string; staticData: IDataObject }, token: string, parameters: INodeParameters = {}) {
-	return (await pullRun(wf, token, parameters)).items;
-}
 
 /** The account's state in what n8n saved. */
 function savedAccount(wf: { staticData: IDataObject }): IDataObject {
@@ -100,9 +42,6 @@ function rawMessage(item: IDataObject): IDataObject {
 		text: { content: item.text },
 	};
 }
-
-const says = (customer: string, content: string) =>
-	api.kfCustomerSends(KF, customer, { msgtype: 'text', text: { content } });
 
 describe('kf/sync_msg pull', () => {
 	it('turns each message into one item with the fields a flow needs, and never hands it out twice', async () => {
@@ -126,14 +65,14 @@ describe('kf/sync_msg pull', () => {
 		const next = await pull(wf, second.token);
 		assert.deepEqual(next.map((i) => i.text), ['在吗']);
 		// The request carried the callback's token and the required open_kfid.
-		const syncs = api.requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
+		const syncs = api().requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
 		assert.equal((syncs.at(-1)?.body as IDataObject).open_kfid, KF);
 		assert.equal((syncs.at(-1)?.body as IDataObject).token, second.token);
 	});
 
 	it('follows has_more through pages, also pages with an empty msg_list', async () => {
 		const wf = newWorkflow();
-		api.setKfSyncPaging({ pageSize: 2, emptyPagesWithHasMore: 3 });
+		api().setKfSyncPaging({ pageSize: 2, emptyPagesWithHasMore: 3 });
 		let token = '';
 		for (let i = 0; i < 7; i++) ({ token } = says(`wm_p${i}`, `q${i}`));
 		const items = await pull(wf, token);
@@ -141,7 +80,7 @@ describe('kf/sync_msg pull', () => {
 			items.map((i) => i.text),
 			['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q6'],
 		);
-		const syncs = api.requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
+		const syncs = api().requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
 		assert.ok(syncs.length >= 7, `only ${syncs.length} sync_msg calls for 4 pages and 3 empty ones`);
 	});
 
@@ -182,15 +121,15 @@ describe('kf/sync_msg pull', () => {
 
 	it('a page that fails after others were read moves no cursor: the next pull brings them all, once', async () => {
 		const wf = newWorkflow();
-		api.setKfSyncPaging({ pageSize: 1 });
+		api().setKfSyncPaging({ pageSize: 1 });
 		says('wm_f1', 'f1');
 		says('wm_f2', 'f2');
 		const { token } = says('wm_f3', 'f3');
 		// The first page answers; then the second fails with a system error.
-		onAnswered = (record) => {
+		fixture.onAnswered = (record) => {
 			if (record.path !== '/cgi-bin/kf/sync_msg') return;
-			onAnswered = undefined;
-			api.injectError('/cgi-bin/kf/sync_msg', -1, 'system busy', 1);
+			fixture.onAnswered = undefined;
+			api().injectError('/cgi-bin/kf/sync_msg', -1, 'system busy', 1);
 		};
 		await assert.rejects(pull(wf, token), (error: Error) => /-1/.test(error.message));
 		assert.deepEqual(
@@ -208,16 +147,16 @@ describe('kf/sync_msg pull', () => {
 			items.map((i) => i.text),
 			['late'],
 		);
-		const syncs = api.requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
+		const syncs = api().requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
 		assert.equal(syncs.at(-2)?.errcode, 95007);
 		assert.equal((syncs.at(-1)?.body as IDataObject).token, undefined);
 	});
 
 	it('a first pull skips history older than First Pull Max Age; later pulls skip nothing', async () => {
 		const wf = newWorkflow();
-		clockOffsetMs = -3 * 3600_000;
+		fixture.clockOffsetMs = -3 * 3600_000;
 		says('wm_old', 'three hours ago');
-		clockOffsetMs = 0;
+		fixture.clockOffsetMs = 0;
 		const { token } = says('wm_new', 'just now');
 		assert.deepEqual(
 			(await pull(wf, token)).map((i) => i.text),
@@ -233,8 +172,8 @@ describe('kf/sync_msg pull', () => {
 	it('keeps only the chosen origins; events carry their ids and codes', async () => {
 		const wf = newWorkflow();
 		says('wm_o', 'hi');
-		api.kfServicerSends(KF, 'wm_o', 'zhangsan', { msgtype: 'text', text: { content: '我是人工客服' } });
-		const { token } = api.kfEvent(KF, 'wm_o2', { event_type: 'enter_session', welcome: true });
+		api().kfServicerSends(KF, 'wm_o', 'zhangsan', { msgtype: 'text', text: { content: '我是人工客服' } });
+		const { token } = api().kfEvent(KF, 'wm_o2', { event_type: 'enter_session', welcome: true });
 		const items = await pull(wf, token);
 		assert.deepEqual(
 			items.map((i) => i.origin),
@@ -257,18 +196,9 @@ describe('kf/sync_msg pull', () => {
 	it('Execute step in the editor (manual mode) shows what is waiting and consumes nothing', async () => {
 		const wf = newWorkflow();
 		const first = says('wm_m1', 'seen in the editor');
-		const manual = await runNode({
-			nodeType: 'weCom',
-			parameters: { resource: 'kfMessage', operation: 'pull' },
-			credentials: { weComApi: { corpId: CORP_ID, agentId: '1000002', secret: SECRET, baseUrl: api.url } },
-			items: [{ MsgType: 'event', Event: 'kf_msg_or_event', Token: first.token, OpenKfId: KF }],
-			mode: 'manual',
-			workflowId: wf.workflowId,
-			staticData: wf.staticData,
-		});
-		if (manual.error) throw manual.error;
+		const manual = await pullRun(wf, first.token, {}, 'manual');
 		assert.deepEqual(
-			(manual.outputs[0] ?? []).map((item) => item.json.text),
+			manual.items.map((item) => item.text),
 			['seen in the editor'],
 		);
 		// The published workflow's next execution still gets it, once, and the one after it.
@@ -359,9 +289,9 @@ describe('kf/sync_msg pull', () => {
 		// The stored cursor is one this WeCom never gave (another corp's, an older version's, expired).
 		savedAccount(wf).cursor = 'cursor-wecom-does-not-know';
 		state.resetWorkflowStates();
-		clockOffsetMs = -3 * 3600_000;
+		fixture.clockOffsetMs = -3 * 3600_000;
 		says('wm_z0', 'three hours old, never handed out');
-		clockOffsetMs = 0;
+		fixture.clockOffsetMs = 0;
 
 		const waiting = says('wm_z2', 'waiting');
 		const { items, hints } = await pullRun(wf, waiting.token);
@@ -374,20 +304,20 @@ describe('kf/sync_msg pull', () => {
 			hints.some((hint) => /WeCom refused the stored cursor of wkFAKEKF0001.*skipped 1 message\(s\) older than 10 minutes/.test(hint)),
 			`no hint: ${JSON.stringify(hints)}`,
 		);
-		const syncs = api.requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
+		const syncs = api().requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg');
 		assert.equal(syncs.at(-2)?.errcode, 40058);
 		assert.equal((syncs.at(-1)?.body as IDataObject).cursor, undefined);
 		// From here on the new cursor works.
 		const later = says('wm_z3', 'later');
 		assert.deepEqual((await pull(wf, later.token)).map((i) => i.text), ['later']);
-		assert.equal((api.requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg').at(-1)?.body as IDataObject).cursor !== undefined, true);
+		assert.equal((api().requests.filter((r) => r.path === '/cgi-bin/kf/sync_msg').at(-1)?.body as IDataObject).cursor !== undefined, true);
 	});
 
 	it('an invalid-parameter answer that is not about the cursor fails the pull and keeps the cursor', async () => {
 		const wf = newWorkflow();
 		await pull(wf, says('wm_k1', 'one').token);
 		const cursor = savedAccount(wf).cursor;
-		api.injectError('/cgi-bin/kf/sync_msg', 40058, 'invalid Request Parameter', 2);
+		api().injectError('/cgi-bin/kf/sync_msg', 40058, 'invalid Request Parameter', 2);
 		const { token } = says('wm_k2', 'two');
 		await assert.rejects(pullRun(wf, token), (error: Error) => /40058|invalid parameter/i.test(error.message));
 		assert.equal(savedAccount(wf).cursor, cursor);

@@ -698,6 +698,21 @@ describe('fake WeCom API: kf', () => {
 			);
 		});
 
+		it('{ delayMs }: the message is sent at once, the answer comes after the delay', async () => {
+			customersWrite('wm1');
+			fake.injectKfFault(SEND, 'wm1', { delayMs: 300 });
+			const started = Date.now();
+			const pending = call(SEND, reply('wm1', 'slow link', { msgid: 'slow-1' }));
+			await fake.waitFor((api) => api.kfAttempts.length === 1);
+			assert.deepEqual(fake.kfSent.map((m) => m.msgid), ['slow-1'], 'it reached the customer before the answer');
+			assert.equal((await pending).errcode, 0);
+			assert.ok(Date.now() - started >= 290, 'the answer came before the delay');
+			assert.deepEqual(
+				fake.kfAttempts.map((a) => [a.msgid, a.errcode, a.answered]),
+				[['slow-1', 0, true]],
+			);
+		});
+
 		it('refusals by the rules are attempts too (95018 for a customer who never wrote)', async () => {
 			assert.equal((await call(SEND, reply('wmNEVER', 'x', { msgid: 'never-1' }))).errcode, 95018);
 			assert.deepEqual(

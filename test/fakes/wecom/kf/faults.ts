@@ -26,6 +26,8 @@ export type FakeKfFaultPath =
  * - 'stall-after': WeCom acts, then never answers: the client's timeout ends a call that took effect (and
  *   holds its execution meanwhile, e.g. for a test to stop n8n after the customer got the message).
  * - `{ errcode, errmsg? }`: WeCom answers this errcode; nothing is done.
+ * - `{ delayMs }`: WeCom acts at once and answers after `delayMs` (a slow link): the call holds its
+ *   execution for that long after it took effect, as a step a test wants another execution to overtake.
  */
 export type FakeKfFault =
 	| 'busy'
@@ -33,7 +35,8 @@ export type FakeKfFault =
 	| 'drop-after'
 	| 'stall'
 	| 'stall-after'
-	| { errcode: number; errmsg?: string };
+	| { errcode: number; errmsg?: string }
+	| { delayMs: number };
 
 /** One call of a kf API that acts on a customer, whatever became of it. */
 export interface FakeKfAttempt {
@@ -90,7 +93,7 @@ export class KfFaults implements FakeKfFaultsApi {
 		customer: { open_kfid: string; external_userid: string },
 		body: JsonObject,
 		act: () => Answer,
-	): Reply {
+	): Reply | Promise<Reply> {
 		const fault = this.queue.take(faultKey(path, customer.external_userid));
 		const attempt: FakeKfAttempt = {
 			path,
@@ -106,7 +109,7 @@ export class KfFaults implements FakeKfFaultsApi {
 			attempt.answered = false;
 			return { noAnswer: fault };
 		}
-		if (fault === 'busy' || typeof fault === 'object') {
+		if (fault === 'busy' || (typeof fault === 'object' && 'errcode' in fault)) {
 			const answer: Answer = fault === 'busy' ? { errcode: -1 } : { ...fault };
 			attempt.errcode = answer.errcode;
 			return answer;
@@ -118,6 +121,7 @@ export class KfFaults implements FakeKfFaultsApi {
 			attempt.answered = false;
 			return { noAnswer: fault === 'drop-after' ? 'drop' : 'stall' };
 		}
+		if (typeof fault === 'object') return new Promise((resolve) => setTimeout(() => resolve(answer), fault.delayMs));
 		return answer;
 	}
 }

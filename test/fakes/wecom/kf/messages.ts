@@ -159,7 +159,7 @@ export class KfMessages implements FakeKfMessagesApi {
 	}
 
 	/** POST /cgi-bin/kf/send_msg [doc 94677]. */
-	private sendMsg({ body }: RequestContext): Reply {
+	private sendMsg({ body }: RequestContext): Reply | Promise<Reply> {
 		const customer = { open_kfid: stringOr(body.open_kfid), external_userid: stringOr(body.touser) };
 		return this.faults.attempt('/cgi-bin/kf/send_msg', customer, body, () => {
 			const { open_kfid: openKfId, external_userid: touser } = customer;
@@ -204,7 +204,7 @@ export class KfMessages implements FakeKfMessagesApi {
 	}
 
 	/** POST /cgi-bin/kf/send_msg_on_event [doc 95122]. */
-	private sendMsgOnEvent({ body }: RequestContext): Reply {
+	private sendMsgOnEvent({ body }: RequestContext): Reply | Promise<Reply> {
 		const codeValue = stringOr(body.code);
 		const code = this.state.codes.get(codeValue);
 		const customer = { open_kfid: code?.open_kfid ?? '', external_userid: code?.external_userid ?? '' };

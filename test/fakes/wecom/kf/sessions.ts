@@ -35,7 +35,7 @@ export class KfSessions {
 	}
 
 	/** POST /cgi-bin/kf/service_state/trans [doc 94669]. */
-	private trans({ body }: RequestContext): Reply {
+	private trans({ body }: RequestContext): Reply | Promise<Reply> {
 		const customer = {
 			open_kfid: typeof body.open_kfid === 'string' ? body.open_kfid : '',
 			external_userid: typeof body.external_userid === 'string' ? body.external_userid : '',
