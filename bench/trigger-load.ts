@@ -4,7 +4,7 @@
 //        node_modules/.bin/node .test-build/bench/trigger-load.js [--plan=wecom|main|diag|isolates]
 //          [--workflows=A,AF,B] [--requests=1000] [--concurrency=50] [--time-limit=300] [--client=wecom|patient]
 //          [--hang-up-ms=5000] [--retries=3] [--retry-delay-ms=0] [--retry-on-status] [--n8n-env=KEY=VALUE ...]
-//          [--out=file.json]
+//          [--mode=single|queue|both] [--queue-webhooks=1] [--queue-workers=2] [--drain-limit=300] [--out=file.json]
 //        (after npm run build && node_modules/.bin/tsc -p tsconfig.test.json)
 //
 // The client ("wecom", the default of --plan=wecom and main): each message is one MsgId, sent as WeCom sends a
@@ -30,6 +30,13 @@
 //   Diagnostics only (--plan=diag|isolates): A11 (the trigger as v1.1, bench copy), AC (v1 with getCredentials
 //   cached 60 s), M1/M2 (a minimal custom trigger, v1/v2, no credential, no crypto), B1 (Webhook v1).
 // Per run also: CPU of the n8n process tree (utime+stime from /proc), peak RSS, latencies, the machine's load.
+//
+// --mode=queue runs the same workflows on the queue-mode set of test/e2e/harness-queue.ts (Postgres, Redis, n8n
+// main, --queue-webhooks webhook processes, --queue-workers workers, the round-robin load balancer in front;
+// the callbacks go to the balancer). There n8n acknowledges once the job is queued and a worker executes it later:
+// the run waits (at most --drain-limit s) until the set is idle again before it counts. CPU is then the sum over
+// every process of the set with its children (Postgres's backends, task runners); the balancer runs inside this
+// bench process and is reported with the client's CPU. --mode=both runs each phase in one process, then queued.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,7 +46,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { type N8nInstance, n8nPaths, startN8n, waitForWebhook, type WorkflowJson } from '../test/e2e/harness';
-import { CLK_TCK, cpuDelta, cpuSnapshot, processTree } from './support/proc';
+import { type QueueN8nInstance, startN8nQueue } from '../test/e2e/harness-queue';
+import { CLK_TCK, cpuDelta, type CpuSnapshot, cpuSnapshot, processTree } from './support/proc';
 import {
 	type CallbackSecrets,
 	encryptedCallback,
@@ -53,6 +61,9 @@ import {
 
 type Plan = 'wecom' | 'main' | 'diag' | 'isolates';
 
+/** One n8n process (SQLite), or the queue-mode set (Postgres, Redis, main, webhook processes, workers, balancer). */
+type Mode = 'single' | 'queue';
+
 interface Options {
 	plan: Plan;
 	workflows?: WfKey[];
@@ -64,6 +75,12 @@ interface Options {
 	pairs: number;
 	warmup: number;
 	client: ClientOptions;
+	/** single, queue, or both one after the other (each phase runs in every mode given). */
+	modes: Mode[];
+	queueWebhooks: number;
+	queueWorkers: number;
+	/** How long the queue may take to drain after the client is done (queue mode executes after acknowledging). */
+	drainLimitS: number;
 	out?: string;
 }
 
@@ -97,6 +114,14 @@ function parseOptions(argv: string[]): Options {
 			retryDelayMs: Number(get('retry-delay-ms') ?? 0),
 			retryOnStatus: argv.includes('--retry-on-status'),
 		},
+		modes: (() => {
+			const mode = get('mode') ?? 'single';
+			if (!['single', 'queue', 'both'].includes(mode)) throw new Error(`unknown --mode=${mode}`);
+			return mode === 'both' ? ['single', 'queue'] : [mode as Mode];
+		})(),
+		queueWebhooks: Number(get('queue-webhooks') ?? 1),
+		queueWorkers: Number(get('queue-workers') ?? 2),
+		drainLimitS: Number(get('drain-limit') ?? 300),
 		out: get('out'),
 	};
 }
@@ -116,20 +141,79 @@ function loadAvg(): number[] {
 	return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 }
 
-/** Waits until the n8n tree has used < 5 % of one core for two consecutive half seconds (at most 120 s). */
-async function waitCpuQuiet(root: number): Promise<number> {
+/** CPU of several process trees at once (every process of a queue-mode set). */
+type SetSnapshot = CpuSnapshot[];
+
+function setSnapshot(roots: number[]): SetSnapshot {
+	return roots.map((root) => cpuSnapshot(root));
+}
+
+/** CPU milliseconds of all the trees between two snapshots: the roots, and their descendants (live or reaped). */
+function setDelta(a: SetSnapshot, b: SetSnapshot): { mainMs: number; childrenMs: number } {
+	let mainMs = 0;
+	let childrenMs = 0;
+	for (let i = 0; i < a.length; i++) {
+		const d = cpuDelta(a[i], b[i]);
+		mainMs += d.mainMs;
+		childrenMs += d.childrenMs;
+	}
+	return { mainMs, childrenMs };
+}
+
+/**
+ * Waits until the trees have used less than `idleMsPerS` + 5 % of one core for two consecutive half seconds (at
+ * most `limitMs`). `idleMsPerS` is what the set burns when nothing happens (a queue-mode set polls Redis and
+ * Postgres; one process is near 0).
+ */
+async function waitCpuQuiet(roots: number[], limitMs = 120_000, idleMsPerS = 0): Promise<number> {
 	const started = Date.now();
 	let quiet = 0;
-	let prev = cpuSnapshot(root);
-	while (Date.now() - started < 120_000) {
+	let prev = setSnapshot(roots);
+	while (Date.now() - started < limitMs) {
 		await sleep(500);
-		const next = cpuSnapshot(root);
-		const d = cpuDelta(prev, next);
+		const next = setSnapshot(roots);
+		const d = setDelta(prev, next);
 		prev = next;
-		quiet = d.mainMs + d.childrenMs < 25 ? quiet + 1 : 0;
+		quiet = d.mainMs + d.childrenMs < 25 + idleMsPerS / 2 ? quiet + 1 : 0;
 		if (quiet >= 2) break;
 	}
 	return Date.now() - started;
+}
+
+/** What a run drives and measures: one n8n, or the queue-mode set. */
+interface Rig {
+	mode: Mode;
+	n8n: N8nInstance;
+	/** The pids whose trees are measured (CPU, RSS): n8n, or every process of the set. */
+	roots(): Record<string, number>;
+	/** The n8n processes' logs (database monitor events). */
+	logFiles(): string[];
+	/** Where the callbacks go: n8n's port, or the balancer's. */
+	webhookOrigin: string;
+	/** The set's CPU when idle (ms/s), measured after the warm-up. */
+	idleCpuMsPerS: number;
+}
+
+function rigOf(mode: Mode, n8n: N8nInstance): Rig {
+	if (mode === 'single') {
+		return {
+			mode,
+			n8n,
+			roots: () => ({ n8n: n8n.pid as number }),
+			logFiles: () => [n8n.logFile],
+			webhookOrigin: n8n.baseUrl,
+			idleCpuMsPerS: 0,
+		};
+	}
+	const queued = n8n as QueueN8nInstance;
+	return {
+		mode,
+		n8n,
+		roots: () => queued.pids(),
+		logFiles: () => queued.set.n8n.map((p) => p.logFile),
+		webhookOrigin: new URL(queued.webhookUrl('x')).origin,
+		idleCpuMsPerS: 0,
+	};
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -524,6 +608,8 @@ function percentile(sorted: number[], p: number): number {
 interface StoredExecution {
 	id: string;
 	status: string;
+	startedAt?: string | null;
+	stoppedAt?: string | null;
 	data?: { resultData?: { runData?: Record<string, Array<{ data?: { main?: Array<Array<{ json?: Record<string, any> }>> } }>> } };
 }
 
@@ -682,6 +768,7 @@ function databaseMonitorEvents(file: string, offset: number): Record<string, num
 
 interface RunResult {
 	label: string;
+	mode: Mode;
 	phase: string;
 	workflow: WfKey;
 	workflowTitle: string;
@@ -714,8 +801,24 @@ interface RunResult {
 		mainMsPerRequest: number;
 		childrenMsPerRequest: number;
 		quietWaitMs: number;
+		/** The set's idle CPU over the run (idleCpuMsPerS × the run's wall time): what it burns with no callbacks. */
+		idleMsOfSet: number;
+		msPerMsgIdWithoutIdle: number;
+		lastStopAfterSnapshotMs: number;
+		/** CPU ms of each root with its children (n8n, or main, webhook-N, worker-N, postgres, redis). */
+		perRootMs: Record<string, number>;
 	};
-	peakRssMb: { main: number; tree: number };
+	/** Peak RSS: `main` = n8n, or the set's main, alone, `tree` = every root with its children, summed. */
+	peakRssMb: { main: number; tree: number; perRoot: Record<string, number> };
+	/** Acknowledged MsgIds per second of the client's wall time. */
+	acknowledgedPerS: number;
+	/**
+	 * Successful executions of this run per second, from their stored times: first startedAt to last stoppedAt.
+	 * In queue mode they go on after the last acknowledgement (drainS: last stoppedAt after the client's end).
+	 */
+	executions: { successful: number; firstStartToLastStopS: number; perS: number; drainS: number };
+	/** CPU of this bench process (the client; in queue mode also the load balancer) during the client's run. */
+	benchProcessCpuMs: number;
 	loadAvgBefore: number[];
 	loadAvgAfter: number[];
 	/** The 1-minute load average, sampled every 5 s during the run: min, median, max. */
@@ -724,7 +827,7 @@ interface RunResult {
 }
 
 async function runOne(
-	n8n: N8nInstance,
+	rig: Rig,
 	deployed: Deployed,
 	targets: Target[],
 	opts: Options,
@@ -733,30 +836,45 @@ async function runOne(
 	engine: string,
 	env: Record<string, string>,
 ): Promise<RunResult> {
-	const pid = n8n.pid as number;
-	const port = Number(new URL(n8n.baseUrl).port);
-	await waitCpuQuiet(pid);
-	const logOffset = logSize(n8n.logFile);
+	const { n8n } = rig;
+	const roots = rig.roots();
+	const rootPids = Object.values(roots);
+	const port = Number(new URL(deployed.url).port);
+	await waitCpuQuiet(rootPids, 120_000, rig.idleCpuMsPerS);
+	const logOffsets = rig.logFiles().map((file) => [file, logSize(file)] as const);
 	const before = new Set((await n8n.executions(deployed.workflowId)).map((e) => e.id));
 	const metricsBefore = await scrapeExpressionMetrics(n8n);
 	const loadAvgBefore = loadAvg();
 	let peakMain = 0;
 	let peakTree = 0;
+	const peakPerRoot: Record<string, number> = {};
 	const sampleRss = () => {
-		const tree = processTree(pid);
-		const main = rssKb(pid);
-		peakMain = Math.max(peakMain, main);
-		peakTree = Math.max(peakTree, tree.reduce((sum, s) => sum + (s.pid === pid ? main : rssKb(s.pid)), 0));
+		let total = 0;
+		for (const [name, pid] of Object.entries(roots)) {
+			const kb = processTree(pid).reduce((sum, s) => sum + rssKb(s.pid), 0);
+			peakPerRoot[name] = Math.max(peakPerRoot[name] ?? 0, kb);
+			total += kb;
+		}
+		peakMain = Math.max(peakMain, rssKb(roots.main ?? roots.n8n));
+		peakTree = Math.max(peakTree, total);
 	};
 	const rssSampler = setInterval(sampleRss, 250);
 	const loads: number[] = [];
 	const loadSampler = setInterval(() => loads.push(loadAvg()[0]), 5_000);
-	const cpu0 = cpuSnapshot(pid);
-	process.stderr.write(`${label}: ${deployed.key} (${targets.length} MsgIds, ${opts.concurrency} connections, ${opts.client.kind} client)\n`);
+	const cpu0 = setSnapshot(rootPids);
+	const benchCpu0 = process.cpuUsage();
+	const runStartedMs = Date.now();
+	process.stderr.write(
+		`${label}: ${deployed.key} [${rig.mode}] (${targets.length} MsgIds, ${opts.concurrency} connections, ${opts.client.kind} client)\n`,
+	);
 	const client = await fire(targets, port, opts.concurrency, opts.timeLimitS * 1000, opts.client, deployed.expectBody);
+	const benchCpu = process.cpuUsage(benchCpu0);
+	const clientEndedMs = Date.now();
 	clearInterval(loadSampler);
-	const quietWaitMs = await waitCpuQuiet(pid);
-	const cpu1 = cpuSnapshot(pid);
+	// Queue mode: the workers go on after the last acknowledgement; the set is idle again once the queue is empty.
+	const quietWaitMs = await waitCpuQuiet(rootPids, rig.mode === 'queue' ? opts.drainLimitS * 1000 : 120_000, rig.idleCpuMsPerS);
+	const cpu1 = setSnapshot(rootPids);
+	const snapshotMs = Date.now();
 	clearInterval(rssSampler);
 	sampleRss();
 	const loadAvgAfter = loadAvg();
@@ -765,7 +883,19 @@ async function runOne(
 	const executions = await executionsWithData(n8n, deployed.workflowId, before);
 	const byNonce = new Map(targets.map((t) => [new URL(t.path, 'http://x').searchParams.get('nonce') ?? '', t.msgId]));
 	const perMsgId = countPerMsgId(client.deliveries, executions, byNonce);
-	const databaseMonitor = databaseMonitorEvents(n8n.logFile, logOffset);
+	const databaseMonitor: Record<string, number> = {};
+	for (const [file, offset] of logOffsets) {
+		for (const [k, v] of Object.entries(databaseMonitorEvents(file, offset))) databaseMonitor[k] = (databaseMonitor[k] ?? 0) + v;
+	}
+	const successful = executions.filter((e) => e.status === 'success');
+	const starts = successful.map((e) => Date.parse(e.startedAt ?? '')).filter(Number.isFinite);
+	const stops = successful.map((e) => Date.parse(e.stoppedAt ?? '')).filter(Number.isFinite);
+	const firstStart = starts.length ? Math.min(...starts) : NaN;
+	const lastStop = stops.length ? Math.max(...stops) : NaN;
+	const spanS = (lastStop - firstStart) / 1000;
+	if (lastStop > snapshotMs) {
+		process.stderr.write(`  note: an execution stopped ${lastStop - snapshotMs} ms after the CPU was read (drain limit?)\n`);
+	}
 
 	const attempts = client.deliveries.flatMap((d) => d.attempts);
 	const attemptsByOutcome: Record<string, number> = {};
@@ -788,7 +918,8 @@ async function runOne(
 	const acknowledgementMs = client.deliveries
 		.filter((d) => d.acknowledgedAt > 0)
 		.map((d) => d.attempts.slice(0, d.acknowledgedAt).reduce((sum, a) => sum + a.ms, 0) + (d.acknowledgedAt - 1) * opts.client.retryDelayMs);
-	const d = cpuDelta(cpu0, cpu1);
+	const d = setDelta(cpu0, cpu1);
+	const idleMs = (rig.idleCpuMsPerS * (snapshotMs - runStartedMs)) / 1000;
 	const n = Math.max(1, attempts.length);
 	const r1 = (x: number) => Math.round(x * 10) / 10;
 	let expressionMetricsPerRequest: Record<string, number> | undefined;
@@ -802,6 +933,7 @@ async function runOne(
 	const sortedLoads = [...loads].sort((a, b) => a - b);
 	return {
 		label,
+		mode: rig.mode,
 		phase,
 		workflow: deployed.key,
 		workflowTitle: WF_TITLES[deployed.key],
@@ -829,8 +961,29 @@ async function runOne(
 			mainMsPerRequest: r1(d.mainMs / n),
 			childrenMsPerRequest: r1(d.childrenMs / n),
 			quietWaitMs,
+			idleMsOfSet: Math.round(idleMs),
+			msPerMsgIdWithoutIdle: r1((d.mainMs + d.childrenMs - idleMs) / Math.max(1, client.deliveries.length)),
+			lastStopAfterSnapshotMs: Number.isFinite(lastStop) ? Math.max(0, lastStop - snapshotMs) : 0,
+			perRootMs: Object.fromEntries(
+				Object.keys(roots).map((name, i) => {
+					const one = cpuDelta(cpu0[i], cpu1[i]);
+					return [name, Math.round(one.mainMs + one.childrenMs)];
+				}),
+			),
 		},
-		peakRssMb: { main: Math.round(peakMain / 1024), tree: Math.round(peakTree / 1024) },
+		peakRssMb: {
+			main: Math.round(peakMain / 1024),
+			tree: Math.round(peakTree / 1024),
+			perRoot: Object.fromEntries(Object.entries(peakPerRoot).map(([k, v]) => [k, Math.round(v / 1024)])),
+		},
+		acknowledgedPerS: r1((perMsgId.acknowledged * 1000) / client.wallMs),
+		executions: {
+			successful: successful.length,
+			firstStartToLastStopS: r1(spanS),
+			perS: r1(successful.length / Math.max(0.001, spanS)),
+			drainS: r1(Math.max(0, lastStop - clientEndedMs) / 1000),
+		},
+		benchProcessCpuMs: Math.round((benchCpu.user + benchCpu.system) / 1000),
 		loadAvgBefore,
 		loadAvgAfter,
 		loadAvg1DuringRun: {
@@ -918,13 +1071,15 @@ function machineInfo() {
 
 function fmtTable(results: RunResult[]): string {
 	const head = [
-		'run', 'wf', 'engine', 'MsgIds', 'requests', 'acked', 'acked at 1/2/3/4', 'exactly once', 'lost', 'duplicated',
-		'never acked (ran/not)', 'attempts', 'ack p50/p99 ms', 'CPU ms/req', 'db not ready', 'load1 min-max',
+		'run', 'mode', 'wf', 'engine', 'MsgIds', 'requests', 'acked', 'acked at 1/2/3/4', 'exactly once', 'lost', 'duplicated',
+		'never acked (ran/not)', 'attempts', 'acked/s', 'exec/s', 'ack p50/p99 ms', 'CPU ms/req', 'CPU ms/MsgId',
+		'peak RSS MB', 'db not ready', 'load1 min-max',
 	];
 	const rows = results.map((r) => {
 		const m = r.perMsgId;
 		return [
 			r.label,
+			r.mode,
 			r.workflow,
 			r.engine,
 			String(m.msgIds),
@@ -936,8 +1091,12 @@ function fmtTable(results: RunResult[]): string {
 			String(m.duplicated),
 			`${m.neverAcknowledged} (${m.neverAcknowledgedRanOnce + m.neverAcknowledgedRanMoreThanOnce}/${m.neverAcknowledgedNotRun})`,
 			Object.entries(r.attemptsByOutcome).map(([k, v]) => `${k}:${v}`).join(' '),
+			r.acknowledgedPerS.toFixed(1),
+			r.executions.perS.toFixed(1),
 			`${r.acknowledgementMs.p50}/${r.acknowledgementMs.p99}`,
 			r.cpu.msPerRequest.toFixed(1),
+			r.cpu.msPerMsgId.toFixed(1),
+			String(r.peakRssMb.tree),
 			String(r.databaseMonitor.pingFailed ?? 0),
 			`${r.loadAvg1DuringRun.min.toFixed(1)}-${r.loadAvg1DuringRun.max.toFixed(1)}`,
 		];
@@ -964,6 +1123,13 @@ async function main(): Promise<void> {
 		clientNote: 'node:http, keep-alive Agent (maxSockets = concurrency), all on 127.0.0.1, requests precomputed',
 		n8nEnvAdded: { EXECUTIONS_DATA_PRUNE: 'false' },
 		n8nEnvOfHarness: 'test/e2e/harness.ts n8nEnv(): SQLite, DB_SQLITE_POOL_SIZE=2 (n8n\'s default is 3), N8N_LOG_LEVEL=info',
+		modes: opts.modes,
+		...(opts.modes.includes('queue')
+			? {
+					queueSet: `test/e2e/harness-queue.ts startN8nQueue: Postgres, Redis, main, ${opts.queueWebhooks} webhook process(es), ${opts.queueWorkers} workers, the round-robin balancer (in this process) in front; callbacks to the balancer`,
+					drainLimitS: opts.drainLimitS,
+				}
+			: {}),
 	};
 	console.log('machine:', JSON.stringify(machine));
 	console.log('inputs: ', JSON.stringify(inputs));
@@ -981,74 +1147,117 @@ async function main(): Promise<void> {
 		);
 
 	let runNo = 0;
+	const needsBenchPackage = (keys: WfKey[]) => keys.some((k) => k !== 'A' && k !== 'B');
 	for (const phase of phasesFor(opts)) {
-		const userFolder = mkdtempSync(path.join(os.tmpdir(), 'kefu-bench-'));
-		writeBenchPackage(userFolder);
-		const env: Record<string, string> = { EXECUTIONS_DATA_PRUNE: 'false', ...phase.env };
-		const engine = env.N8N_EXPRESSION_ENGINE ?? 'vm (default)';
-		process.stderr.write(`phase ${phase.name}: starting n8n with ${JSON.stringify(env)}\n`);
-		const n8n = await startN8n({ env, userFolder });
-		try {
-			const credential = await n8n.createCredential('weComCallbackApi', 'WeCom Callback (bench)', { ...secrets });
-			const deployed = new Map<WfKey, Deployed>();
-			for (const key of phase.workflows) {
-				const webhookId = randomUUID();
-				const wf = workflowFor(key, webhookId, credential);
-				const { id } = await n8n.importWorkflow(wf);
-				await n8n.publish(id);
-				const isBuiltIn = key === 'B' || key === 'B1';
-				const url = isBuiltIn
-					? `${n8n.baseUrl}/webhook/${wf.nodes[0].parameters.path as string}`
-					: n8n.webhookUrl(webhookId, 'webhook');
-				const warm = buildTargets(secrets, url, 1)[0];
-				await waitForWebhook(`${n8n.baseUrl}${warm.path}`, {
-					method: 'POST',
-					headers: { 'content-type': 'text/xml' },
-					body: warm.body,
-				});
-				if (key === 'A' || key === 'AF' || key === 'A11' || key === 'AC') {
-					const echo = await fetch(withQuery(url, urlVerification(secrets, 'bench-echo')));
-					if ((await echo.text()) !== 'bench-echo') throw new Error(`${key}: URL verification failed`);
+		for (const mode of opts.modes) {
+			if (mode === 'queue' && needsBenchPackage(phase.workflows)) {
+				throw new Error(`--mode=queue runs A and B only (the bench copies are installed into one user folder): ${phase.workflows.join(',')}`);
+			}
+			// n8n's own default for lazy acquisition unless the phase says otherwise: the project's start scripts (and
+			// so the queue-mode set) turn it on when the environment does not set it.
+			const env: Record<string, string> = { EXECUTIONS_DATA_PRUNE: 'false', N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'false', ...phase.env };
+			const engine = env.N8N_EXPRESSION_ENGINE ?? 'vm (default)';
+			const phaseName = opts.modes.length > 1 ? `${phase.name} [${mode}]` : phase.name;
+			let userFolder: string | undefined;
+			let n8n: N8nInstance;
+			if (mode === 'single') {
+				userFolder = mkdtempSync(path.join(os.tmpdir(), 'kefu-bench-'));
+				writeBenchPackage(userFolder);
+				process.stderr.write(`phase ${phaseName}: starting n8n with ${JSON.stringify(env)}\n`);
+				n8n = await startN8n({ env, userFolder });
+			} else {
+				process.stderr.write(
+					`phase ${phaseName}: starting the queue-mode set (${opts.queueWebhooks} webhook, ${opts.queueWorkers} workers) with ${JSON.stringify(env)}\n`,
+				);
+				n8n = await startN8nQueue({ env, webhooks: opts.queueWebhooks, workers: opts.queueWorkers });
+			}
+			const rig = rigOf(mode, n8n);
+			try {
+				const credential = await n8n.createCredential('weComCallbackApi', 'WeCom Callback (bench)', { ...secrets });
+				const deployed = new Map<WfKey, Deployed>();
+				for (const key of phase.workflows) {
+					const webhookId = randomUUID();
+					const wf = workflowFor(key, webhookId, credential);
+					const { id } = await n8n.importWorkflow(wf);
+					await n8n.publish(id);
+					const isBuiltIn = key === 'B' || key === 'B1';
+					const url = isBuiltIn
+						? `${rig.webhookOrigin}/webhook/${wf.nodes[0].parameters.path as string}`
+						: `${rig.webhookOrigin}/webhook/${webhookId}/webhook`;
+					const warm = buildTargets(secrets, url, 1)[0];
+					await waitForWebhook(`${rig.webhookOrigin}${warm.path}`, {
+						method: 'POST',
+						headers: { 'content-type': 'text/xml' },
+						body: warm.body,
+					});
+					if (key === 'A' || key === 'AF' || key === 'A11' || key === 'AC') {
+						const echo = await fetch(withQuery(url, urlVerification(secrets, 'bench-echo')));
+						if ((await echo.text()) !== 'bench-echo') throw new Error(`${key}: URL verification failed`);
+					}
+					deployed.set(key, {
+						key,
+						workflowId: id,
+						url,
+						expectBody: isBuiltIn ? '{"message":"Workflow was started"}' : 'success',
+					});
 				}
-				deployed.set(key, {
-					key,
-					workflowId: id,
-					url,
-					expectBody: isBuiltIn ? '{"message":"Workflow was started"}' : 'success',
-				});
-			}
-			// Warm-up (not measured): JIT, caches, the first isolates. Patient, so that nothing is retried.
-			const patient: ClientOptions = { ...opts.client, kind: 'patient', retries: 0 };
-			for (const d of deployed.values()) {
-				const warm = await fire(buildTargets(secrets, d.url, opts.warmup), Number(new URL(n8n.baseUrl).port), 10, 120_000, patient, d.expectBody);
-				const bad = warm.deliveries.filter((x) => x.acknowledgedAt === 0).length;
-				if (bad > 0) process.stderr.write(`  warm-up of ${d.key}: ${bad} not acknowledged\n`);
-			}
-			for (const d of deployed.values()) await n8n.settledExecutions(d.workflowId, 2_000, 300_000);
-			await waitCpuQuiet(n8n.pid as number);
-			const idle0 = cpuSnapshot(n8n.pid as number);
-			await sleep(5_000);
-			const idle = cpuDelta(idle0, cpuSnapshot(n8n.pid as number));
-			const processes = processTree(n8n.pid as number).map((s) => `${s.pid} ${s.comm} (ppid ${s.ppid})`);
-			phases.push({ name: phase.name, env, idleCpuMsPerS: Math.round((idle.mainMs + idle.childrenMs) / 5), processes });
-			process.stderr.write(`  n8n tree: ${processes.join('; ')}; idle CPU ${Math.round((idle.mainMs + idle.childrenMs) / 5)} ms/s\n`);
+				// Warm-up (not measured): JIT, caches, the first isolates. Patient, so that nothing is retried.
+				const patient: ClientOptions = { ...opts.client, kind: 'patient', retries: 0 };
+				const clientPort = Number(new URL(rig.webhookOrigin).port);
+				for (const d of deployed.values()) {
+					const warm = await fire(buildTargets(secrets, d.url, opts.warmup), clientPort, 10, 120_000, patient, d.expectBody);
+					const bad = warm.deliveries.filter((x) => x.acknowledgedAt === 0).length;
+					if (bad > 0) process.stderr.write(`  warm-up of ${d.key}: ${bad} not acknowledged\n`);
+				}
+				for (const d of deployed.values()) await n8n.settledExecutions(d.workflowId, 2_000, 300_000);
+				const rootPids = Object.values(rig.roots());
+				await waitCpuQuiet(rootPids, 120_000, mode === 'queue' ? 100 : 0);
+				const idle0 = setSnapshot(rootPids);
+				await sleep(20_000);
+				const idle = setDelta(idle0, setSnapshot(rootPids));
+				rig.idleCpuMsPerS = Math.round((idle.mainMs + idle.childrenMs) / 20);
+				const processes = Object.entries(rig.roots()).flatMap(([name, root]) =>
+					processTree(root).map((s) => `${name}: ${s.pid} ${s.comm} (ppid ${s.ppid})`),
+				);
+				phases.push({ name: phaseName, env, idleCpuMsPerS: rig.idleCpuMsPerS, processes });
+				process.stderr.write(`  processes: ${processes.length}; idle CPU ${rig.idleCpuMsPerS} ms/s\n`);
 
-			for (const key of phase.runs) {
-				const d = deployed.get(key)!;
-				const targets = buildTargets(secrets, d.url, opts.requests);
-				const label = `${++runNo}`;
-				const result = await runOne(n8n, d, targets, opts, label, phase.name, engine, phase.env);
-				results.push(result);
-				save();
-				console.log(fmtTable([result]).split('\n').slice(-1)[0]);
+				for (const key of phase.runs) {
+					const d = deployed.get(key)!;
+					const targets = buildTargets(secrets, d.url, opts.requests);
+					const label = `${++runNo}`;
+					const result = await runOne(rig, d, targets, opts, label, phaseName, engine, phase.env);
+					results.push(result);
+					save();
+					console.log(fmtTable([result]).split('\n').slice(-1)[0]);
+				}
+			} finally {
+				const logs = rig.logFiles();
+				const keptLogs: string[] = [];
+				const stamp2 = started.toISOString().replace(/[:.]/g, '-');
+				// n8n's logs of the phase, to read what they say about refused requests; the database goes.
+				const tmpLogs = logs.map((file, i) => {
+					const kept = path.join(os.tmpdir(), `trigger-load-${stamp2}-${phaseName.replace(/[^\w-]+/g, '_')}-${i}.n8n.log`);
+					return [file, kept] as const;
+				});
+				// The set's folder (and the logs in it) goes with stop(): copy first.
+				const keep = () => {
+					for (const [file, kept] of tmpLogs) {
+						if (!existsSync(file)) continue;
+						cpSync(file, kept);
+						keptLogs.push(kept);
+					}
+				};
+				if (mode === 'queue') {
+					keep();
+					await n8n.stop();
+				} else {
+					await n8n.stop({ keepUserFolder: true });
+					keep();
+					rmSync(userFolder!, { recursive: true, force: true });
+				}
+				process.stderr.write(`  n8n's logs: ${keptLogs.join(' ')}\n`);
 			}
-		} finally {
-			await n8n.stop({ keepUserFolder: true });
-			// n8n's log of the phase, to read what it says about refused requests; the database goes.
-			const keptLog = path.join(os.tmpdir(), `trigger-load-${started.toISOString().replace(/[:.]/g, '-')}-${phase.name}.n8n.log`);
-			if (existsSync(n8n.logFile)) cpSync(n8n.logFile, keptLog);
-			process.stderr.write(`  n8n's log: ${keptLog}\n`);
-			rmSync(userFolder, { recursive: true, force: true });
 		}
 	}
 

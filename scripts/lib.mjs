@@ -77,6 +77,17 @@ export function n8nBin() {
  * says otherwise), port, and environment. The encryption key is made once per user folder, so credentials
  * saved in the editor survive restarts.
  */
+/**
+ * n8n settings the project's start scripts choose when the operator has not: every n8n process they start
+ * (`npm start`, and each process of `npm run start:queue`) gets them. Lazy acquisition of expression isolates
+ * builds an isolate only when an expression is really evaluated, so a callback whose trigger has only constant
+ * webhook settings (the WeCom Trigger 1.1) no longer pays ~90 ms of CPU for an isolate it never uses; it keeps
+ * the isolated-vm sandbox (docs/operations.md, bench/README.md "trigger-load").
+ */
+export function n8nDefaults(env = process.env) {
+	return { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE ?? 'true' };
+}
+
 export function startEnv() {
 	const userFolder = process.env.N8N_USER_FOLDER ?? path.join(root, '.n8n-local');
 	const port = process.env.N8N_PORT ?? '5678';
@@ -92,6 +103,7 @@ export function startEnv() {
 		N8N_SECURE_COOKIE: process.env.N8N_SECURE_COOKIE ?? 'false',
 		N8N_DIAGNOSTICS_ENABLED: process.env.N8N_DIAGNOSTICS_ENABLED ?? 'false',
 		N8N_VERSION_NOTIFICATIONS_ENABLED: process.env.N8N_VERSION_NOTIFICATIONS_ENABLED ?? 'false',
+		...n8nDefaults(),
 	});
 	return { env, userFolder, port };
 }

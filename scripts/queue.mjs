@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { n8nBin, node24Bin, root } from './lib.mjs';
+import { n8nBin, n8nDefaults, node24Bin, root } from './lib.mjs';
 
 /** Defaults that leave `npm start`'s ports alone (n8n 5678, its task broker 5679, the sandbox 5700-5703). */
 export const QUEUE_PORT_DEFAULTS = {
@@ -113,6 +113,7 @@ export function queueSecrets(plan) {
 export function queueEnv(plan, secrets, baseEnv, proc) {
 	const env = {
 		...baseEnv,
+		...n8nDefaults(baseEnv),
 		N8N_USER_FOLDER: proc.userFolder,
 		N8N_ENCRYPTION_KEY: secrets.encryptionKey,
 		N8N_LISTEN_ADDRESS: '127.0.0.1',
