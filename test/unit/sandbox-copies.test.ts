@@ -79,11 +79,15 @@ describe('sandbox copies of the templates', () => {
 		assert.equal(sandboxCopy(file, ownOnly), undefined);
 	});
 
-	it('leaves out the templates that need a service the sandbox cannot stand in for (Google Sheets, a Data Table, SMTP)', () => {
+	it('leaves out the templates that need a service the sandbox cannot stand in for (Google Sheets, a Data Table, SMTP, the queue\'s Redis)', () => {
 		const kinds = Object.fromEntries(templates.map(({ file, template }) => [file, sandboxCopy(file, template)?.kind]));
 		// The leads template has a WhatsApp trigger for incoming messages, but saves to a Data Table and Google Sheets.
 		assert.equal(kinds['whatsapp-leads.json'], undefined);
 		assert.equal(kinds['whatsapp-connection-monitor.json'], undefined);
+		// The queue-mode templates keep their state in the queue's Redis; the sandbox runs n8n as one process.
+		for (const file of ['wecom-app-ai-assistant-queue.json', 'wecom-kf-bot-queue.json', 'whatsapp-auto-reply-queue.json']) {
+			assert.equal(kinds[file], undefined, file);
+		}
 		const { file, template } = templates.find((t) => t.file === 'whatsapp-auto-reply.json')!;
 		for (const type of Object.keys(NODES_THE_SANDBOX_CANNOT_SERVE)) {
 			const withIt = { ...template, nodes: [...template.nodes, { name: 'Extra', type, parameters: {} }] };
