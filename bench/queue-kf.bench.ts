@@ -167,9 +167,7 @@ async function runOnce(kind: RunKind, customers: number, concurrency: number, dr
 			n8n = q;
 			redis = { port: q.set.plan.ports.redis, password: readFileSync(path.join(q.set.plan.dir, 'redis-password'), 'utf8').trim() };
 			roots = q.pids();
-			destinations = q.set.n8n
-				.filter((p) => p.spec.role === 'webhook')
-				.map((p) => `http://127.0.0.1:${p.spec.port}/webhook/${webhookId}/webhook`);
+			destinations = q.directWebhookUrls(webhookId);
 		} else {
 			if (kind === 'single-redis') {
 				ownRedis = await startOwnRedis(deps!.redisServer);

@@ -73,11 +73,6 @@ export function n8nBin() {
 }
 
 /**
- * The local n8n of `npm start` (and `npm run template`): its user folder (.n8n-local/ unless N8N_USER_FOLDER
- * says otherwise), port, and environment. The encryption key is made once per user folder, so credentials
- * saved in the editor survive restarts.
- */
-/**
  * n8n settings the project's start scripts choose when the operator has not: every n8n process they start
  * (`npm start`, and each process of `npm run start:queue`) gets them. Lazy acquisition of expression isolates
  * builds an isolate only when an expression is really evaluated, so a callback whose trigger has only constant
@@ -88,6 +83,11 @@ export function n8nDefaults(env = process.env) {
 	return { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: env.N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE ?? 'true' };
 }
 
+/**
+ * The local n8n of `npm start` (and `npm run template`): its user folder (.n8n-local/ unless N8N_USER_FOLDER
+ * says otherwise), port, and environment. The encryption key is made once per user folder, so credentials
+ * saved in the editor survive restarts.
+ */
 export function startEnv() {
 	const userFolder = process.env.N8N_USER_FOLDER ?? path.join(root, '.n8n-local');
 	const port = process.env.N8N_PORT ?? '5678';

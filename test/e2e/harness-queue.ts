@@ -13,7 +13,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { freePorts, installPackageInto, N8nInstance, n8nEnv, n8nPaths, type StartOptions } from './harness';
+import assert from 'node:assert/strict';
+import { type ExecutionSummary, freePorts, installPackageInto, N8nInstance, n8nEnv, n8nPaths, type StartOptions } from './harness';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -67,6 +68,29 @@ export class QueueN8nInstance extends N8nInstance {
 	/** The load balancer's URL: where WeCom's callbacks arrive in queue mode. */
 	override webhookUrl(webhookId: string, urlPath = 'webhook'): string {
 		return `http://127.0.0.1:${this.set.plan.ports.balancer}/webhook/${webhookId}/${urlPath}`;
+	}
+
+	/**
+	 * Each webhook process's own address for a webhook, not the balancer's: a test posts one callback to
+	 * all of them to play a retry that reaches another process.
+	 */
+	directWebhookUrls(webhookId: string, urlPath = 'webhook'): string[] {
+		return this.set.n8n
+			.filter((p) => p.spec.role === 'webhook')
+			.map((p) => `http://127.0.0.1:${p.spec.port}/webhook/${webhookId}/${urlPath}`);
+	}
+
+	/**
+	 * Asserts that `second` ran on another worker than `first` and ended while `first` still ran: what a
+	 * test of shared state across workers needs to have happened for it to prove anything.
+	 */
+	assertOverlappedOnTwoWorkers(first: ExecutionSummary, second: ExecutionSummary): void {
+		const [workerOfFirst, workerOfSecond] = [first, second].map((execution) => this.workersOf(execution.id));
+		assert.equal(workerOfFirst.length, 1, `execution ${first.id} ran on ${workerOfFirst.length} workers`);
+		assert.equal(workerOfSecond.length, 1, `execution ${second.id} ran on ${workerOfSecond.length} workers`);
+		assert.notEqual(workerOfFirst[0], workerOfSecond[0], 'both executions ran on one worker');
+		const times = JSON.stringify([first, second].map((e) => [e.startedAt, e.stoppedAt]));
+		assert.ok(Date.parse(second.stoppedAt!) < Date.parse(first.stoppedAt!), `the second execution did not end before the first: ${times}`);
 	}
 
 	/** The pid of every process of the set (n8n's, Redis, Postgres's postmaster), to check that none is left. */

@@ -47,9 +47,7 @@ describe('queue mode: a hand-off made on one worker holds on the other', () => {
 		const credentials = await createTemplateCredentials(n8n, { secrets, weComUrl: wecom.url, openAiUrl: openai.url, redis });
 		({ id: workflowId } = await importTemplate(n8n, template, credentials));
 		await n8n.publish(workflowId);
-		direct = n8n.set.n8n
-			.filter((p) => p.spec.role === 'webhook')
-			.map((p) => `http://127.0.0.1:${p.spec.port}/webhook/${webhookId}/webhook`);
+		direct = n8n.directWebhookUrls(webhookId);
 		assert.equal(direct.length, 2);
 		for (const url of direct) await waitForWebhook(withQuery(url, urlVerification(secrets, 'ready')));
 	});
@@ -105,12 +103,7 @@ describe('queue mode: a hand-off made on one worker holds on the other', () => {
 		assert.equal(second.autoReply.pausedUntil, first.autoReply.pausedUntil);
 
 		// Two workers, and the two executions overlapped: the second ended before the first.
-		const [workerOfHandOff, workerOfNext] = [handOff, next].map((execution) => n8n!.workersOf(execution.id));
-		assert.equal(workerOfHandOff.length, 1);
-		assert.equal(workerOfNext.length, 1);
-		assert.notEqual(workerOfHandOff[0], workerOfNext[0], 'both executions ran on one worker');
-		assert.ok(Date.parse(next.startedAt) < Date.parse(handOff.stoppedAt!), 'the second execution started after the first had ended');
-		assert.ok(Date.parse(next.stoppedAt!) < Date.parse(handOff.stoppedAt!), 'the second execution did not end before the first');
+		n8n!.assertOverlappedOnTwoWorkers(handOff, next);
 
 		// The customer heard the hand-off text once, and nothing for the second message.
 		const toCustomer = wecom.sentMessages.filter((m) => m.body.touser === 'lisi');

@@ -83,9 +83,7 @@ describe('queue mode: kf messages answered exactly once across workers', { timeo
 		}
 		({ id: workflowId } = await n8n.importWorkflow(workflow, byNode));
 		await n8n.publish(workflowId);
-		direct = n8n.set.n8n
-			.filter((p) => p.spec.role === 'webhook')
-			.map((p) => `http://127.0.0.1:${p.spec.port}/webhook/${webhookId}/webhook`);
+		direct = n8n.directWebhookUrls(webhookId);
 		assert.equal(direct.length, 2);
 		for (const url of direct) await waitForWebhook(withQuery(url, urlVerification(secrets, 'warm-up')));
 	});
@@ -155,11 +153,7 @@ describe('queue mode: kf messages answered exactly once across workers', { timeo
 		assert.equal(trans().length, 1);
 
 		// On two workers, and the two executions overlapped: the second ended while the first still ran.
-		const [workerOfFirst, workerOfSecond] = [first, second].map(({ execution }) => n8n!.workersOf(execution.id));
-		assert.equal(workerOfFirst.length, 1);
-		assert.equal(workerOfSecond.length, 1);
-		assert.notEqual(workerOfFirst[0], workerOfSecond[0], 'both executions ran on one worker');
-		assert.ok(Date.parse(second.execution.stoppedAt!) < Date.parse(first.execution.stoppedAt!), `the second execution did not end before the first: ${JSON.stringify([first, second].map(({ execution }) => [execution.startedAt, execution.stoppedAt]))}`);
+		n8n!.assertOverlappedOnTwoWorkers(first.execution, second.execution);
 	});
 
 	it('a worker killed while it answers: the other worker answers the message once, after the lease', async () => {

@@ -116,9 +116,7 @@ describe('queue mode: WhatsApp auto reply on two webhook processes and two worke
 		await n8n.publish(workflowId);
 		// Publishing (on main) registered the load balancer's address with the gateway.
 		await until('the trigger registered with the gateway', async () => (await gateway.webhooks()).some((w) => w.url === n8n!.webhookUrl(webhookId)));
-		direct = n8n.set.n8n
-			.filter((p) => p.spec.role === 'webhook')
-			.map((p) => `http://127.0.0.1:${p.spec.port}/webhook/${webhookId}/webhook`);
+		direct = n8n.directWebhookUrls(webhookId);
 		assert.equal(direct.length, 2);
 		// Each webhook process serves the trigger (an unsigned POST is refused, not unknown).
 		for (const url of direct) await waitForWebhook(url, { method: 'POST' });
@@ -200,11 +198,7 @@ describe('queue mode: WhatsApp auto reply on two webhook processes and two worke
 		assert.equal(second.autoReply.pausedUntil, first.autoReply.pausedUntil);
 
 		// Two workers, and the two executions overlapped: the second ended before the first.
-		const [workerOfHandOff, workerOfNext] = [handOff, next].map((execution) => n8n!.workersOf(execution.id));
-		assert.equal(workerOfHandOff.length, 1);
-		assert.equal(workerOfNext.length, 1);
-		assert.notEqual(workerOfHandOff[0], workerOfNext[0], 'both executions ran on one worker');
-		assert.ok(Date.parse(next.stoppedAt!) < Date.parse(handOff.stoppedAt!), 'the second execution did not end before the first');
+		n8n!.assertOverlappedOnTwoWorkers(handOff, next);
 
 		// The team was told once; the customer heard the hand-off text and nothing else.
 		await until('the hand-off text', async () => (await sentTo(customer)).length > 0);
